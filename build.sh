@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# rocketmq-cpp build driver.
+#
+#   ./build.sh                  install missing dependencies, release build in build/release
+#   ./build.sh test             dependencies, ASan+UBSan build (build/asan, warnings are errors),
+#                               a local RocketMQ cluster, every CTest label; stops the cluster after
+#   ./build.sh tsan             TSan build (build/tsan) running the unit tests
+#   ./build.sh demo             release build, local cluster (unless NAMESRV_ADDR is set), produce
+#                               and consume with the examples
+#   ./build.sh cluster start|stop|status|restart
+#   ./build.sh deps             only install missing Debian packages
+#
+# Environment: NAMESRV_ADDR (use an existing cluster for demo), CTEST_ARGS (extra ctest arguments,
+# e.g. "-L unit" or "-R integration.cluster"), JOBS (parallel build jobs, default nproc).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$root"
+jobs=${JOBS:-$(nproc)}
+cluster="$root/test/cluster/cluster.sh"
+
+log() { printf '\n==> %s\n' "$*" >&2; }
+
+deps() {
+  local packages=(build-essential cmake ninja-build pkg-config libboost-dev libboost-thread-dev
+    libboost-system-dev rapidjson-dev libssl-dev zlib1g-dev liblz4-dev libzstd-dev catch2 maven)
+  command -v java >/dev/null || packages+=(openjdk-17-jdk-headless)
+  local missing=()
+  local p
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing Debian packages: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+}
+
+configure_and_build() { # dir, cmake args...
+  local dir=$1
+  shift
+  local generator=()
+  command -v ninja >/dev/null && generator=(-G Ninja)
+  if [ ! -f "$dir/CMakeCache.txt" ]; then
+    cmake -S "$root" -B "$dir" "${generator[@]}" "$@"
+  else
+    cmake "$dir" "$@" >/dev/null
+  fi
+  cmake --build "$dir" -j "$jobs"
+}
+
+release_build() {
+  log "release build in build/release"
+  configure_and_build build/release -DCMAKE_BUILD_TYPE=Release
+}
+
+run_tests() {
+  deps
+  log "ASan+UBSan build in build/asan"
+  configure_and_build build/asan -DCMAKE_BUILD_TYPE=Debug -DROCKETMQ_SANITIZE=address -DROCKETMQ_WERROR=ON
+  log "starting the test cluster"
+  trap '"$cluster" stop || true' EXIT
+  trap 'exit 130' INT TERM
+  "$cluster" start
+  log "running every test (ctest ${CTEST_ARGS:-})"
+  local status=0
+  (
+    cd build/asan
+    ROCKETMQ_TEST_CLUSTER=external \
+      ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 \
+      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      ctest --output-on-failure --no-tests=error -j 2 ${CTEST_ARGS:-}
+  ) || status=$?
+  if [ $status -ne 0 ]; then
+    log "tests FAILED (ctest exit $status)"
+  else
+    log "all tests passed"
+  fi
+  return $status
+}
+
+tsan_tests() {
+  deps
+  log "TSan build in build/tsan"
+  configure_and_build build/tsan -DCMAKE_BUILD_TYPE=Debug -DROCKETMQ_SANITIZE=thread -DROCKETMQ_BUILD_EXAMPLES=OFF \
+    -DROCKETMQ_BUILD_BENCH=OFF
+  (cd build/tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    ctest --output-on-failure -L unit ${CTEST_ARGS:-})
+}
+
+demo() {
+  deps
+  release_build
+  local namesrv=${NAMESRV_ADDR:-}
+  if [ -z "$namesrv" ]; then
+    "$cluster" start
+    namesrv=127.0.0.1:${RMQ_NAMESRV_PORT:-9876}
+    log "cluster left running for you; stop it with ./build.sh cluster stop"
+  fi
+  local topic="DemoTopic"
+  local group="demo_group_$$"
+  log "creating $topic (8 queues on each broker) with the Java interop peer"
+  test/interop/interop.sh create-topic --namesrv "$namesrv" --topic "$topic" --queues 8
+  log "producing 10 messages with the Java interop peer"
+  test/interop/interop.sh produce --namesrv "$namesrv" --topic "$topic" --count 10 --tags TagA,TagB \
+    --keys-prefix demo- --property region=us-west
+  log "consuming them in group $group"
+  test/interop/interop.sh consume --namesrv "$namesrv" --group "$group" --topic "$topic" --from first \
+    --count 10 --timeout-ms 60000
+}
+
+case "${1:-build}" in
+  build | "") deps; release_build ;;
+  deps) deps ;;
+  test) run_tests ;;
+  tsan) tsan_tests ;;
+  demo) demo ;;
+  cluster) shift; deps; "$cluster" "$@" ;;
+  *) sed -n '2,16p' "$0" >&2; exit 2 ;;
+esac

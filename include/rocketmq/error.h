@@ -1,0 +1,67 @@
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "rocketmq/export.h"
+
+namespace rocketmq {
+
+// The one exception hierarchy of the SDK. Only setup calls (option setters, subscribe, start,
+// synchronous sends and admin calls) throw; background work reports errors through logs, stats
+// and callback error values.
+//
+//   Error
+//   ├── ClientError     invalid argument or state on our side (bad topic, oversize body, not started)
+//   ├── ProtocolError   a peer sent bytes we cannot decode (malformed frame, header or body)
+//   ├── ConnectError    a connection could not be opened or was lost before the answer came
+//   ├── TimeoutError    no answer within the deadline
+//   └── BrokerError     the name server or broker answered with an error code and remark
+class ROCKETMQ_API Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& what) : std::runtime_error(what) {}
+  ~Error() override;
+};
+
+class ROCKETMQ_API ClientError : public Error {
+ public:
+  explicit ClientError(const std::string& what) : Error(what) {}
+  ~ClientError() override;
+};
+
+class ROCKETMQ_API ProtocolError : public Error {
+ public:
+  explicit ProtocolError(const std::string& what) : Error(what) {}
+  ~ProtocolError() override;
+};
+
+class ROCKETMQ_API ConnectError : public Error {
+ public:
+  explicit ConnectError(const std::string& what) : Error(what) {}
+  ~ConnectError() override;
+};
+
+class ROCKETMQ_API TimeoutError : public Error {
+ public:
+  explicit TimeoutError(const std::string& what) : Error(what) {}
+  ~TimeoutError() override;
+};
+
+class ROCKETMQ_API BrokerError : public Error {
+ public:
+  BrokerError(int response_code, std::string remark, const std::string& what)
+      : Error(what), response_code_(response_code), remark_(std::move(remark)) {}
+  ~BrokerError() override;
+
+  // The response code from protocol.md §5 (for example 17 TOPIC_NOT_EXIST, 16 NO_PERMISSION).
+  int response_code() const noexcept { return response_code_; }
+  // The peer's remark, verbatim (may be empty).
+  const std::string& remark() const noexcept { return remark_; }
+
+ private:
+  int response_code_;
+  std::string remark_;
+};
+
+}  // namespace rocketmq

@@ -1,0 +1,6 @@
+#pragma once
+
+// Umbrella header: the whole public API of rocketmq-cpp.
+#include "rocketmq/error.h"
+#include "rocketmq/export.h"
+#include "rocketmq/version.h"

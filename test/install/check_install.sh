@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs the built library into a temporary prefix, then builds and runs a program outside the
+# tree twice: once with find_package(RocketMQ CONFIG) and once with pkg-config.
+#   check_install.sh <build-dir> [sanitizer]
+set -euo pipefail
+build=$1
+sanitize=${2:-}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+prefix="$work/prefix"
+
+flags=""
+case "$sanitize" in
+  address) flags="-fsanitize=address,undefined" ;;
+  thread) flags="-fsanitize=thread" ;;
+esac
+
+cmake --install "$build" --prefix "$prefix" >/dev/null
+test -f "$prefix/include/rocketmq/rocketmq.h"
+test -f "$prefix/lib/cmake/RocketMQ/RocketMQConfig.cmake"
+test -f "$prefix/lib/pkgconfig/rocketmq.pc"
+
+# Only the public API may be exported: no Boost, RapidJSON or internal symbols.
+so=$(ls "$prefix"/lib/librocketmq.so.* 2>/dev/null | head -1 || true)
+if [ -n "$so" ]; then
+  leaked=$(nm -D --defined-only -C "$so" | awk '{ $1=""; $2=""; print }' |
+    grep -E 'boost::|rapidjson::' | grep -v -E 'typeinfo|vtable' | head -5 || true)
+  if [ -n "$leaked" ]; then
+    echo "librocketmq exports non-public symbols:" >&2
+    echo "$leaked" >&2
+    exit 1
+  fi
+  readelf -d "$so" | grep -q 'SONAME.*librocketmq.so.0' || { echo "SONAME missing" >&2; exit 1; }
+fi
+
+mkdir -p "$work/app"
+cp "$here/app/main.cpp" "$here/app/CMakeLists.txt" "$work/app/"
+cmake -S "$work/app" -B "$work/app/build" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_FLAGS="$flags" >/dev/null
+cmake --build "$work/app/build" >/dev/null
+out=$(LD_LIBRARY_PATH="$prefix/lib" "$work/app/build/rocketmq_app")
+echo "find_package app: $out"
+grep -q "rocketmq-cpp 0.1.0" <<<"$out"
+
+PKG_CONFIG_PATH="$prefix/lib/pkgconfig" c++ $flags "$here/app/main.cpp" -o "$work/app_pc" \
+  $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs rocketmq)
+out=$(LD_LIBRARY_PATH="$prefix/lib" "$work/app_pc")
+echo "pkg-config app: $out"
+grep -q "rocketmq-cpp 0.1.0" <<<"$out"

@@ -1,0 +1,76 @@
+#include "support/test_env.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+namespace rocketmq::test {
+
+std::string namesrv_addr() {
+  if (const char* addr = std::getenv("NAMESRV_ADDR"); addr != nullptr && *addr != '\0') return addr;
+  if (const char* port = std::getenv("RMQ_NAMESRV_PORT"); port != nullptr && *port != '\0') {
+    return std::string("127.0.0.1:") + port;
+  }
+  return "127.0.0.1:9876";
+}
+
+std::string unique_name(const std::string& prefix) {
+  static std::atomic<int> counter{0};
+  static const unsigned salt = std::random_device{}() % 1000000;
+  return prefix + "_" + std::to_string(::getpid()) + "_" + std::to_string(counter.fetch_add(1)) + "_" +
+         std::to_string(salt);
+}
+
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds deadline,
+                std::chrono::milliseconds step) {
+  const auto end = std::chrono::steady_clock::now() + deadline;
+  while (true) {
+    if (condition()) return true;
+    if (std::chrono::steady_clock::now() >= end) return condition();
+    std::this_thread::sleep_for(step);
+  }
+}
+
+CommandResult run_command(const std::string& command) {
+  CommandResult result;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) throw std::runtime_error("popen failed for: " + command);
+  std::string line;
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) {
+    line += buffer;
+    if (!line.empty() && line.back() == '\n') {
+      line.pop_back();
+      result.stdout_lines.push_back(std::move(line));
+      line.clear();
+    }
+  }
+  if (!line.empty()) result.stdout_lines.push_back(std::move(line));
+  const int status = ::pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::string shell_quote(const std::string& value) {
+  std::string quoted = "'";
+  for (char c : value) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "'";
+}
+
+CommandResult run_interop(const std::string& arguments) {
+  return run_command(std::string(ROCKETMQ_SOURCE_DIR) + "/test/interop/interop.sh " + arguments);
+}
+
+}  // namespace rocketmq::test
