@@ -1,0 +1,49 @@
+#include "common/log.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+
+namespace rocketmq::common {
+namespace {
+
+LogLevel initial_threshold() {
+  const char* value = std::getenv("ROCKETMQ_LOG_LEVEL");
+  if (value == nullptr) return LogLevel::Warn;
+  const char* names[] = {"trace", "debug", "info", "warn", "error", "off"};
+  for (int i = 0; i < 6; ++i) {
+    if (std::strcmp(value, names[i]) == 0) return static_cast<LogLevel>(i);
+  }
+  return LogLevel::Warn;
+}
+
+std::atomic<LogLevel>& threshold() {
+  static std::atomic<LogLevel> level{initial_threshold()};
+  return level;
+}
+
+}  // namespace
+
+LogLevel log_threshold() noexcept { return threshold().load(std::memory_order_relaxed); }
+
+void set_log_threshold(LogLevel level) noexcept { threshold().store(level, std::memory_order_relaxed); }
+
+void write_log(LogLevel level, const std::string& message) noexcept {
+  static const char* const kNames[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF"};
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm local{};
+  localtime_r(&seconds, &local);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &local);
+  // One fprintf per line keeps concurrent lines whole.
+  std::fprintf(stderr, "%s.%03d %s [rocketmq] %s\n", stamp, static_cast<int>(millis),
+               kNames[static_cast<int>(level)], message.c_str());
+}
+
+}  // namespace rocketmq::common

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <sstream>
+#include <string>
+
+namespace rocketmq::common {
+
+enum class LogLevel { Trace = 0, Debug = 1, Info = 2, Warn = 3, Error = 4, Off = 5 };
+
+// The SDK's internal log: one line per event on stderr, "<time> <LEVEL> [rocketmq] <message>".
+// The threshold comes from ROCKETMQ_LOG_LEVEL (trace|debug|info|warn|error|off, default warn) and
+// can be changed at run time.
+LogLevel log_threshold() noexcept;
+void set_log_threshold(LogLevel level) noexcept;
+void write_log(LogLevel level, const std::string& message) noexcept;
+
+}  // namespace rocketmq::common
+
+#define ROCKETMQ_LOG(level, expression)                                         \
+  do {                                                                          \
+    if (static_cast<int>(level) >= static_cast<int>(::rocketmq::common::log_threshold())) { \
+      std::ostringstream rocketmq_log_stream_;                                  \
+      rocketmq_log_stream_ << expression;                                       \
+      ::rocketmq::common::write_log(level, rocketmq_log_stream_.str());         \
+    }                                                                           \
+  } while (false)
+
+#define LOG_DEBUG(expression) ROCKETMQ_LOG(::rocketmq::common::LogLevel::Debug, expression)
+#define LOG_INFO(expression) ROCKETMQ_LOG(::rocketmq::common::LogLevel::Info, expression)
+#define LOG_WARN(expression) ROCKETMQ_LOG(::rocketmq::common::LogLevel::Warn, expression)
+#define LOG_ERROR(expression) ROCKETMQ_LOG(::rocketmq::common::LogLevel::Error, expression)

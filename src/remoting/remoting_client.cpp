@@ -1,0 +1,667 @@
+#include "remoting/remoting_client.h"
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
+
+#include <atomic>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "common/log.h"
+#include "rocketmq/error.h"
+
+namespace rocketmq::remoting {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+std::atomic<std::int32_t> next_opaque{1};
+
+std::pair<std::string, std::string> split_address(const std::string& address) {
+  // "host:port" or "[v6]:port"
+  if (!address.empty() && address.front() == '[') {
+    const auto close = address.find(']');
+    if (close != std::string::npos && close + 2 < address.size() && address[close + 1] == ':') {
+      return {address.substr(1, close - 1), address.substr(close + 2)};
+    }
+  } else if (const auto colon = address.rfind(':'); colon != std::string::npos && colon > 0 &&
+                                                    colon + 1 < address.size()) {
+    return {address.substr(0, colon), address.substr(colon + 1)};
+  }
+  throw ClientError("invalid address '" + address + "': expected host:port");
+}
+
+}  // namespace
+
+class Connection;
+
+class RemotingClient::Impl : public std::enable_shared_from_this<RemotingClient::Impl> {
+ public:
+  explicit Impl(RemotingClientOptions options)
+      : options_(std::move(options)),
+        work_guard_(asio::make_work_guard(io_context_)),
+        processor_pool_(options_.processor_threads == 0 ? 1 : options_.processor_threads) {
+    if (options_.tls.enabled) {
+      tls_context_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+      if (options_.tls.verify_peer) {
+        tls_context_->set_verify_mode(asio::ssl::verify_peer);
+        if (options_.tls.ca_file.empty()) {
+          tls_context_->set_default_verify_paths();
+        } else {
+          tls_context_->load_verify_file(options_.tls.ca_file);
+        }
+      } else {
+        tls_context_->set_verify_mode(asio::ssl::verify_none);
+      }
+    }
+    const std::size_t threads = options_.io_threads == 0 ? 1 : options_.io_threads;
+    for (std::size_t i = 0; i < threads; ++i) {
+      io_threads_.emplace_back([this] {
+        io_thread_marker() = this;
+        io_context_.run();
+      });
+    }
+  }
+
+  static const Impl*& io_thread_marker() {
+    thread_local const Impl* marker = nullptr;
+    return marker;
+  }
+
+  std::shared_ptr<Connection> connection_for(const std::string& address);
+  void forget(const std::string& address, const Connection* connection);
+  void shutdown();
+
+  RemotingClientOptions options_;
+  asio::io_context io_context_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_guard_;
+  asio::thread_pool processor_pool_;
+  std::unique_ptr<asio::ssl::context> tls_context_;
+  std::vector<std::thread> io_threads_;
+
+  std::mutex mutex_;  // guards connections_, processors_ writes, hook_
+  std::unordered_map<std::string, std::shared_ptr<Connection>> connections_;
+  std::unordered_map<std::int32_t, RequestProcessor> processors_;
+  std::shared_ptr<RpcHook> hook_;
+  std::atomic<bool> shut_down_{false};
+  std::mutex shutdown_mutex_;
+
+  std::atomic<std::size_t> pending_async_{0};
+  std::atomic<std::size_t> pending_oneway_{0};
+  std::atomic<std::uint64_t> connections_opened_{0};
+  std::atomic<std::uint64_t> connect_failures_{0};
+  std::atomic<std::uint64_t> frames_sent_{0};
+  std::atomic<std::uint64_t> frames_received_{0};
+  std::atomic<std::uint64_t> timeouts_{0};
+  std::atomic<std::uint64_t> late_responses_{0};
+  std::atomic<std::uint64_t> malformed_frames_{0};
+};
+
+// One TCP (or TLS) connection. Every member is touched only on the connection's strand.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(std::shared_ptr<RemotingClient::Impl> client, std::string address)
+      : client_(std::move(client)),
+        address_(std::move(address)),
+        strand_(asio::make_strand(client_->io_context_)),
+        socket_(strand_),
+        resolver_(strand_),
+        connect_timer_(strand_) {
+    if (client_->tls_context_) tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *client_->tls_context_);
+  }
+
+  const std::string& address() const { return address_; }
+
+  void start() {
+    asio::post(strand_, [self = shared_from_this()] { self->resolve(); });
+  }
+
+  // Registers the pending request, arms its timer and queues the frame.
+  void send_request(std::int32_t opaque, std::string frame, std::chrono::milliseconds timeout,
+                    RemotingCommand request_for_hook, ResponseCallback callback) {
+    asio::post(strand_, [self = shared_from_this(), opaque, frame = std::move(frame), timeout,
+                         request = std::move(request_for_hook), callback = std::move(callback)]() mutable {
+      if (self->state_ == State::Closed) {
+        self->complete(std::move(callback), InvokeResult{std::nullopt, self->close_reason_});
+        return;
+      }
+      auto timer = std::make_unique<asio::steady_timer>(self->strand_, timeout);
+      timer->async_wait([self, opaque, timeout](const boost::system::error_code& error) {
+        if (error) return;  // cancelled: answered or failed already
+        auto it = self->pending_.find(opaque);
+        if (it == self->pending_.end()) return;
+        auto callback = std::move(it->second.callback);
+        self->pending_.erase(it);
+        self->client_->timeouts_.fetch_add(1, std::memory_order_relaxed);
+        self->complete(std::move(callback),
+                       InvokeResult{std::nullopt, std::make_exception_ptr(TimeoutError(
+                                                      "request to " + self->address_ + " timed out after " +
+                                                      std::to_string(timeout.count()) + " ms"))});
+      });
+      self->pending_.emplace(opaque, Pending{std::move(callback), std::move(timer), std::move(request)});
+      self->queue_frame(std::move(frame), false);
+    });
+  }
+
+  void send_frame(std::string frame, bool oneway) {
+    asio::post(strand_, [self = shared_from_this(), frame = std::move(frame), oneway]() mutable {
+      if (self->state_ == State::Closed) {
+        if (oneway) self->client_->pending_oneway_.fetch_sub(1);
+        return;
+      }
+      self->queue_frame(std::move(frame), oneway);
+    });
+  }
+
+  void close_async(std::exception_ptr reason) {
+    asio::post(strand_, [self = shared_from_this(), reason] { self->close(reason); });
+  }
+
+  // Runs `done` on the strand after closing (used by shutdown to wait for every connection).
+  void close_then(std::exception_ptr reason, std::function<void()> done) {
+    asio::post(strand_, [self = shared_from_this(), reason, done = std::move(done)] {
+      self->close(reason);
+      done();
+    });
+  }
+
+ private:
+  enum class State { Connecting, Open, Closed };
+
+  struct Pending {
+    ResponseCallback callback;
+    std::unique_ptr<asio::steady_timer> timer;
+    RemotingCommand request;  // kept only when a hook wants to see it with the response
+  };
+
+  struct OutgoingFrame {
+    std::string bytes;
+    bool oneway;
+  };
+
+  void complete(ResponseCallback callback, InvokeResult result) {
+    client_->pending_async_.fetch_sub(1, std::memory_order_relaxed);
+    try {
+      callback(std::move(result));
+    } catch (const std::exception& error) {
+      LOG_ERROR("response callback for " << address_ << " threw: " << error.what());
+    } catch (...) {
+      LOG_ERROR("response callback for " << address_ << " threw a non-standard exception");
+    }
+  }
+
+  void resolve() {
+    if (state_ == State::Closed) return;
+    std::pair<std::string, std::string> host_port;
+    try {
+      host_port = split_address(address_);
+    } catch (const Error& error) {
+      fail_connect(error.what());
+      return;
+    }
+    connect_timer_.expires_after(client_->options_.connect_timeout);
+    connect_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
+      if (error || self->state_ != State::Connecting) return;
+      self->fail_connect("connect to " + self->address_ + " timed out after " +
+                         std::to_string(self->client_->options_.connect_timeout.count()) + " ms");
+    });
+    resolver_.async_resolve(host_port.first, host_port.second,
+                            [self = shared_from_this()](const boost::system::error_code& error,
+                                                        tcp::resolver::results_type results) {
+                              if (self->state_ != State::Connecting) return;
+                              if (error) {
+                                self->fail_connect("cannot resolve " + self->address_ + ": " + error.message());
+                                return;
+                              }
+                              self->connect(results);
+                            });
+  }
+
+  void connect(const tcp::resolver::results_type& results) {
+    asio::async_connect(socket_, results,
+                        [self = shared_from_this()](const boost::system::error_code& error, const tcp::endpoint&) {
+                          if (self->state_ != State::Connecting) return;
+                          if (error) {
+                            self->fail_connect("cannot connect to " + self->address_ + ": " + error.message());
+                            return;
+                          }
+                          boost::system::error_code ignored;
+                          self->socket_.set_option(tcp::no_delay(true), ignored);
+                          if (self->tls_) {
+                            self->tls_->async_handshake(
+                                asio::ssl::stream_base::client,
+                                [self](const boost::system::error_code& handshake_error) {
+                                  if (self->state_ != State::Connecting) return;
+                                  if (handshake_error) {
+                                    self->fail_connect("TLS handshake with " + self->address_ +
+                                                       " failed: " + handshake_error.message());
+                                    return;
+                                  }
+                                  self->on_open();
+                                });
+                          } else {
+                            self->on_open();
+                          }
+                        });
+  }
+
+  void on_open() {
+    connect_timer_.cancel();
+    state_ = State::Open;
+    client_->connections_opened_.fetch_add(1, std::memory_order_relaxed);
+    LOG_DEBUG("connected to " << address_);
+    read_buffer_.resize(64 * 1024);
+    read_more();
+    write_next();
+  }
+
+  void fail_connect(const std::string& message) {
+    client_->connect_failures_.fetch_add(1, std::memory_order_relaxed);
+    LOG_WARN(message);
+    close(std::make_exception_ptr(ConnectError(message)));
+  }
+
+  void queue_frame(std::string frame, bool oneway) {
+    write_queue_.push_back(OutgoingFrame{std::move(frame), oneway});
+    if (state_ == State::Open && !writing_) write_next();
+  }
+
+  void write_next() {
+    if (writing_ || write_queue_.empty() || state_ != State::Open) return;
+    writing_ = true;
+    // Gather what is queued into one write: fewer syscalls under load.
+    std::vector<asio::const_buffer> buffers;
+    std::size_t count = 0;
+    std::size_t bytes = 0;
+    for (const auto& frame : write_queue_) {
+      buffers.emplace_back(asio::buffer(frame.bytes));
+      ++count;
+      bytes += frame.bytes.size();
+      if (count >= 64 || bytes >= 1024 * 1024) break;
+    }
+    auto on_written = [self = shared_from_this(), count](const boost::system::error_code& error, std::size_t) {
+      self->writing_ = false;
+      if (self->state_ == State::Closed) return;
+      if (error) {
+        self->close(std::make_exception_ptr(
+            ConnectError("write to " + self->address_ + " failed: " + error.message())));
+        return;
+      }
+      for (std::size_t i = 0; i < count; ++i) {
+        if (self->write_queue_.front().oneway) self->client_->pending_oneway_.fetch_sub(1);
+        self->write_queue_.pop_front();
+      }
+      self->client_->frames_sent_.fetch_add(count, std::memory_order_relaxed);
+      self->write_next();
+    };
+    if (tls_) {
+      asio::async_write(*tls_, buffers, std::move(on_written));
+    } else {
+      asio::async_write(socket_, buffers, std::move(on_written));
+    }
+  }
+
+  void read_more() {
+    if (read_end_ == read_buffer_.size()) {
+      // Compact, then grow when one frame needs more room than the buffer has.
+      if (read_start_ > 0) {
+        std::memmove(read_buffer_.data(), read_buffer_.data() + read_start_, read_end_ - read_start_);
+        read_end_ -= read_start_;
+        read_start_ = 0;
+      }
+      if (read_end_ == read_buffer_.size()) read_buffer_.resize(read_buffer_.size() * 2);
+    }
+    auto buffer = asio::buffer(read_buffer_.data() + read_end_, read_buffer_.size() - read_end_);
+    auto on_read = [self = shared_from_this()](const boost::system::error_code& error, std::size_t bytes) {
+      if (self->state_ == State::Closed) return;
+      if (error) {
+        const bool eof = error == asio::error::eof || error == asio::ssl::error::stream_truncated;
+        self->close(std::make_exception_ptr(ConnectError(
+            "connection to " + self->address_ +
+            (eof ? std::string(" closed by the peer") : " failed: " + error.message()) +
+            (self->read_end_ > self->read_start_ ? " in the middle of a frame" : ""))));
+        return;
+      }
+      self->read_end_ += bytes;
+      if (self->parse_frames()) self->read_more();
+    };
+    if (tls_) {
+      tls_->async_read_some(buffer, std::move(on_read));
+    } else {
+      socket_.async_read_some(buffer, std::move(on_read));
+    }
+  }
+
+  // Returns false when the connection was closed because of a malformed frame.
+  bool parse_frames() {
+    const std::size_t max_frame = client_->options_.max_frame_size;
+    while (read_end_ - read_start_ >= 4) {
+      const auto* p = reinterpret_cast<const unsigned char*>(read_buffer_.data() + read_start_);
+      const std::uint32_t length = (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) |
+                                   (std::uint32_t{p[2]} << 8) | std::uint32_t{p[3]};
+      if (length < 4 || std::uint64_t{length} + 4 > max_frame) {
+        malformed("frame length " + std::to_string(length) +
+                  (length < 4 ? " is shorter than a header mark" : " exceeds the limit of " + std::to_string(max_frame)));
+        return false;
+      }
+      if (read_end_ - read_start_ < std::size_t{length} + 4) {
+        if (read_buffer_.size() < std::size_t{length} + 4) {
+          std::memmove(read_buffer_.data(), read_buffer_.data() + read_start_, read_end_ - read_start_);
+          read_end_ -= read_start_;
+          read_start_ = 0;
+          read_buffer_.resize(std::size_t{length} + 4);
+        }
+        return true;
+      }
+      RemotingCommand command;
+      try {
+        command = decode_frame_payload(std::string_view(read_buffer_.data() + read_start_ + 4, length));
+      } catch (const ProtocolError& error) {
+        malformed(error.what());
+        return false;
+      }
+      read_start_ += std::size_t{length} + 4;
+      client_->frames_received_.fetch_add(1, std::memory_order_relaxed);
+      dispatch(std::move(command));
+      if (state_ == State::Closed) return false;
+    }
+    if (read_start_ == read_end_) read_start_ = read_end_ = 0;
+    // Give memory back after an unusually large frame.
+    if (read_start_ == 0 && read_end_ == 0 && read_buffer_.size() > 1024 * 1024) {
+      read_buffer_.resize(64 * 1024);
+      read_buffer_.shrink_to_fit();
+    }
+    return true;
+  }
+
+  void malformed(const std::string& reason) {
+    client_->malformed_frames_.fetch_add(1, std::memory_order_relaxed);
+    const std::string message = "malformed frame from " + address_ + ": " + reason + "; connection closed";
+    LOG_WARN(message);
+    close(std::make_exception_ptr(ProtocolError(message)));
+  }
+
+  void dispatch(RemotingCommand command) {
+    if (command.is_response()) {
+      auto it = pending_.find(command.opaque);
+      if (it == pending_.end()) {
+        client_->late_responses_.fetch_add(1, std::memory_order_relaxed);
+        LOG_DEBUG("dropped a response from " << address_ << " with unknown opaque " << command.opaque
+                                             << " (code " << command.code << "), probably after its timeout");
+        return;
+      }
+      Pending pending = std::move(it->second);
+      pending_.erase(it);
+      pending.timer->cancel();
+      if (auto hook = current_hook()) {
+        try {
+          hook->after_response(address_, pending.request, command);
+        } catch (const std::exception& error) {
+          LOG_WARN("rpc hook after_response threw: " << error.what());
+        }
+      }
+      complete(std::move(pending.callback), InvokeResult{std::move(command), nullptr});
+      return;
+    }
+    serve(std::move(command));
+  }
+
+  std::shared_ptr<RpcHook> current_hook() {
+    std::lock_guard<std::mutex> lock(client_->mutex_);
+    return client_->hook_;
+  }
+
+  void serve(RemotingCommand request) {
+    RequestProcessor processor;
+    {
+      std::lock_guard<std::mutex> lock(client_->mutex_);
+      auto it = client_->processors_.find(request.code);
+      if (it != client_->processors_.end()) processor = it->second;
+    }
+    if (!processor) {
+      if (!request.is_oneway()) {
+        auto response = RemotingCommand::response_to(
+            request, 3 /* REQUEST_CODE_NOT_SUPPORTED */,
+            " request type " + std::to_string(request.code) + " not supported");
+        queue_frame(encode_frame(response, client_->options_.serialize_type), false);
+      }
+      return;
+    }
+    asio::post(client_->processor_pool_, [self = shared_from_this(), processor = std::move(processor),
+                                          request = std::move(request)]() mutable {
+      std::optional<RemotingCommand> response;
+      try {
+        response = processor(self->address_, request);
+      } catch (const std::exception& error) {
+        LOG_WARN("processor for request code " << request.code << " from " << self->address_
+                                               << " threw: " << error.what());
+        response = RemotingCommand::response_to(request, 1 /* SYSTEM_ERROR */, std::string(error.what()));
+      }
+      if (!response || request.is_oneway()) return;
+      response->opaque = request.opaque;
+      response->mark_response();
+      self->send_frame(encode_frame(*response, self->client_->options_.serialize_type), false);
+    });
+  }
+
+  void close(std::exception_ptr reason) {
+    if (state_ == State::Closed) return;
+    state_ = State::Closed;
+    close_reason_ = reason;
+    boost::system::error_code ignored;
+    connect_timer_.cancel();
+    resolver_.cancel();
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    for (auto& frame : write_queue_) {
+      if (frame.oneway) client_->pending_oneway_.fetch_sub(1);
+    }
+    write_queue_.clear();
+    auto pending = std::move(pending_);
+    pending_.clear();
+    for (auto& [opaque, request] : pending) {
+      request.timer->cancel();
+      complete(std::move(request.callback), InvokeResult{std::nullopt, reason});
+    }
+    client_->forget(address_, this);
+  }
+
+  std::shared_ptr<RemotingClient::Impl> client_;
+  std::string address_;
+  asio::strand<asio::io_context::executor_type> strand_;
+  tcp::socket socket_;
+  std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;
+  tcp::resolver resolver_;
+  asio::steady_timer connect_timer_;
+  State state_ = State::Connecting;
+  std::exception_ptr close_reason_;
+  std::unordered_map<std::int32_t, Pending> pending_;
+  std::deque<OutgoingFrame> write_queue_;
+  bool writing_ = false;
+  std::vector<char> read_buffer_;
+  std::size_t read_start_ = 0;
+  std::size_t read_end_ = 0;
+};
+
+std::shared_ptr<Connection> RemotingClient::Impl::connection_for(const std::string& address) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto& slot = connections_[address];
+  if (!slot) {
+    slot = std::make_shared<Connection>(shared_from_this(), address);
+    slot->start();
+  }
+  return slot;
+}
+
+void RemotingClient::Impl::forget(const std::string& address, const Connection* connection) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = connections_.find(address);
+  if (it != connections_.end() && it->second.get() == connection) connections_.erase(it);
+}
+
+void RemotingClient::Impl::shutdown() {
+  std::lock_guard<std::mutex> serial(shutdown_mutex_);
+  if (shut_down_.exchange(true)) return;
+  std::vector<std::shared_ptr<Connection>> connections;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [address, connection] : connections_) connections.push_back(connection);
+  }
+  // Close every connection on its own strand and wait, so each pending request fails exactly once
+  // before the I/O threads stop.
+  auto reason = std::make_exception_ptr(ClientError("the remoting client was shut down"));
+  std::vector<std::future<void>> closed;
+  for (auto& connection : connections) {
+    auto done = std::make_shared<std::promise<void>>();
+    closed.push_back(done->get_future());
+    connection->close_then(reason, [done] { done->set_value(); });
+  }
+  for (auto& future : closed) future.wait();
+  processor_pool_.join();
+  work_guard_.reset();
+  io_context_.stop();
+  for (auto& thread : io_threads_) {
+    if (thread.joinable()) thread.join();
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    connections_.clear();
+  }
+}
+
+RemotingClient::RemotingClient(RemotingClientOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {}
+
+RemotingClient::~RemotingClient() {
+  if (!in_io_thread()) shutdown();
+}
+
+void RemotingClient::register_processor(std::int32_t code, RequestProcessor processor) {
+  std::lock_guard<std::mutex> lock(impl_->mutex_);
+  impl_->processors_[code] = std::move(processor);
+}
+
+void RemotingClient::set_rpc_hook(std::shared_ptr<RpcHook> hook) {
+  std::lock_guard<std::mutex> lock(impl_->mutex_);
+  impl_->hook_ = std::move(hook);
+}
+
+bool RemotingClient::in_io_thread() const { return Impl::io_thread_marker() == impl_.get(); }
+
+void RemotingClient::invoke_async(const std::string& address, RemotingCommand request,
+                                  std::chrono::milliseconds timeout, ResponseCallback callback) {
+  if (impl_->shut_down_.load()) throw ClientError("the remoting client was shut down");
+  if (impl_->pending_async_.fetch_add(1) >= impl_->options_.max_async_requests) {
+    impl_->pending_async_.fetch_sub(1);
+    throw ClientError("too many outstanding async requests (limit " +
+                      std::to_string(impl_->options_.max_async_requests) + ")");
+  }
+  std::string frame;
+  std::shared_ptr<RpcHook> hook;
+  try {
+    request.opaque = next_opaque.fetch_add(1, std::memory_order_relaxed);
+    request.flag &= ~(RemotingCommand::kResponseFlag | RemotingCommand::kOnewayFlag);
+    {
+      std::lock_guard<std::mutex> lock(impl_->mutex_);
+      hook = impl_->hook_;
+    }
+    if (hook) hook->before_request(address, request);
+    frame = encode_frame(request, impl_->options_.serialize_type);
+    if (!hook) {
+      request.ext_fields.clear();
+      request.body.clear();
+    }
+  } catch (...) {
+    impl_->pending_async_.fetch_sub(1);
+    throw;
+  }
+  const std::int32_t opaque = request.opaque;
+  impl_->connection_for(address)->send_request(opaque, std::move(frame), timeout, std::move(request),
+                                               std::move(callback));
+}
+
+RemotingCommand RemotingClient::invoke_sync(const std::string& address, RemotingCommand request,
+                                            std::chrono::milliseconds timeout) {
+  if (in_io_thread()) throw ClientError("invoke_sync called on an I/O thread; it would deadlock");
+  auto promise = std::make_shared<std::promise<InvokeResult>>();
+  auto future = promise->get_future();
+  invoke_async(address, std::move(request), timeout,
+               [promise](InvokeResult&& result) { promise->set_value(std::move(result)); });
+  InvokeResult result = future.get();
+  if (result.error) std::rethrow_exception(result.error);
+  return std::move(*result.response);
+}
+
+void RemotingClient::invoke_oneway(const std::string& address, RemotingCommand request) {
+  if (impl_->shut_down_.load()) throw ClientError("the remoting client was shut down");
+  if (impl_->pending_oneway_.fetch_add(1) >= impl_->options_.max_oneway_requests) {
+    impl_->pending_oneway_.fetch_sub(1);
+    throw ClientError("too many oneway requests waiting to be written (limit " +
+                      std::to_string(impl_->options_.max_oneway_requests) + ")");
+  }
+  std::string frame;
+  try {
+    request.opaque = next_opaque.fetch_add(1, std::memory_order_relaxed);
+    request.flag = (request.flag & ~RemotingCommand::kResponseFlag) | RemotingCommand::kOnewayFlag;
+    std::shared_ptr<RpcHook> hook;
+    {
+      std::lock_guard<std::mutex> lock(impl_->mutex_);
+      hook = impl_->hook_;
+    }
+    if (hook) hook->before_request(address, request);
+    frame = encode_frame(request, impl_->options_.serialize_type);
+  } catch (...) {
+    impl_->pending_oneway_.fetch_sub(1);
+    throw;
+  }
+  impl_->connection_for(address)->send_frame(std::move(frame), true);
+}
+
+void RemotingClient::close_connection(const std::string& address) {
+  std::shared_ptr<Connection> connection;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex_);
+    auto it = impl_->connections_.find(address);
+    if (it == impl_->connections_.end()) return;
+    connection = it->second;
+  }
+  connection->close_async(std::make_exception_ptr(ConnectError("connection to " + address + " closed by the client")));
+}
+
+void RemotingClient::shutdown() {
+  if (in_io_thread()) throw ClientError("RemotingClient::shutdown called on one of its own I/O threads");
+  impl_->shutdown();
+}
+
+RemotingClientStats RemotingClient::stats() const {
+  RemotingClientStats stats;
+  stats.connections_opened = impl_->connections_opened_.load();
+  stats.connect_failures = impl_->connect_failures_.load();
+  stats.frames_sent = impl_->frames_sent_.load();
+  stats.frames_received = impl_->frames_received_.load();
+  stats.timeouts = impl_->timeouts_.load();
+  stats.late_responses = impl_->late_responses_.load();
+  stats.malformed_frames = impl_->malformed_frames_.load();
+  stats.pending_async = impl_->pending_async_.load();
+  stats.pending_oneway = impl_->pending_oneway_.load();
+  std::lock_guard<std::mutex> lock(impl_->mutex_);
+  stats.open_connections = impl_->connections_.size();
+  return stats;
+}
+
+const RemotingClientOptions& RemotingClient::options() const { return impl_->options_; }
+
+}  // namespace rocketmq::remoting

@@ -1,0 +1,106 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "remoting/remoting_command.h"
+#include "remoting/rpc_hook.h"
+
+namespace rocketmq::remoting {
+
+struct TlsOptions {
+  bool enabled = false;
+  bool verify_peer = false;  // brokers usually run self-signed certificates
+  std::string ca_file;       // PEM bundle used when verify_peer is set; empty = system paths
+};
+
+struct RemotingClientOptions {
+  std::size_t io_threads = 1;         // sockets, frame decoding and request timers
+  std::size_t processor_threads = 1;  // requests the brokers send us
+  std::chrono::milliseconds connect_timeout{3000};
+  std::size_t max_async_requests = 65536;   // outstanding invoke_async calls
+  std::size_t max_oneway_requests = 65536;  // oneway frames queued but not yet written
+  SerializeType serialize_type = SerializeType::Json;
+  std::size_t max_frame_size = kDefaultMaxFrameSize;
+  TlsOptions tls;
+};
+
+struct RemotingClientStats {
+  std::uint64_t connections_opened = 0;
+  std::uint64_t connect_failures = 0;
+  std::uint64_t frames_sent = 0;
+  std::uint64_t frames_received = 0;
+  std::uint64_t timeouts = 0;
+  std::uint64_t late_responses = 0;  // answers that came after their request had failed
+  std::uint64_t malformed_frames = 0;
+  std::size_t pending_async = 0;
+  std::size_t pending_oneway = 0;
+  std::size_t open_connections = 0;
+};
+
+// Exactly one of `response` and `error` is set.
+struct InvokeResult {
+  std::optional<RemotingCommand> response;
+  std::exception_ptr error;
+};
+
+// Runs on an I/O thread: it must not block and must not call invoke_sync.
+using ResponseCallback = std::function<void(InvokeResult&&)>;
+
+// Answers a request a peer sent us; nullopt sends no answer (as for oneway requests). Runs on a
+// processor thread, never on an I/O thread, so it may block briefly.
+using RequestProcessor = std::function<std::optional<RemotingCommand>(const std::string& address,
+                                                                      RemotingCommand& request)>;
+
+// The transport of a client instance: one connection per address, opened on first use and
+// reopened on the next use after a failure; a fixed set of I/O threads shared by all connections.
+// Every request completes exactly once: with its response, or with TimeoutError, ConnectError,
+// ProtocolError (the connection carried a malformed frame) or ClientError (shut down).
+class RemotingClient {
+ public:
+  explicit RemotingClient(RemotingClientOptions options = {});
+  ~RemotingClient();
+  RemotingClient(const RemotingClient&) = delete;
+  RemotingClient& operator=(const RemotingClient&) = delete;
+
+  // Register before the first connection is opened.
+  void register_processor(std::int32_t code, RequestProcessor processor);
+  void set_rpc_hook(std::shared_ptr<RpcHook> hook);
+
+  // Blocks the caller until the answer or the timeout; throws on failure. Calling it from an I/O
+  // thread throws ClientError (it would deadlock).
+  RemotingCommand invoke_sync(const std::string& address, RemotingCommand request,
+                              std::chrono::milliseconds timeout);
+
+  // Returns at once; `callback` runs exactly once on an I/O thread. Throws ClientError only when
+  // the client is shut down or too many async requests are outstanding (the callback then never runs).
+  void invoke_async(const std::string& address, RemotingCommand request, std::chrono::milliseconds timeout,
+                    ResponseCallback callback);
+
+  // Queues the request with the oneway flag; no answer is expected. Throws ClientError when shut
+  // down or when too many oneway frames wait to be written.
+  void invoke_oneway(const std::string& address, RemotingCommand request);
+
+  // Closes the connection to `address` (if any); its pending requests fail with ConnectError.
+  void close_connection(const std::string& address);
+
+  // Closes every socket, fails every pending request, joins the threads. Idempotent; must not be
+  // called from an I/O or processor thread.
+  void shutdown();
+
+  bool in_io_thread() const;
+  RemotingClientStats stats() const;
+  const RemotingClientOptions& options() const;
+
+  class Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace rocketmq::remoting

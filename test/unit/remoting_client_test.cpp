@@ -1,0 +1,335 @@
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "remoting/remoting_client.h"
+#include "rocketmq/error.h"
+#include "support/fake_peer.h"
+#include "support/test_env.h"
+
+using namespace std::chrono_literals;
+using rocketmq::remoting::InvokeResult;
+using rocketmq::remoting::RemotingClient;
+using rocketmq::remoting::RemotingClientOptions;
+using rocketmq::remoting::RemotingCommand;
+using rocketmq::remoting::SerializeType;
+using rocketmq::test::FakePeer;
+using rocketmq::test::PeerConnection;
+using rocketmq::test::wait_until;
+
+namespace {
+
+RemotingCommand ping(const std::string& value = "v") {
+  auto request = RemotingCommand::request(105);
+  request.ext_fields["topic"] = value;
+  return request;
+}
+
+std::string error_text(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+}
+
+// Counts callback invocations per request and keeps the last error text.
+struct Outcome {
+  std::atomic<int> calls{0};
+  std::atomic<bool> ok{false};
+  std::mutex mutex;
+  std::exception_ptr error;
+  void record(InvokeResult&& result) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      error = result.error;
+    }
+    ok = result.response.has_value();
+    ++calls;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("requests are answered and matched by opaque, in both header encodings", "[remoting][fault]") {
+  for (auto peer_type : {SerializeType::Json, SerializeType::RocketMQ}) {
+    FakePeer peer(FakePeer::echo(peer_type));
+    for (auto our_type : {SerializeType::Json, SerializeType::RocketMQ}) {
+      RemotingClientOptions options;
+      options.serialize_type = our_type;
+      RemotingClient client(options);
+      auto response = client.invoke_sync(peer.address(), ping("hello"), 2s);
+      CHECK(response.code == 0);
+      CHECK(response.ext_fields.at("topic") == "hello");
+      CHECK(client.stats().connections_opened == 1);
+    }
+  }
+}
+
+TEST_CASE("a garbage header fails the request with a ProtocolError and closes only that connection",
+          "[remoting][fault]") {
+  FakePeer bad([](PeerConnection& connection, RemotingCommand&) {
+    connection.write_raw(std::string("\x00\x00\x00\x08\x00\x00\x00\x04{{{{", 12));
+  });
+  FakePeer good(FakePeer::echo());
+  RemotingClient client;
+  auto healthy = client.invoke_sync(good.address(), ping(), 2s);
+  CHECK(healthy.code == 0);
+  try {
+    client.invoke_sync(bad.address(), ping(), 2s);
+    FAIL("expected a ProtocolError");
+  } catch (const rocketmq::ProtocolError& error) {
+    CHECK_THAT(error.what(), Catch::Matchers::Contains("malformed frame from " + bad.address()));
+  }
+  CHECK(client.stats().malformed_frames == 1);
+  // The healthy connection was untouched; the bad address reconnects on next use.
+  CHECK(client.invoke_sync(good.address(), ping(), 2s).code == 0);
+  CHECK(client.stats().connections_opened == 2);
+  CHECK_THROWS_AS(client.invoke_sync(bad.address(), ping(), 2s), rocketmq::ProtocolError);
+  CHECK(bad.accepted() == 2);
+}
+
+TEST_CASE("a frame length over the limit is refused before any allocation", "[remoting][fault]") {
+  FakePeer peer([](PeerConnection& connection, RemotingCommand&) {
+    connection.write_raw(std::string("\x7f\xff\xff\xff", 4));
+  });
+  RemotingClient client;
+  CHECK_THROWS_WITH(client.invoke_sync(peer.address(), ping(), 2s),
+                    Catch::Matchers::Contains("exceeds the limit of 16777216"));
+}
+
+TEST_CASE("a connection closed in the middle of a frame fails the request with a ConnectError",
+          "[remoting][fault]") {
+  FakePeer peer([](PeerConnection& connection, RemotingCommand& request) {
+    auto frame = rocketmq::remoting::encode_frame(RemotingCommand::response_to(request, 0), SerializeType::Json);
+    connection.write_raw(frame.substr(0, frame.size() / 2));
+    connection.close();
+  });
+  RemotingClient client;
+  try {
+    client.invoke_sync(peer.address(), ping(), 5s);
+    FAIL("expected a ConnectError");
+  } catch (const rocketmq::ConnectError& error) {
+    CHECK_THAT(error.what(), Catch::Matchers::Contains("in the middle of a frame"));
+  }
+}
+
+TEST_CASE("a peer that never answers: the timeout fires and the callback runs exactly once",
+          "[remoting][fault]") {
+  FakePeer peer([](PeerConnection&, RemotingCommand&) {});
+  RemotingClient client;
+  Outcome outcome;
+  client.invoke_async(peer.address(), ping(), 100ms, [&](InvokeResult&& result) { outcome.record(std::move(result)); });
+  REQUIRE(wait_until([&] { return outcome.calls.load() == 1; }, 5s));
+  CHECK_FALSE(outcome.ok);
+  CHECK_THAT(error_text(outcome.error), Catch::Matchers::Contains("timed out after 100 ms"));
+  // Closing the connection afterwards must not run the callback again.
+  client.close_connection(peer.address());
+  REQUIRE(wait_until([&] { return client.stats().open_connections == 0; }, 5s));
+  client.shutdown();
+  CHECK(outcome.calls == 1);
+  CHECK(client.stats().timeouts == 1);
+  CHECK(client.stats().pending_async == 0);
+}
+
+TEST_CASE("an answer that arrives after its timeout is dropped", "[remoting][fault]") {
+  std::mutex mutex;
+  std::condition_variable released;
+  bool release = false;
+  FakePeer peer([&](PeerConnection& connection, RemotingCommand& request) {
+    std::unique_lock<std::mutex> lock(mutex);
+    released.wait(lock, [&] { return release; });
+    connection.send(RemotingCommand::response_to(request, 0));
+  });
+  RemotingClient client;
+  Outcome outcome;
+  client.invoke_async(peer.address(), ping(), 50ms, [&](InvokeResult&& result) { outcome.record(std::move(result)); });
+  REQUIRE(wait_until([&] { return outcome.calls.load() == 1; }, 5s));
+  CHECK_FALSE(outcome.ok);
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    release = true;
+  }
+  released.notify_all();
+  REQUIRE(wait_until([&] { return client.stats().late_responses == 1; }, 5s));
+  CHECK(outcome.calls == 1);
+}
+
+TEST_CASE("10,000 concurrent async requests all complete exactly once", "[remoting][fault]") {
+  FakePeer peer(FakePeer::echo(SerializeType::RocketMQ));
+  FakePeer silent([](PeerConnection&, RemotingCommand&) {});
+  RemotingClient client;
+  constexpr int kRequests = 10000;
+  std::atomic<int> answered{0};
+  std::atomic<int> failed{0};
+  std::atomic<int> wrong{0};
+  for (int i = 0; i < kRequests; ++i) {
+    const bool to_silent = i % 10 == 0;  // a tenth go to a peer that never answers
+    client.invoke_async(to_silent ? silent.address() : peer.address(), ping(std::to_string(i)),
+                        to_silent ? 200ms : 10s, [&, i](InvokeResult&& result) {
+                          if (result.response) {
+                            if (result.response->ext_fields.at("topic") != std::to_string(i)) ++wrong;
+                            ++answered;
+                          } else {
+                            ++failed;
+                          }
+                        });
+  }
+  REQUIRE(wait_until([&] { return answered + failed == kRequests; }, 60s));
+  CHECK(answered == kRequests - kRequests / 10);
+  CHECK(failed == kRequests / 10);
+  CHECK(wrong == 0);
+  CHECK(client.stats().pending_async == 0);
+  CHECK(client.stats().connections_opened == 2);
+}
+
+TEST_CASE("shutdown fails pending requests once, joins threads and is idempotent", "[remoting][fault]") {
+  FakePeer silent([](PeerConnection&, RemotingCommand&) {});
+  RemotingClient client;
+  Outcome outcomes[20];
+  for (auto& outcome : outcomes) {
+    client.invoke_async(silent.address(), ping(), 60s, [&outcome](InvokeResult&& result) { outcome.record(std::move(result)); });
+  }
+  REQUIRE(wait_until([&] { return silent.frames() == 20; }, 5s));
+  client.shutdown();
+  client.shutdown();
+  for (auto& outcome : outcomes) {
+    CHECK(outcome.calls == 1);
+    CHECK_THAT(error_text(outcome.error), Catch::Matchers::Contains("shut down"));
+  }
+  CHECK_THROWS_AS(client.invoke_sync(silent.address(), ping(), 1s), rocketmq::ClientError);
+}
+
+TEST_CASE("connect failures are ConnectErrors naming the address, and the next use reconnects",
+          "[remoting][fault]") {
+  std::string address;
+  {
+    FakePeer gone(FakePeer::echo());
+    address = gone.address();
+  }  // closed: the port now refuses connections
+  RemotingClient client;
+  CHECK_THROWS_WITH(client.invoke_sync(address, ping(), 2s),
+                    Catch::Matchers::Contains("cannot connect to " + address));
+  CHECK_THROWS_WITH(client.invoke_sync("no-port", ping(), 2s), Catch::Matchers::Contains("invalid address"));
+  CHECK(client.stats().connect_failures == 2);
+}
+
+TEST_CASE("outstanding async and oneway requests are bounded", "[remoting][fault]") {
+  FakePeer silent([](PeerConnection&, RemotingCommand&) {});
+  RemotingClientOptions options;
+  options.max_async_requests = 3;
+  RemotingClient client(options);
+  for (int i = 0; i < 3; ++i) client.invoke_async(silent.address(), ping(), 60s, [](InvokeResult&&) {});
+  CHECK_THROWS_WITH(client.invoke_async(silent.address(), ping(), 60s, [](InvokeResult&&) {}),
+                    Catch::Matchers::Contains("too many outstanding async requests (limit 3)"));
+  client.shutdown();
+  CHECK(client.stats().pending_async == 0);
+}
+
+TEST_CASE("oneway requests carry the oneway flag and get no answer", "[remoting][fault]") {
+  std::atomic<int> oneway_seen{0};
+  FakePeer peer([&](PeerConnection& connection, RemotingCommand& request) {
+    if (request.is_oneway()) ++oneway_seen;
+  });
+  RemotingClient client;
+  for (int i = 0; i < 100; ++i) client.invoke_oneway(peer.address(), ping());
+  REQUIRE(wait_until([&] { return oneway_seen == 100; }, 5s));
+  REQUIRE(wait_until([&] { return client.stats().pending_oneway == 0; }, 5s));
+}
+
+TEST_CASE("requests from the peer are dispatched by code and answered", "[remoting][fault]") {
+  std::mutex mutex;
+  std::vector<RemotingCommand> answers;
+  PeerConnection* server_side = nullptr;
+  FakePeer peer([&](PeerConnection& connection, RemotingCommand& command) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (command.is_response()) {
+      answers.push_back(command);
+    } else {
+      server_side = &connection;
+      connection.send(RemotingCommand::response_to(command, 0));
+    }
+  });
+  RemotingClient client;
+  std::atomic<int> notified{0};
+  client.register_processor(40, [&](const std::string&, RemotingCommand&) -> std::optional<RemotingCommand> {
+    ++notified;
+    return std::nullopt;
+  });
+  client.register_processor(307, [&](const std::string&, RemotingCommand& request) -> std::optional<RemotingCommand> {
+    auto response = RemotingCommand::response_to(request, 0);
+    response.body = "running info for " + request.ext_fields["consumerGroup"];
+    return response;
+  });
+  REQUIRE(client.invoke_sync(peer.address(), ping(), 2s).code == 0);  // opens the connection
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    REQUIRE(server_side != nullptr);
+    auto notify = RemotingCommand::request(40);
+    notify.opaque = 100;
+    notify.mark_oneway();
+    server_side->send(notify);
+    auto running = RemotingCommand::request(307);
+    running.opaque = 101;
+    running.ext_fields["consumerGroup"] = "G1";
+    server_side->send(running, SerializeType::RocketMQ);
+    auto unknown = RemotingCommand::request(9999);
+    unknown.opaque = 102;
+    server_side->send(unknown);
+  }
+  REQUIRE(wait_until([&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    return answers.size() == 2;
+  }, 5s));
+  CHECK(notified == 1);
+  std::lock_guard<std::mutex> lock(mutex);
+  for (const auto& answer : answers) {
+    if (answer.opaque == 101) {
+      CHECK(answer.code == 0);
+      CHECK(answer.body == "running info for G1");
+    } else {
+      CHECK(answer.opaque == 102);
+      CHECK(answer.code == 3);
+      CHECK(answer.remark.value_or("") == " request type 9999 not supported");
+    }
+  }
+}
+
+TEST_CASE("the rpc hook sees every outgoing request before it is sent", "[remoting][fault]") {
+  struct SigningHook : rocketmq::remoting::RpcHook {
+    std::atomic<int> seen{0};
+    void before_request(const std::string&, RemotingCommand& request) override {
+      ++seen;
+      request.ext_fields["AccessKey"] = "ak";
+    }
+  };
+  FakePeer peer(FakePeer::echo());
+  RemotingClient client;
+  auto hook = std::make_shared<SigningHook>();
+  client.set_rpc_hook(hook);
+  auto response = client.invoke_sync(peer.address(), ping(), 2s);
+  client.invoke_oneway(peer.address(), ping());
+  CHECK(response.ext_fields.at("AccessKey") == "ak");
+  CHECK(hook->seen == 2);
+}
+
+TEST_CASE("invoke_sync on an I/O thread is refused instead of deadlocking", "[remoting][fault]") {
+  FakePeer peer(FakePeer::echo());
+  RemotingClient client;
+  std::atomic<bool> refused{false};
+  std::atomic<bool> done{false};
+  client.invoke_async(peer.address(), ping(), 2s, [&](InvokeResult&&) {
+    try {
+      client.invoke_sync(peer.address(), ping(), 2s);
+    } catch (const rocketmq::ClientError&) {
+      refused = true;
+    }
+    done = true;
+  });
+  REQUIRE(wait_until([&] { return done.load(); }, 5s));
+  CHECK(refused);
+}
