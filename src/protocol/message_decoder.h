@@ -1,0 +1,34 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/compression.h"
+#include "protocol/stored_message.h"
+
+namespace rocketmq::protocol {
+
+// Decodes a PULL / QUERY / VIEW body: concatenated stored records (V1 or V2 magic, IPv4 or IPv6
+// hosts). With `decompress_body`, compressed bodies are decompressed by their sysFlag type (at most
+// `max_body_size` bytes each). Records flagged INNER_BATCH|NEED_UNWRAP are unwrapped into their inner
+// messages (batch layout §6.6, queue offsets outer + index, NEED_UNWRAP cleared) unless the body is
+// compressed and `decompress_body` is false. Throws ProtocolError naming the record offset for
+// anything malformed: TOTALSIZE that is too small, exceeds the buffer or disagrees with the fields,
+// unknown magic, negative lengths, corrupt compressed bodies.
+std::vector<StoredMessage> decode_messages(std::string_view body, bool decompress_body = true,
+                                           std::size_t max_body_size = kDefaultMaxDecompressedSize);
+
+// Decodes exactly one record occupying all of `record`; never unwraps inner batches.
+StoredMessage decode_message(std::string_view record, bool decompress_body = true,
+                             std::size_t max_body_size = kDefaultMaxDecompressedSize);
+
+// Writes `message` in the stored format with the V1 magic (V2 when the topic exceeds 127 bytes). The
+// body is written as given (compress it first and set the sysFlag bits for a compressed record);
+// TOTALSIZE and BODYCRC are computed and the host IPv6 flags are set from the address sizes, other
+// fields are taken verbatim. Throws ClientError for host addresses that are not 4 or 16 bytes, or a
+// topic or properties string too long for its length field.
+std::string encode_stored_message(const StoredMessage& message);
+
+}  // namespace rocketmq::protocol

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "protocol/host_address.h"
+#include "protocol/message_properties.h"
+
+namespace rocketmq::protocol {
+
+// One message record as the broker stores and serves it (protocol.md §6.1), in field order, plus the
+// values the client derives from it.
+struct StoredMessage {
+  std::int32_t store_size = 0;  // TOTALSIZE of the record
+  std::int32_t body_crc = 0;    // crc32 of the stored (possibly compressed) body & 0x7FFFFFFF
+  std::int32_t queue_id = 0;
+  std::int32_t flag = 0;
+  std::int64_t queue_offset = 0;
+  std::int64_t commit_log_offset = 0;
+  // As stored. After decoding with decompression the body is plain although COMPRESSED_FLAG stays set.
+  std::int32_t sys_flag = 0;
+  std::int64_t born_timestamp = 0;
+  HostAddress born_host;
+  std::int64_t store_timestamp = 0;
+  HostAddress store_host;
+  std::int32_t reconsume_times = 0;
+  std::int64_t prepared_transaction_offset = 0;
+  std::string body;
+  std::string topic;
+  MessageProperties properties;
+
+  // Derived by the decoder (ignored by the encoder).
+  std::string msg_id;         // UNIQ_KEY if present, else offset_msg_id (Java MessageClientExt.getMsgId)
+  std::string offset_msg_id;  // store host + commit-log offset (§6.3)
+  std::string tags;           // TAGS property, empty if absent
+  std::string keys;           // KEYS property verbatim (space-separated), empty if absent
+};
+
+}  // namespace rocketmq::protocol
