@@ -630,6 +630,19 @@ void RemotingClient::invoke_oneway(const std::string& address, RemotingCommand r
   impl_->connection_for(address)->send_frame(std::move(frame), true);
 }
 
+void RemotingClient::run_after(std::chrono::milliseconds delay, std::function<void()> task) {
+  if (impl_->shut_down_.load()) return;
+  auto timer = std::make_shared<asio::steady_timer>(impl_->io_context_, delay);
+  timer->async_wait([timer, task = std::move(task)](const boost::system::error_code& error) {
+    if (error) return;
+    try {
+      task();
+    } catch (const std::exception& e) {
+      LOG_ERROR("delayed task threw: " << e.what());
+    }
+  });
+}
+
 void RemotingClient::close_connection(const std::string& address) {
   std::shared_ptr<Connection> connection;
   {

@@ -86,6 +86,10 @@ class RemotingClient {
   // down or when too many oneway frames wait to be written.
   void invoke_oneway(const std::string& address, RemotingCommand request);
 
+  // Runs `task` on an I/O thread after `delay` (pull retries and flow-control pauses: short,
+  // non-blocking work). Dropped silently after shutdown.
+  void run_after(std::chrono::milliseconds delay, std::function<void()> task);
+
   // Closes the connection to `address` (if any); its pending requests fail with ConnectError.
   void close_connection(const std::string& address);
 

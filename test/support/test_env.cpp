@@ -69,6 +69,25 @@ std::string shell_quote(const std::string& value) {
   return quoted + "'";
 }
 
+ScopedCluster::ScopedCluster(const std::string& name, int namesrv_port, int broker_a_port, int broker_b_port,
+                             const std::string& extra_env)
+    : environment_("RMQ_NAMESRV_PORT=" + std::to_string(namesrv_port) +
+                   " RMQ_BROKER_A_PORT=" + std::to_string(broker_a_port) +
+                   " RMQ_BROKER_B_PORT=" + std::to_string(broker_b_port) + " RMQ_STORE_ROOT=/dev/shm/rmq-it-" + name +
+                   " " + extra_env),
+      namesrv_port_(namesrv_port),
+      broker_a_port_(broker_a_port) {
+  auto result = run_command(environment_ + " " + ROCKETMQ_SOURCE_DIR + "/test/cluster/cluster.sh start 1>&2");
+  if (result.exit_code != 0) {
+    run_command(environment_ + " " + ROCKETMQ_SOURCE_DIR + "/test/cluster/cluster.sh stop 1>&2");
+    throw std::runtime_error("could not start the " + name + " cluster (see the log above)");
+  }
+}
+
+ScopedCluster::~ScopedCluster() {
+  run_command(environment_ + " " + ROCKETMQ_SOURCE_DIR + "/test/cluster/cluster.sh stop 1>&2");
+}
+
 CommandResult run_interop(const std::string& arguments) {
   return run_command(std::string(ROCKETMQ_SOURCE_DIR) + "/test/interop/interop.sh " + arguments);
 }

@@ -28,6 +28,25 @@ CommandResult run_command(const std::string& command);
 // Runs the Java interop peer (test/interop/interop.sh) with the given arguments, already quoted.
 CommandResult run_interop(const std::string& arguments);
 
+// A second, private cluster for tests that need other broker settings (binary serialization,
+// property filtering off): started by test/cluster/cluster.sh with the given environment on other
+// ports, stopped on destruction. `name` keeps its store apart.
+class ScopedCluster {
+ public:
+  ScopedCluster(const std::string& name, int namesrv_port, int broker_a_port, int broker_b_port,
+                const std::string& extra_env);
+  ~ScopedCluster();
+  ScopedCluster(const ScopedCluster&) = delete;
+  ScopedCluster& operator=(const ScopedCluster&) = delete;
+  std::string namesrv() const { return "127.0.0.1:" + std::to_string(namesrv_port_); }
+  std::string broker_a() const { return "127.0.0.1:" + std::to_string(broker_a_port_); }
+
+ private:
+  std::string environment_;
+  int namesrv_port_;
+  int broker_a_port_;
+};
+
 // Single-quotes a value for /bin/sh.
 std::string shell_quote(const std::string& value);
 

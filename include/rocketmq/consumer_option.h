@@ -1,0 +1,164 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "rocketmq/export.h"
+#include "rocketmq/message_queue.h"
+
+namespace rocketmq {
+
+enum class ConsumeFromWhere {
+  ConsumeFromLastOffset,   // a new group starts at the end of each queue (default)
+  ConsumeFromFirstOffset,  // a new group starts at the beginning of each queue
+  ConsumeFromTimestamp,    // a new group starts at the first message stored at or after consume_timestamp
+};
+
+enum class MessageModel {
+  Clustering,    // the group shares the queues; offsets are kept by the brokers (default)
+  Broadcasting,  // every consumer of the group gets every message; offsets are kept in a local file
+};
+
+// Decides which queues of a topic this consumer owns. Every consumer of the group must use the
+// same strategy; it runs on the SDK's scheduler thread and must not block.
+class ROCKETMQ_API AllocateStrategy {
+ public:
+  virtual ~AllocateStrategy();
+  virtual std::string name() const = 0;
+  // `all_queues` and `all_consumer_ids` are sorted; returns the queues `consumer_id` owns.
+  virtual std::vector<MessageQueue> allocate(const std::string& consumer_group, const std::string& consumer_id,
+                                             const std::vector<MessageQueue>& all_queues,
+                                             const std::vector<std::string>& all_consumer_ids) const = 0;
+};
+
+// The built-in strategies (same assignments as the Java client's of the same name).
+ROCKETMQ_API std::shared_ptr<AllocateStrategy> allocate_averagely();
+ROCKETMQ_API std::shared_ptr<AllocateStrategy> allocate_averagely_by_circle();
+ROCKETMQ_API std::shared_ptr<AllocateStrategy> allocate_by_consistent_hash(int virtual_nodes = 10);
+// Every consumer takes exactly the listed queues.
+ROCKETMQ_API std::shared_ptr<AllocateStrategy> allocate_by_config(std::vector<MessageQueue> queues);
+
+// Configuration of a PushConsumer. Every setter validates its argument and throws ClientError
+// naming the option and the accepted range. Defaults are the Java client's unless noted.
+class ROCKETMQ_API ConsumerOption {
+ public:
+  ConsumerOption();
+
+  // "host:port", several separated by ';'. Required.
+  void set_name_server_addr(const std::string& addr);
+  const std::string& name_server_addr() const noexcept { return name_server_addr_; }
+
+  // Consumer group: 1..255 characters of [%|a-zA-Z0-9_-]. Required.
+  void set_group_name(const std::string& group);
+  const std::string& group_name() const noexcept { return group_name_; }
+
+  // Consume threads: the pool grows from min towards max while tasks wait and shrinks back after
+  // a minute idle. Defaults 20 and 64 (Java: 20, and never grows past min).
+  void set_consume_thread_min(int threads);
+  void set_consume_thread_max(int threads);
+  int consume_thread_min() const noexcept { return consume_thread_min_; }
+  int consume_thread_max() const noexcept { return consume_thread_max_; }
+
+  // Flow control per queue: at most this many cached messages (default 1000) and bytes (100 MiB);
+  // pulling pauses until the listener catches up. Span: max offset distance inside one queue's cache
+  // (2000) for concurrent consumption.
+  void set_process_queue_size(int messages);
+  int process_queue_size() const noexcept { return process_queue_size_; }
+  void set_process_queue_bytes(std::int64_t bytes);
+  std::int64_t process_queue_bytes() const noexcept { return process_queue_bytes_; }
+  void set_max_span(int offsets);
+  int max_span() const noexcept { return max_span_; }
+
+  // Messages asked for per pull request: 1..1024 (32).
+  void set_pull_batch_size(int messages);
+  int pull_batch_size() const noexcept { return pull_batch_size_; }
+
+  // Pause between two pulls of one queue (0).
+  void set_pull_interval(std::int64_t millis) { set_pull_interval(std::chrono::milliseconds(millis)); }
+  void set_pull_interval(std::chrono::milliseconds interval);
+  std::chrono::milliseconds pull_interval() const noexcept { return pull_interval_; }
+
+  // Messages per listener call: 1..1024 (1).
+  void set_consume_batch_size(int messages);
+  int consume_batch_size() const noexcept { return consume_batch_size_; }
+
+  void set_consume_from_where(ConsumeFromWhere where) noexcept { consume_from_where_ = where; }
+  ConsumeFromWhere consume_from_where() const noexcept { return consume_from_where_; }
+  // For ConsumeFromTimestamp: milliseconds since the epoch (default: half an hour ago at start).
+  void set_consume_timestamp(std::int64_t epoch_millis);
+  std::int64_t consume_timestamp() const noexcept { return consume_timestamp_; }
+
+  void set_message_model(MessageModel model) noexcept { message_model_ = model; }
+  MessageModel message_model() const noexcept { return message_model_; }
+
+  // Deliveries before a message goes to %DLQ%<group>: 1..16 (16); -1 means 16.
+  void set_max_reconsume_times(int times);
+  int max_reconsume_times() const noexcept { return max_reconsume_times_; }
+
+  // A listener call longer than this hands its batch back for a retry (15 min).
+  void set_consume_timeout(std::chrono::milliseconds timeout);
+  std::chrono::milliseconds consume_timeout() const noexcept { return consume_timeout_; }
+
+  void set_allocate_strategy(std::shared_ptr<AllocateStrategy> strategy);
+  const std::shared_ptr<AllocateStrategy>& allocate_strategy() const noexcept { return allocate_strategy_; }
+
+  // Distinguishes several client instances in one process ("DEFAULT" becomes "<pid>#<nanos>").
+  void set_instance_name(const std::string& name);
+  const std::string& instance_name() const noexcept { return instance_name_; }
+
+  // Broadcasting offsets: <dir>/<client id>/<group>/offsets.json (default ~/.rocketmq_offsets).
+  void set_offset_store_dir(const std::string& dir);
+  const std::string& offset_store_dir() const noexcept { return offset_store_dir_; }
+
+  // How often offsets are committed (5 s), heartbeats sent (30 s), queues rebalanced (20 s).
+  void set_persist_offset_interval(std::chrono::milliseconds interval);
+  std::chrono::milliseconds persist_offset_interval() const noexcept { return persist_offset_interval_; }
+  void set_heartbeat_interval(std::chrono::milliseconds interval);
+  std::chrono::milliseconds heartbeat_interval() const noexcept { return heartbeat_interval_; }
+  void set_rebalance_interval(std::chrono::milliseconds interval);
+  std::chrono::milliseconds rebalance_interval() const noexcept { return rebalance_interval_; }
+
+  // How long shutdown() waits for listener calls in flight (30 s).
+  void set_shutdown_timeout(std::chrono::milliseconds timeout);
+  std::chrono::milliseconds shutdown_timeout() const noexcept { return shutdown_timeout_; }
+
+  // Timeout of the SDK's own requests to brokers and name servers (3 s).
+  void set_request_timeout(std::chrono::milliseconds timeout);
+  std::chrono::milliseconds request_timeout() const noexcept { return request_timeout_; }
+
+  // Orderly consumption: pause of a queue after ReconsumeLater (1 s).
+  void set_suspend_time(std::chrono::milliseconds pause);
+  std::chrono::milliseconds suspend_time() const noexcept { return suspend_time_; }
+
+ private:
+  std::string name_server_addr_;
+  std::string group_name_;
+  int consume_thread_min_ = 20;
+  int consume_thread_max_ = 64;
+  int process_queue_size_ = 1000;
+  std::int64_t process_queue_bytes_ = 100LL * 1024 * 1024;
+  int max_span_ = 2000;
+  int pull_batch_size_ = 32;
+  std::chrono::milliseconds pull_interval_{0};
+  int consume_batch_size_ = 1;
+  ConsumeFromWhere consume_from_where_ = ConsumeFromWhere::ConsumeFromLastOffset;
+  std::int64_t consume_timestamp_ = 0;
+  MessageModel message_model_ = MessageModel::Clustering;
+  int max_reconsume_times_ = 16;
+  std::chrono::milliseconds consume_timeout_{15 * 60 * 1000};
+  std::shared_ptr<AllocateStrategy> allocate_strategy_;
+  std::string instance_name_ = "DEFAULT";
+  std::string offset_store_dir_;
+  std::chrono::milliseconds persist_offset_interval_{5000};
+  std::chrono::milliseconds heartbeat_interval_{30000};
+  std::chrono::milliseconds rebalance_interval_{20000};
+  std::chrono::milliseconds shutdown_timeout_{30000};
+  std::chrono::milliseconds request_timeout_{3000};
+  std::chrono::milliseconds suspend_time_{1000};
+};
+
+}  // namespace rocketmq

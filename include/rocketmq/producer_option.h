@@ -1,0 +1,74 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "rocketmq/export.h"
+
+namespace rocketmq {
+
+// Configuration of a Producer. Setters validate and throw ClientError naming the option.
+class ROCKETMQ_API ProducerOption {
+ public:
+  // "host:port", several separated by ';'. Required.
+  void set_name_server_addr(const std::string& addr);
+  const std::string& name_server_addr() const noexcept { return name_server_addr_; }
+
+  // Producer group (needed by transactional messages; "DEFAULT_PRODUCER" otherwise).
+  void set_group_name(const std::string& group);
+  const std::string& group_name() const noexcept { return group_name_; }
+
+  void set_instance_name(const std::string& name);
+  const std::string& instance_name() const noexcept { return instance_name_; }
+
+  // Per attempt (3 s).
+  void set_send_timeout(std::chrono::milliseconds timeout);
+  std::chrono::milliseconds send_timeout() const noexcept { return send_timeout_; }
+
+  // Extra attempts of a failed synchronous send, each on another broker when there is one (2).
+  void set_retry_times(int times);
+  int retry_times() const noexcept { return retry_times_; }
+  // Extra attempts of a failed asynchronous send (2).
+  void set_async_retry_times(int times);
+  int async_retry_times() const noexcept { return async_retry_times_; }
+
+  // Bodies at least this large are zlib-compressed (4 KiB), at this level 1..9 (5).
+  void set_compress_threshold(std::int64_t bytes);
+  std::int64_t compress_threshold() const noexcept { return compress_threshold_; }
+  void set_compress_level(int level);
+  int compress_level() const noexcept { return compress_level_; }
+
+  // Largest message (or batch) body accepted (4 MiB, the broker's default limit).
+  void set_max_message_size(std::int64_t bytes);
+  std::int64_t max_message_size() const noexcept { return max_message_size_; }
+
+  // Asynchronous sends waiting for their answer; send(msg, callback) blocks the caller when the
+  // limit is reached rather than growing memory without bound (10,000).
+  void set_max_pending_async_sends(int sends);
+  int max_pending_async_sends() const noexcept { return max_pending_async_sends_; }
+
+  // After a failure, a broker is avoided for a while (latency fault tolerance; on).
+  void set_latency_fault_tolerance(bool enabled) noexcept { latency_fault_tolerance_ = enabled; }
+  bool latency_fault_tolerance() const noexcept { return latency_fault_tolerance_; }
+
+  // Timeout of the SDK's own requests to name servers (3 s).
+  void set_request_timeout(std::chrono::milliseconds timeout);
+  std::chrono::milliseconds request_timeout() const noexcept { return request_timeout_; }
+
+ private:
+  std::string name_server_addr_;
+  std::string group_name_ = "DEFAULT_PRODUCER";
+  std::string instance_name_ = "DEFAULT";
+  std::chrono::milliseconds send_timeout_{3000};
+  int retry_times_ = 2;
+  int async_retry_times_ = 2;
+  std::int64_t compress_threshold_ = 4096;
+  int compress_level_ = 5;
+  std::int64_t max_message_size_ = 4 * 1024 * 1024;
+  int max_pending_async_sends_ = 10000;
+  bool latency_fault_tolerance_ = true;
+  std::chrono::milliseconds request_timeout_{3000};
+};
+
+}  // namespace rocketmq

@@ -1,0 +1,92 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "protocol/bodies/cluster_info.h"
+#include "protocol/bodies/heartbeat_data.h"
+#include "protocol/bodies/lock_batch_body.h"
+#include "protocol/bodies/topic_route_data.h"
+#include "protocol/headers.h"
+#include "protocol/stored_message.h"
+
+namespace rocketmq::client {
+
+enum class PullStatus { Found, NoNewMessage, NoMatchedMessage, OffsetIllegal };
+
+struct PullResult {
+  PullStatus status = PullStatus::NoNewMessage;
+  std::int64_t next_begin_offset = 0;
+  std::int64_t min_offset = 0;
+  std::int64_t max_offset = 0;
+  std::int64_t suggest_which_broker_id = 0;
+  std::vector<protocol::StoredMessage> messages;  // decoded once, on the I/O thread
+  std::size_t body_bytes = 0;
+};
+
+// Exactly one of result/error is meaningful; runs on an I/O thread and must not block.
+using PullCallback = std::function<void(PullResult&& result, std::exception_ptr error)>;
+
+struct SendResponse {
+  std::int32_t code = 0;  // SUCCESS or one of the success-like codes 10, 11, 12
+  protocol::SendMessageResponseHeader header;
+};
+using SendCallback = std::function<void(SendResponse&& response, std::exception_ptr error)>;
+
+// One method per RPC a producer, a push consumer and a small admin need (protocol.md §4). The
+// seam under the state machines: unit tests substitute a fake, production uses the remoting client.
+// Synchronous methods throw BrokerError for error codes, TimeoutError/ConnectError for transport
+// failures; asynchronous ones report the same through their callback.
+class MQClientAPI {
+ public:
+  virtual ~MQClientAPI() = default;
+
+  // ---- name server (the client rotates through the configured addresses on failure)
+  virtual protocol::TopicRouteData get_topic_route(const std::string& topic) = 0;
+  virtual protocol::ClusterInfo get_broker_cluster_info() = 0;
+
+  // ---- broker admin
+  virtual void create_topic(const std::string& broker_addr, const protocol::CreateTopicRequestHeader& header) = 0;
+  virtual std::int64_t get_max_offset(const std::string& broker_addr, const std::string& topic, int queue_id) = 0;
+  virtual std::int64_t get_min_offset(const std::string& broker_addr, const std::string& topic, int queue_id) = 0;
+  virtual std::int64_t search_offset(const std::string& broker_addr, const std::string& topic, int queue_id,
+                                     std::int64_t timestamp) = 0;
+
+  // ---- producer
+  virtual SendResponse send_message(const std::string& broker_addr, const protocol::SendMessageRequestHeaderV2& header,
+                                    bool batch, const std::string& body, std::chrono::milliseconds timeout) = 0;
+  virtual void send_message_async(const std::string& broker_addr, const protocol::SendMessageRequestHeaderV2& header,
+                                  bool batch, const std::string& body, std::chrono::milliseconds timeout,
+                                  SendCallback callback) = 0;
+  virtual void send_message_oneway(const std::string& broker_addr, const protocol::SendMessageRequestHeaderV2& header,
+                                   const std::string& body) = 0;
+
+  // ---- consumer
+  virtual void pull_message(const std::string& broker_addr, const protocol::PullMessageRequestHeader& header,
+                            std::chrono::milliseconds timeout, PullCallback callback) = 0;
+  // QUERY_NOT_FOUND (22) surfaces as BrokerError with that code.
+  virtual std::int64_t query_consumer_offset(const std::string& broker_addr,
+                                             const protocol::QueryConsumerOffsetRequestHeader& header) = 0;
+  virtual void update_consumer_offset(const std::string& broker_addr,
+                                      const protocol::UpdateConsumerOffsetRequestHeader& header, bool oneway) = 0;
+  virtual std::vector<std::string> get_consumer_id_list(const std::string& broker_addr, const std::string& group) = 0;
+  virtual void consumer_send_message_back(const std::string& broker_addr,
+                                          const protocol::ConsumerSendMsgBackRequestHeader& header) = 0;
+  virtual std::set<MessageQueue> lock_batch(const std::string& broker_addr,
+                                            const protocol::LockBatchRequestBody& body) = 0;
+  virtual void unlock_batch(const std::string& broker_addr, const protocol::UnlockBatchRequestBody& body,
+                            bool oneway) = 0;
+
+  // ---- client
+  // Returns the broker's version ordinal.
+  virtual int send_heartbeat(const std::string& broker_addr, const protocol::HeartbeatData& heartbeat) = 0;
+  virtual void unregister_client(const std::string& broker_addr,
+                                 const protocol::UnregisterClientRequestHeader& header) = 0;
+};
+
+}  // namespace rocketmq::client

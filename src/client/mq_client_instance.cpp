@@ -1,0 +1,358 @@
+#include "client/mq_client_instance.h"
+
+#include "client/remoting_mq_client_api.h"
+#include "common/host_info.h"
+#include "common/log.h"
+#include "protocol/bodies/reset_offset_body.h"
+#include "protocol/headers.h"
+#include "protocol/message_decoder.h"
+#include "protocol/request_code.h"
+#include "protocol/response_code.h"
+#include "rocketmq/error.h"
+
+namespace rocketmq::client {
+
+using protocol::RequestCode;
+using protocol::ResponseCode;
+using remoting::RemotingCommand;
+
+namespace {
+
+std::mutex registry_mutex;
+std::map<std::string, std::weak_ptr<MQClientInstance>>& registry() {
+  static std::map<std::string, std::weak_ptr<MQClientInstance>> instances;
+  return instances;
+}
+
+RemotingCommand error_response(const RemotingCommand& request, ResponseCode code, const std::string& remark) {
+  return RemotingCommand::response_to(request, static_cast<std::int32_t>(code), remark);
+}
+
+}  // namespace
+
+std::string ClientConfig::client_id() const {
+  const std::string instance = instance_name == "DEFAULT" ? std::to_string(common::process_id()) : instance_name;
+  return common::local_ip_address() + "@" + instance;
+}
+
+std::shared_ptr<MQClientInstance> MQClientInstance::acquire(const ClientConfig& config) {
+  const std::string id = config.client_id();
+  std::lock_guard<std::mutex> lock(registry_mutex);
+  auto& slot = registry()[id];
+  if (auto existing = slot.lock()) return existing;
+  auto remoting = std::make_unique<remoting::RemotingClient>(config.remoting);
+  auto api = std::make_unique<RemotingMQClientAPI>(*remoting, config.name_server_addr, config.request_timeout);
+  auto instance = std::make_shared<MQClientInstance>(config, std::move(api), std::move(remoting));
+  slot = instance;
+  return instance;
+}
+
+MQClientInstance::MQClientInstance(ClientConfig config, std::unique_ptr<MQClientAPI> api,
+                                   std::unique_ptr<remoting::RemotingClient> remoting)
+    : config_(std::move(config)),
+      client_id_(config_.client_id()),
+      remoting_(std::move(remoting)),
+      api_(std::move(api)),
+      scheduler_("client-" + client_id_) {
+  if (remoting_) register_processors();
+}
+
+MQClientInstance::~MQClientInstance() { shutdown(); }
+
+void MQClientInstance::shutdown() {
+  if (shut_down_.exchange(true)) return;
+  scheduler_.shutdown();
+  if (remoting_) remoting_->shutdown();
+  std::lock_guard<std::mutex> lock(registry_mutex);
+  auto it = registry().find(client_id_);
+  if (it != registry().end() && it->second.expired()) registry().erase(it);
+}
+
+void MQClientInstance::register_consumer(const std::shared_ptr<ConsumerInner>& consumer) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& slot = consumers_[consumer->group()];
+    if (!slot.expired()) {
+      throw ClientError("consumer group " + consumer->group() + " is already running in client " + client_id_ +
+                        "; give the second consumer another instance name (set_instance_name)");
+    }
+    slot = consumer;
+  }
+  start_periodic_tasks();
+}
+
+void MQClientInstance::unregister_consumer(const std::string& group) {
+  std::set<std::string> addresses;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    consumers_.erase(group);
+    for (const auto& [name, ids] : broker_addrs_) {
+      for (const auto& [id, address] : ids) addresses.insert(address);
+    }
+  }
+  protocol::UnregisterClientRequestHeader header;
+  header.client_id = client_id_;
+  header.consumer_group = group;
+  for (const auto& address : addresses) {
+    try {
+      api_->unregister_client(address, header);
+    } catch (const std::exception& error) {
+      LOG_WARN("unregister of " << group << " from " << address << " failed: " << error.what());
+    }
+  }
+}
+
+void MQClientInstance::register_producer(const std::shared_ptr<ProducerInner>& producer) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    producers_[producer->group()] = producer;
+  }
+  start_periodic_tasks();
+}
+
+void MQClientInstance::unregister_producer(const std::string& group) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  producers_.erase(group);
+}
+
+void MQClientInstance::start_periodic_tasks() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (periodic_started_) return;
+    periodic_started_ = true;
+  }
+  auto weak = weak_from_this();
+  auto every = [this, weak](std::chrono::milliseconds period, void (MQClientInstance::*task)()) {
+    scheduler_.schedule_every(period, period, [weak, task] {
+      if (auto self = weak.lock()) ((*self).*task)();
+    });
+  };
+  every(config_.route_refresh_interval, &MQClientInstance::refresh_all_routes);
+  every(config_.heartbeat_interval, &MQClientInstance::send_heartbeat_to_all_brokers);
+  every(config_.rebalance_interval, &MQClientInstance::rebalance_all);
+  every(config_.persist_offset_interval, &MQClientInstance::persist_all_offsets);
+}
+
+std::shared_ptr<ConsumerInner> MQClientInstance::consumer(const std::string& group) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = consumers_.find(group);
+  return it == consumers_.end() ? nullptr : it->second.lock();
+}
+
+protocol::TopicRouteData MQClientInstance::update_topic_route(const std::string& topic) {
+  auto route = api_->get_topic_route(topic);
+  std::vector<std::shared_ptr<ConsumerInner>> consumers;
+  std::vector<std::shared_ptr<ProducerInner>> producers;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    routes_[topic] = route;
+    for (const auto& broker : route.broker_datas) {
+      auto& ids = broker_addrs_[broker.broker_name];
+      for (const auto& [id, address] : broker.broker_addrs) ids[id] = address;
+    }
+    for (auto& [group, weak] : consumers_) {
+      if (auto consumer = weak.lock()) consumers.push_back(consumer);
+    }
+    for (auto& [group, weak] : producers_) {
+      if (auto producer = weak.lock()) producers.push_back(producer);
+    }
+  }
+  for (auto& consumer : consumers) {
+    if (consumer->subscribed_topics().count(topic) != 0) consumer->on_topic_route(topic, route);
+  }
+  for (auto& producer : producers) {
+    if (producer->published_topics().count(topic) != 0) producer->on_topic_route(topic, route);
+  }
+  return route;
+}
+
+std::optional<protocol::TopicRouteData> MQClientInstance::cached_route(const std::string& topic) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = routes_.find(topic);
+  if (it == routes_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::string> MQClientInstance::broker_address(const std::string& broker_name, std::int64_t broker_id,
+                                                            bool only_this_broker) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = broker_addrs_.find(broker_name);
+  if (it == broker_addrs_.end() || it->second.empty()) return std::nullopt;
+  auto exact = it->second.find(broker_id);
+  if (exact != it->second.end()) return exact->second;
+  if (only_this_broker) return std::nullopt;
+  return it->second.begin()->second;  // the master when it is known, else the lowest slave id
+}
+
+std::vector<std::string> MQClientInstance::broker_addresses_of(const std::string& broker_name) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::string> result;
+  auto it = broker_addrs_.find(broker_name);
+  if (it != broker_addrs_.end()) {
+    for (const auto& [id, address] : it->second) result.push_back(address);
+  }
+  return result;
+}
+
+void MQClientInstance::refresh_all_routes() {
+  std::set<std::string> topics;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [group, weak] : consumers_) {
+      if (auto consumer = weak.lock()) {
+        auto subscribed = consumer->subscribed_topics();
+        topics.insert(subscribed.begin(), subscribed.end());
+      }
+    }
+    for (auto& [group, weak] : producers_) {
+      if (auto producer = weak.lock()) {
+        auto published = producer->published_topics();
+        topics.insert(published.begin(), published.end());
+      }
+    }
+  }
+  for (const auto& topic : topics) {
+    try {
+      update_topic_route(topic);
+    } catch (const std::exception& error) {
+      LOG_WARN("route refresh of " << topic << " failed: " << error.what());
+    }
+  }
+}
+
+void MQClientInstance::send_heartbeat_to_all_brokers() {
+  protocol::HeartbeatData heartbeat;
+  heartbeat.client_id = client_id_;
+  std::map<std::string, std::map<std::int64_t, std::string>> brokers;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [group, weak] : consumers_) {
+      if (auto consumer = weak.lock()) heartbeat.consumer_data_set.push_back(consumer->consumer_data());
+    }
+    for (auto& [group, weak] : producers_) {
+      if (weak.lock()) heartbeat.producer_data_set.push_back(protocol::ProducerData{group});
+    }
+    brokers = broker_addrs_;
+  }
+  if (heartbeat.consumer_data_set.empty() && heartbeat.producer_data_set.empty()) return;
+  for (const auto& [name, ids] : brokers) {
+    for (const auto& [id, address] : ids) {
+      // Producers only talk to masters; consumers may pull from slaves.
+      if (id != 0 && heartbeat.consumer_data_set.empty()) continue;
+      try {
+        api_->send_heartbeat(address, heartbeat);
+      } catch (const std::exception& error) {
+        LOG_WARN("heartbeat to " << name << " at " << address << " failed: " << error.what());
+      }
+    }
+  }
+}
+
+void MQClientInstance::rebalance_soon() {
+  if (rebalance_pending_.exchange(true)) return;
+  auto weak = weak_from_this();
+  scheduler_.post([weak] {
+    if (auto self = weak.lock()) self->rebalance_all();
+  });
+}
+
+void MQClientInstance::rebalance_all() {
+  rebalance_pending_ = false;
+  std::vector<std::shared_ptr<ConsumerInner>> consumers;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [group, weak] : consumers_) {
+      if (auto consumer = weak.lock()) consumers.push_back(consumer);
+    }
+  }
+  for (auto& consumer : consumers) {
+    try {
+      consumer->do_rebalance();
+    } catch (const std::exception& error) {
+      LOG_WARN("rebalance of " << consumer->group() << " failed: " << error.what());
+    }
+  }
+}
+
+void MQClientInstance::persist_all_offsets() {
+  std::vector<std::shared_ptr<ConsumerInner>> consumers;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [group, weak] : consumers_) {
+      if (auto consumer = weak.lock()) consumers.push_back(consumer);
+    }
+  }
+  for (auto& consumer : consumers) {
+    try {
+      consumer->persist_offsets();
+    } catch (const std::exception& error) {
+      LOG_WARN("offset persistence of " << consumer->group() << " failed: " << error.what());
+    }
+  }
+}
+
+void MQClientInstance::register_processors() {
+  // The processors run on the remoting processor thread and capture `this`: the destructor shuts
+  // the remoting client down (joining that thread) before any member goes away.
+  remoting_->register_processor(
+      static_cast<std::int32_t>(RequestCode::kNotifyConsumerIdsChanged),
+      [this](const std::string& address, RemotingCommand& request) -> std::optional<RemotingCommand> {
+        LOG_INFO("broker " << address << " notified a change of consumers in group "
+                           << (request.ext_field("consumerGroup") ? *request.ext_field("consumerGroup") : "?"));
+        rebalance_soon();
+        return std::nullopt;
+      });
+  remoting_->register_processor(
+      static_cast<std::int32_t>(RequestCode::kResetConsumerClientOffset),
+      [this](const std::string& address, RemotingCommand& request) -> std::optional<RemotingCommand> {
+        const auto header = protocol::ResetOffsetRequestHeader::decode(request.ext_fields);
+        if (auto target = consumer(header.group)) {
+          const auto body = protocol::ResetOffsetBody::decode(request.body);
+          target->reset_offsets(header.topic, body.offset_table);
+        }
+        return std::nullopt;
+      });
+  remoting_->register_processor(
+      static_cast<std::int32_t>(RequestCode::kGetConsumerRunningInfo),
+      [this](const std::string&, RemotingCommand& request) -> std::optional<RemotingCommand> {
+        const auto header = protocol::GetConsumerRunningInfoRequestHeader::decode(request.ext_fields);
+        auto target = consumer(header.consumer_group);
+        if (!target) {
+          return error_response(request, ResponseCode::kSystemError,
+                                "The Consumer Group <" + header.consumer_group + "> not exist in this consumer");
+        }
+        auto response = RemotingCommand::response_to(request, 0);
+        response.body = target->running_info().encode();
+        return response;
+      });
+  remoting_->register_processor(
+      static_cast<std::int32_t>(RequestCode::kConsumeMessageDirectly),
+      [this](const std::string&, RemotingCommand& request) -> std::optional<RemotingCommand> {
+        const auto header = protocol::ConsumeMessageDirectlyResultRequestHeader::decode(request.ext_fields);
+        auto target = consumer(header.consumer_group);
+        if (!target) {
+          return error_response(request, ResponseCode::kSystemError,
+                                "The Consumer Group <" + header.consumer_group + "> not exist in this consumer");
+        }
+        auto message = protocol::decode_message(request.body);
+        auto result = target->consume_directly(std::move(message), header.broker_name.value_or(""));
+        auto response = RemotingCommand::response_to(request, 0);
+        response.body = result.encode();
+        return response;
+      });
+  remoting_->register_processor(
+      static_cast<std::int32_t>(RequestCode::kGetConsumerStatusFromClient),
+      [this](const std::string&, RemotingCommand& request) -> std::optional<RemotingCommand> {
+        const auto header = protocol::GetConsumerStatusRequestHeader::decode(request.ext_fields);
+        auto target = consumer(header.group);
+        protocol::GetConsumerStatusBody body;
+        if (target) {
+          for (const auto& [queue, offset] : target->offsets_of(header.topic)) body.message_queue_table[queue] = offset;
+        }
+        auto response = RemotingCommand::response_to(request, 0);
+        response.body = body.encode();
+        return response;
+      });
+}
+
+}  // namespace rocketmq::client

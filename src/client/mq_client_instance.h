@@ -1,0 +1,87 @@
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "client/client_config.h"
+#include "client/client_inner.h"
+#include "client/mq_client_api.h"
+#include "common/scheduler.h"
+#include "remoting/remoting_client.h"
+
+namespace rocketmq::client {
+
+// One per client id, shared by the process's producers and consumers: the remoting transport, the
+// route cache, heartbeats to every broker, periodic and notified rebalances, offset persistence and
+// the answers to requests brokers send us.
+//
+// Threads: the remoting I/O threads; one scheduler thread running route refresh, heartbeat,
+// rebalance and offset persistence; one processor thread for broker requests.
+class MQClientInstance : public std::enable_shared_from_this<MQClientInstance> {
+ public:
+  // The instance for config.client_id(), created on first use. Released when its last user goes.
+  static std::shared_ptr<MQClientInstance> acquire(const ClientConfig& config);
+
+  // For unit tests: an instance over any MQClientAPI.
+  MQClientInstance(ClientConfig config, std::unique_ptr<MQClientAPI> api,
+                   std::unique_ptr<remoting::RemotingClient> remoting);
+  ~MQClientInstance();
+
+  const std::string& client_id() const noexcept { return client_id_; }
+  const ClientConfig& config() const noexcept { return config_; }
+  MQClientAPI& api() noexcept { return *api_; }
+  common::Scheduler& scheduler() noexcept { return scheduler_; }
+
+  // Starts the periodic tasks on first call. Throws ClientError when a consumer of the same group is
+  // already registered in this instance.
+  void register_consumer(const std::shared_ptr<ConsumerInner>& consumer);
+  void unregister_consumer(const std::string& group);
+  void register_producer(const std::shared_ptr<ProducerInner>& producer);
+  void unregister_producer(const std::string& group);
+
+  // Fetches the route of `topic` from the name server and updates brokers, producers and
+  // consumers. Returns the route, or throws (BrokerError TOPIC_NOT_EXIST, ConnectError, ...).
+  protocol::TopicRouteData update_topic_route(const std::string& topic);
+  std::optional<protocol::TopicRouteData> cached_route(const std::string& topic) const;
+
+  // The address of broker `broker_name`, id 0 (master) preferred; nullopt when unknown.
+  std::optional<std::string> broker_address(const std::string& broker_name, std::int64_t broker_id = 0,
+                                            bool only_this_broker = false) const;
+  // Any known broker addresses (masters first), for requests any broker can answer.
+  std::vector<std::string> broker_addresses_of(const std::string& broker_name) const;
+
+  void send_heartbeat_to_all_brokers();
+  // Rebalances every consumer on the scheduler thread as soon as possible.
+  void rebalance_soon();
+  void shutdown();
+
+ private:
+  void start_periodic_tasks();
+  void refresh_all_routes();
+  void persist_all_offsets();
+  void rebalance_all();
+  void register_processors();
+  std::shared_ptr<ConsumerInner> consumer(const std::string& group) const;
+
+  ClientConfig config_;
+  std::string client_id_;
+  std::unique_ptr<remoting::RemotingClient> remoting_;
+  std::unique_ptr<MQClientAPI> api_;
+  common::Scheduler scheduler_;
+
+  mutable std::mutex mutex_;
+  std::map<std::string, std::weak_ptr<ConsumerInner>> consumers_;
+  std::map<std::string, std::weak_ptr<ProducerInner>> producers_;
+  std::map<std::string, protocol::TopicRouteData> routes_;
+  std::map<std::string, std::map<std::int64_t, std::string>> broker_addrs_;  // broker name → id → address
+  bool periodic_started_ = false;
+  std::atomic<bool> rebalance_pending_{false};
+  std::atomic<bool> shut_down_{false};
+};
+
+}  // namespace rocketmq::client

@@ -1,0 +1,314 @@
+#include "client/remoting_mq_client_api.h"
+
+#include <random>
+
+#include "common/log.h"
+#include "protocol/bodies/client_bodies.h"
+#include "protocol/message_decoder.h"
+#include "protocol/request_code.h"
+#include "protocol/response_code.h"
+#include "rocketmq/error.h"
+
+namespace rocketmq::client {
+
+using protocol::RequestCode;
+using protocol::ResponseCode;
+using remoting::RemotingCommand;
+
+namespace {
+
+RemotingCommand make_request(RequestCode code) { return RemotingCommand::request(static_cast<std::int32_t>(code)); }
+
+template <typename Header>
+RemotingCommand make_request(RequestCode code, const Header& header) {
+  auto request = make_request(code);
+  header.encode(request.ext_fields);
+  return request;
+}
+
+bool is(const RemotingCommand& response, ResponseCode code) {
+  return response.code == static_cast<std::int32_t>(code);
+}
+
+std::vector<std::string> split_name_servers(const std::string& addresses) {
+  std::vector<std::string> result;
+  std::size_t start = 0;
+  while (start <= addresses.size()) {
+    const auto end = addresses.find(';', start);
+    std::string part = addresses.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    while (!part.empty() && part.front() == ' ') part.erase(part.begin());
+    while (!part.empty() && part.back() == ' ') part.pop_back();
+    if (!part.empty()) result.push_back(std::move(part));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  if (result.empty()) throw ClientError("no name server address configured");
+  return result;
+}
+
+SendResponse to_send_response(RemotingCommand& response, const std::string& address) {
+  switch (static_cast<ResponseCode>(response.code)) {
+    case ResponseCode::kSuccess:
+    case ResponseCode::kFlushDiskTimeout:
+    case ResponseCode::kFlushSlaveTimeout:
+    case ResponseCode::kSlaveNotAvailable:
+      break;
+    default:
+      throw_broker_error(response, address, "send");
+  }
+  SendResponse result;
+  result.code = response.code;
+  result.header = protocol::SendMessageResponseHeader::decode(response.ext_fields);
+  return result;
+}
+
+RemotingCommand send_request(const protocol::SendMessageRequestHeaderV2& header, bool batch, const std::string& body) {
+  auto request = make_request(batch ? RequestCode::kSendBatchMessage : RequestCode::kSendMessageV2, header);
+  request.body = body;
+  return request;
+}
+
+}  // namespace
+
+void throw_broker_error(const RemotingCommand& response, const std::string& address, const std::string& what) {
+  const std::string remark = response.remark.value_or("");
+  throw BrokerError(response.code, remark,
+                    what + " failed: " + protocol::response_code_name(response.code) + " (" +
+                        std::to_string(response.code) + ") from " + address + (remark.empty() ? "" : ": " + remark));
+}
+
+RemotingMQClientAPI::RemotingMQClientAPI(remoting::RemotingClient& remoting, const std::string& name_servers,
+                                         std::chrono::milliseconds timeout)
+    : remoting_(remoting), name_servers_(split_name_servers(name_servers)), timeout_(timeout) {
+  // Spread clients over the name servers.
+  current_name_server_ = std::random_device{}() % name_servers_.size();
+}
+
+RemotingCommand RemotingMQClientAPI::invoke(const std::string& address, RemotingCommand request) {
+  return remoting_.invoke_sync(address, std::move(request), timeout_);
+}
+
+RemotingCommand RemotingMQClientAPI::invoke_name_server(RemotingCommand request) {
+  std::exception_ptr last_error;
+  const std::size_t start = current_name_server_.load();
+  for (std::size_t attempt = 0; attempt < name_servers_.size(); ++attempt) {
+    const std::size_t index = (start + attempt) % name_servers_.size();
+    try {
+      auto response = remoting_.invoke_sync(name_servers_[index], request, timeout_);
+      current_name_server_ = index;
+      return response;
+    } catch (const ConnectError& error) {
+      LOG_WARN("name server " << name_servers_[index] << " unavailable: " << error.what());
+      last_error = std::current_exception();
+    } catch (const TimeoutError& error) {
+      LOG_WARN("name server " << name_servers_[index] << " timed out: " << error.what());
+      last_error = std::current_exception();
+    }
+  }
+  std::rethrow_exception(last_error);
+}
+
+protocol::TopicRouteData RemotingMQClientAPI::get_topic_route(const std::string& topic) {
+  protocol::GetRouteInfoRequestHeader header;
+  header.topic = topic;
+  header.accept_standard_json_only = true;
+  auto response = invoke_name_server(make_request(RequestCode::kGetRouteInfoByTopic, header));
+  if (!is(response, ResponseCode::kSuccess)) throw_broker_error(response, "name server", "route query for " + topic);
+  return protocol::TopicRouteData::decode(response.body);
+}
+
+protocol::ClusterInfo RemotingMQClientAPI::get_broker_cluster_info() {
+  auto response = invoke_name_server(make_request(RequestCode::kGetBrokerClusterInfo));
+  if (!is(response, ResponseCode::kSuccess)) throw_broker_error(response, "name server", "cluster info query");
+  return protocol::ClusterInfo::decode(response.body);
+}
+
+void RemotingMQClientAPI::create_topic(const std::string& broker_addr, const protocol::CreateTopicRequestHeader& header) {
+  auto response = invoke(broker_addr, make_request(RequestCode::kUpdateAndCreateTopic, header));
+  if (!is(response, ResponseCode::kSuccess)) throw_broker_error(response, broker_addr, "create topic " + header.topic);
+}
+
+std::int64_t RemotingMQClientAPI::get_max_offset(const std::string& broker_addr, const std::string& topic,
+                                                 int queue_id) {
+  protocol::GetMaxOffsetRequestHeader header;
+  header.topic = topic;
+  header.queue_id = queue_id;
+  auto response = invoke(broker_addr, make_request(RequestCode::kGetMaxOffset, header));
+  if (!is(response, ResponseCode::kSuccess)) throw_broker_error(response, broker_addr, "get max offset");
+  return protocol::OffsetResponseHeader::decode(response.ext_fields).offset;
+}
+
+std::int64_t RemotingMQClientAPI::get_min_offset(const std::string& broker_addr, const std::string& topic,
+                                                 int queue_id) {
+  protocol::TopicQueueRequestHeader header;
+  header.topic = topic;
+  header.queue_id = queue_id;
+  auto response = invoke(broker_addr, make_request(RequestCode::kGetMinOffset, header));
+  if (!is(response, ResponseCode::kSuccess)) throw_broker_error(response, broker_addr, "get min offset");
+  return protocol::OffsetResponseHeader::decode(response.ext_fields).offset;
+}
+
+std::int64_t RemotingMQClientAPI::search_offset(const std::string& broker_addr, const std::string& topic, int queue_id,
+                                                std::int64_t timestamp) {
+  protocol::SearchOffsetRequestHeader header;
+  header.topic = topic;
+  header.queue_id = queue_id;
+  header.timestamp = timestamp;
+  auto response = invoke(broker_addr, make_request(RequestCode::kSearchOffsetByTimestamp, header));
+  if (!is(response, ResponseCode::kSuccess)) throw_broker_error(response, broker_addr, "search offset by timestamp");
+  return protocol::OffsetResponseHeader::decode(response.ext_fields).offset;
+}
+
+SendResponse RemotingMQClientAPI::send_message(const std::string& broker_addr,
+                                               const protocol::SendMessageRequestHeaderV2& header, bool batch,
+                                               const std::string& body, std::chrono::milliseconds timeout) {
+  auto response = remoting_.invoke_sync(broker_addr, send_request(header, batch, body), timeout);
+  return to_send_response(response, broker_addr);
+}
+
+void RemotingMQClientAPI::send_message_async(const std::string& broker_addr,
+                                             const protocol::SendMessageRequestHeaderV2& header, bool batch,
+                                             const std::string& body, std::chrono::milliseconds timeout,
+                                             SendCallback callback) {
+  remoting_.invoke_async(broker_addr, send_request(header, batch, body), timeout,
+                         [callback = std::move(callback), broker_addr](remoting::InvokeResult&& result) {
+                           if (result.error) {
+                             callback(SendResponse{}, result.error);
+                             return;
+                           }
+                           SendResponse response;
+                           try {
+                             response = to_send_response(*result.response, broker_addr);
+                           } catch (...) {
+                             callback(SendResponse{}, std::current_exception());
+                             return;
+                           }
+                           callback(std::move(response), nullptr);
+                         });
+}
+
+void RemotingMQClientAPI::send_message_oneway(const std::string& broker_addr,
+                                              const protocol::SendMessageRequestHeaderV2& header,
+                                              const std::string& body) {
+  remoting_.invoke_oneway(broker_addr, send_request(header, false, body));
+}
+
+void RemotingMQClientAPI::pull_message(const std::string& broker_addr, const protocol::PullMessageRequestHeader& header,
+                                       std::chrono::milliseconds timeout, PullCallback callback) {
+  remoting_.invoke_async(
+      broker_addr, make_request(RequestCode::kPullMessage, header), timeout,
+      [callback = std::move(callback), broker_addr](remoting::InvokeResult&& result) {
+        if (result.error) {
+          callback(PullResult{}, result.error);
+          return;
+        }
+        PullResult pull;
+        try {
+          auto& response = *result.response;
+          switch (static_cast<ResponseCode>(response.code)) {
+            case ResponseCode::kSuccess:
+              pull.status = PullStatus::Found;
+              break;
+            case ResponseCode::kPullNotFound:
+              pull.status = PullStatus::NoNewMessage;
+              break;
+            case ResponseCode::kPullRetryImmediately:
+              pull.status = PullStatus::NoMatchedMessage;
+              break;
+            case ResponseCode::kPullOffsetMoved:
+              pull.status = PullStatus::OffsetIllegal;
+              break;
+            default:
+              throw_broker_error(response, broker_addr, "pull");
+          }
+          const auto header = protocol::PullMessageResponseHeader::decode(response.ext_fields);
+          pull.next_begin_offset = header.next_begin_offset;
+          pull.min_offset = header.min_offset;
+          pull.max_offset = header.max_offset;
+          pull.suggest_which_broker_id = header.suggest_which_broker_id;
+          if (pull.status == PullStatus::Found) {
+            pull.body_bytes = response.body.size();
+            pull.messages = protocol::decode_messages(response.body);
+            if (header.offset_delta) {
+              for (auto& message : pull.messages) message.queue_offset += *header.offset_delta;
+            }
+          }
+        } catch (...) {
+          callback(PullResult{}, std::current_exception());
+          return;
+        }
+        callback(std::move(pull), nullptr);
+      });
+}
+
+std::int64_t RemotingMQClientAPI::query_consumer_offset(const std::string& broker_addr,
+                                                        const protocol::QueryConsumerOffsetRequestHeader& header) {
+  auto response = invoke(broker_addr, make_request(RequestCode::kQueryConsumerOffset, header));
+  if (!is(response, ResponseCode::kSuccess)) throw_broker_error(response, broker_addr, "query consumer offset");
+  return protocol::QueryConsumerOffsetResponseHeader::decode(response.ext_fields).offset;
+}
+
+void RemotingMQClientAPI::update_consumer_offset(const std::string& broker_addr,
+                                                 const protocol::UpdateConsumerOffsetRequestHeader& header,
+                                                 bool oneway) {
+  auto request = make_request(RequestCode::kUpdateConsumerOffset, header);
+  if (oneway) {
+    remoting_.invoke_oneway(broker_addr, std::move(request));
+    return;
+  }
+  auto response = invoke(broker_addr, std::move(request));
+  if (!is(response, ResponseCode::kSuccess)) throw_broker_error(response, broker_addr, "update consumer offset");
+}
+
+std::vector<std::string> RemotingMQClientAPI::get_consumer_id_list(const std::string& broker_addr,
+                                                                   const std::string& group) {
+  protocol::GetConsumerListByGroupRequestHeader header;
+  header.consumer_group = group;
+  auto response = invoke(broker_addr, make_request(RequestCode::kGetConsumerListByGroup, header));
+  if (!is(response, ResponseCode::kSuccess)) throw_broker_error(response, broker_addr, "get consumer list");
+  return protocol::GetConsumerListByGroupResponseBody::decode(response.body).consumer_id_list;
+}
+
+void RemotingMQClientAPI::consumer_send_message_back(const std::string& broker_addr,
+                                                     const protocol::ConsumerSendMsgBackRequestHeader& header) {
+  auto response = remoting_.invoke_sync(broker_addr, make_request(RequestCode::kConsumerSendMsgBack, header),
+                                        std::chrono::milliseconds(5000));
+  if (!is(response, ResponseCode::kSuccess)) throw_broker_error(response, broker_addr, "send message back");
+}
+
+std::set<MessageQueue> RemotingMQClientAPI::lock_batch(const std::string& broker_addr,
+                                                       const protocol::LockBatchRequestBody& body) {
+  auto request = make_request(RequestCode::kLockBatchMq);
+  request.body = body.encode();
+  auto response = invoke(broker_addr, std::move(request));
+  if (!is(response, ResponseCode::kSuccess)) throw_broker_error(response, broker_addr, "lock batch");
+  return protocol::LockBatchResponseBody::decode(response.body).lock_ok_mq_set;
+}
+
+void RemotingMQClientAPI::unlock_batch(const std::string& broker_addr, const protocol::UnlockBatchRequestBody& body,
+                                       bool oneway) {
+  auto request = make_request(RequestCode::kUnlockBatchMq);
+  request.body = body.encode();
+  if (oneway) {
+    remoting_.invoke_oneway(broker_addr, std::move(request));
+    return;
+  }
+  auto response = invoke(broker_addr, std::move(request));
+  if (!is(response, ResponseCode::kSuccess)) throw_broker_error(response, broker_addr, "unlock batch");
+}
+
+int RemotingMQClientAPI::send_heartbeat(const std::string& broker_addr, const protocol::HeartbeatData& heartbeat) {
+  auto request = make_request(RequestCode::kHeartBeat);
+  request.body = heartbeat.encode();
+  auto response = invoke(broker_addr, std::move(request));
+  if (!is(response, ResponseCode::kSuccess)) throw_broker_error(response, broker_addr, "heartbeat");
+  return response.version;
+}
+
+void RemotingMQClientAPI::unregister_client(const std::string& broker_addr,
+                                            const protocol::UnregisterClientRequestHeader& header) {
+  auto response = invoke(broker_addr, make_request(RequestCode::kUnregisterClient, header));
+  if (!is(response, ResponseCode::kSuccess)) throw_broker_error(response, broker_addr, "unregister client");
+}
+
+}  // namespace rocketmq::client

@@ -1,0 +1,69 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "client/mq_client_api.h"
+#include "remoting/remoting_client.h"
+
+namespace rocketmq::client {
+
+// MQClientAPI over the remoting transport.
+class RemotingMQClientAPI : public MQClientAPI {
+ public:
+  // `name_servers`: "host:port;host:port". `timeout`: every request except pulls and sends, which
+  // carry their own.
+  RemotingMQClientAPI(remoting::RemotingClient& remoting, const std::string& name_servers,
+                      std::chrono::milliseconds timeout);
+
+  protocol::TopicRouteData get_topic_route(const std::string& topic) override;
+  protocol::ClusterInfo get_broker_cluster_info() override;
+
+  void create_topic(const std::string& broker_addr, const protocol::CreateTopicRequestHeader& header) override;
+  std::int64_t get_max_offset(const std::string& broker_addr, const std::string& topic, int queue_id) override;
+  std::int64_t get_min_offset(const std::string& broker_addr, const std::string& topic, int queue_id) override;
+  std::int64_t search_offset(const std::string& broker_addr, const std::string& topic, int queue_id,
+                             std::int64_t timestamp) override;
+
+  SendResponse send_message(const std::string& broker_addr, const protocol::SendMessageRequestHeaderV2& header,
+                            bool batch, const std::string& body, std::chrono::milliseconds timeout) override;
+  void send_message_async(const std::string& broker_addr, const protocol::SendMessageRequestHeaderV2& header,
+                          bool batch, const std::string& body, std::chrono::milliseconds timeout,
+                          SendCallback callback) override;
+  void send_message_oneway(const std::string& broker_addr, const protocol::SendMessageRequestHeaderV2& header,
+                           const std::string& body) override;
+
+  void pull_message(const std::string& broker_addr, const protocol::PullMessageRequestHeader& header,
+                    std::chrono::milliseconds timeout, PullCallback callback) override;
+  std::int64_t query_consumer_offset(const std::string& broker_addr,
+                                     const protocol::QueryConsumerOffsetRequestHeader& header) override;
+  void update_consumer_offset(const std::string& broker_addr, const protocol::UpdateConsumerOffsetRequestHeader& header,
+                              bool oneway) override;
+  std::vector<std::string> get_consumer_id_list(const std::string& broker_addr, const std::string& group) override;
+  void consumer_send_message_back(const std::string& broker_addr,
+                                  const protocol::ConsumerSendMsgBackRequestHeader& header) override;
+  std::set<MessageQueue> lock_batch(const std::string& broker_addr, const protocol::LockBatchRequestBody& body) override;
+  void unlock_batch(const std::string& broker_addr, const protocol::UnlockBatchRequestBody& body, bool oneway) override;
+
+  int send_heartbeat(const std::string& broker_addr, const protocol::HeartbeatData& heartbeat) override;
+  void unregister_client(const std::string& broker_addr, const protocol::UnregisterClientRequestHeader& header) override;
+
+  const std::vector<std::string>& name_servers() const noexcept { return name_servers_; }
+
+ private:
+  remoting::RemotingCommand invoke_name_server(remoting::RemotingCommand request);
+  remoting::RemotingCommand invoke(const std::string& address, remoting::RemotingCommand request);
+
+  remoting::RemotingClient& remoting_;
+  std::vector<std::string> name_servers_;
+  std::atomic<std::size_t> current_name_server_{0};
+  std::chrono::milliseconds timeout_;
+};
+
+// Turns an error response into a BrokerError "<CODE_NAME> (<code>) from <address>: <remark>".
+[[noreturn]] void throw_broker_error(const remoting::RemotingCommand& response, const std::string& address,
+                                     const std::string& what);
+
+}  // namespace rocketmq::client

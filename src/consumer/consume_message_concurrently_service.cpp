@@ -1,0 +1,167 @@
+#include "consumer/consume_message_concurrently_service.h"
+
+#include "common/log.h"
+
+namespace rocketmq::consumer {
+
+namespace {
+constexpr std::chrono::milliseconds kLocalRetryDelay{5000};
+constexpr int kSlowBatchDelayLevel = 3;  // 10 s, the Java client's choice for expired messages
+}  // namespace
+
+ConsumeMessageConcurrentlyService::ConsumeMessageConcurrentlyService(ConsumeHost& host,
+                                                                     MessageListenerConcurrently& listener,
+                                                                     common::ElasticThreadPool& pool, int batch_size,
+                                                                     std::chrono::milliseconds consume_timeout,
+                                                                     bool broadcasting)
+    : host_(host),
+      listener_(listener),
+      pool_(pool),
+      batch_size_(static_cast<std::size_t>(batch_size < 1 ? 1 : batch_size)),
+      consume_timeout_(consume_timeout),
+      broadcasting_(broadcasting) {}
+
+void ConsumeMessageConcurrentlyService::submit(const std::vector<MessageExt>& messages,
+                                               const std::shared_ptr<ProcessQueue>& process_queue,
+                                               const MessageQueue& queue) {
+  for (std::size_t start = 0; start < messages.size(); start += batch_size_) {
+    auto batch = std::make_shared<Batch>();
+    const std::size_t end = std::min(messages.size(), start + batch_size_);
+    batch->messages.assign(messages.begin() + static_cast<std::ptrdiff_t>(start),
+                           messages.begin() + static_cast<std::ptrdiff_t>(end));
+    batch->process_queue = process_queue;
+    batch->queue = queue;
+    if (!pool_.submit([this, batch] { run(batch); })) {
+      // Shutting down: the messages stay uncommitted and are delivered again after a restart.
+      return;
+    }
+  }
+}
+
+ConsumeResult ConsumeMessageConcurrentlyService::call_listener(const std::vector<MessageExt>& messages) {
+  const auto started = std::chrono::steady_clock::now();
+  ConsumeResult result = ConsumeResult::ReconsumeLater;
+  try {
+    result = listener_.consume_message(messages);
+  } catch (const std::exception& error) {
+    LOG_WARN("listener threw for " << messages.size() << " message(s), first " << messages.front().get_msg_id()
+                                   << ": " << error.what() << "; they will be consumed again later");
+  } catch (...) {
+    LOG_WARN("listener threw a non-standard exception; the batch will be consumed again later");
+  }
+  listener_calls_.fetch_add(1, std::memory_order_relaxed);
+  listener_nanos_.fetch_add(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count(),
+      std::memory_order_relaxed);
+  return result;
+}
+
+void ConsumeMessageConcurrentlyService::run(const std::shared_ptr<Batch>& batch) {
+  // A queue given away while this batch waited: the new owner delivers these messages.
+  if (batch->process_queue->dropped()) return;
+  batch->started = std::chrono::steady_clock::now();
+  std::list<std::weak_ptr<Batch>>::iterator entry;
+  {
+    std::lock_guard<std::mutex> lock(running_mutex_);
+    entry = running_.insert(running_.end(), batch);
+  }
+  batch->process_queue->touch_consume();
+  const ConsumeResult result = call_listener(batch->messages);
+  {
+    std::lock_guard<std::mutex> lock(running_mutex_);
+    running_.erase(entry);
+  }
+  if (batch->settled.exchange(true)) return;  // handed back as too slow meanwhile
+  settle(batch, result);
+}
+
+void ConsumeMessageConcurrentlyService::settle(const std::shared_ptr<Batch>& batch, ConsumeResult result) {
+  auto& process_queue = batch->process_queue;
+  if (process_queue->dropped()) return;  // the new owner consumes them again: at least once
+  std::vector<MessageExt> retry_here;
+  if (result == ConsumeResult::Success) {
+    consumed_ok_.fetch_add(static_cast<std::int64_t>(batch->messages.size()), std::memory_order_relaxed);
+  } else {
+    consumed_failed_.fetch_add(static_cast<std::int64_t>(batch->messages.size()), std::memory_order_relaxed);
+    if (broadcasting_) {
+      for (const auto& message : batch->messages) {
+        LOG_WARN("broadcasting consumer drops failed message " << message.get_msg_id() << " (no retry topic)");
+      }
+    } else {
+      for (const auto& message : batch->messages) {
+        if (!host_.send_message_back(message, 0)) retry_here.push_back(message);
+      }
+    }
+  }
+  std::vector<MessageExt> done;
+  if (retry_here.empty()) {
+    done = batch->messages;
+  } else {
+    for (const auto& message : batch->messages) {
+      bool keep = false;
+      for (const auto& failed : retry_here) keep |= failed.get_queue_offset() == message.get_queue_offset();
+      if (!keep) done.push_back(message);
+    }
+  }
+  const std::int64_t offset = process_queue->remove(done);
+  if (offset >= 0 && !process_queue->dropped()) host_.commit_offset(batch->queue, offset);
+  if (!retry_here.empty()) retry_locally(std::move(retry_here), process_queue, batch->queue);
+}
+
+void ConsumeMessageConcurrentlyService::retry_locally(std::vector<MessageExt> messages,
+                                                      const std::shared_ptr<ProcessQueue>& process_queue,
+                                                      const MessageQueue& queue) {
+  LOG_WARN(messages.size() << " message(s) of " << queue.to_string()
+                           << " could not be sent back to the broker; consuming them again here in 5 s");
+  host_.run_later(kLocalRetryDelay, [this, messages = std::move(messages), process_queue, queue] {
+    submit(messages, process_queue, queue);
+  });
+}
+
+void ConsumeMessageConcurrentlyService::expire_slow_batches() {
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<std::shared_ptr<Batch>> expired;
+  {
+    std::lock_guard<std::mutex> lock(running_mutex_);
+    for (auto& weak : running_) {
+      auto batch = weak.lock();
+      if (batch && now - batch->started > consume_timeout_ && !batch->settled.exchange(true)) {
+        expired.push_back(batch);
+      }
+    }
+  }
+  for (auto& batch : expired) {
+    timed_out_.fetch_add(static_cast<std::int64_t>(batch->messages.size()), std::memory_order_relaxed);
+    LOG_WARN("listener call on " << batch->messages.size() << " message(s) of " << batch->queue.to_string()
+                                 << " exceeded the consume timeout; handing them back for a retry");
+    if (batch->process_queue->dropped()) continue;
+    std::vector<MessageExt> released;
+    std::vector<MessageExt> refused;
+    for (const auto& message : batch->messages) {
+      if (broadcasting_ || host_.send_message_back(message, kSlowBatchDelayLevel)) {
+        released.push_back(message);
+      } else {
+        refused.push_back(message);
+      }
+    }
+    const std::int64_t offset = batch->process_queue->remove(released);
+    if (offset >= 0 && !batch->process_queue->dropped()) host_.commit_offset(batch->queue, offset);
+    if (!refused.empty()) retry_locally(std::move(refused), batch->process_queue, batch->queue);
+  }
+}
+
+ConsumeResult ConsumeMessageConcurrentlyService::consume_directly(const MessageExt& message) {
+  return call_listener({message});
+}
+
+ConsumeStatsSnapshot ConsumeMessageConcurrentlyService::stats() const {
+  ConsumeStatsSnapshot snapshot;
+  snapshot.consumed_ok = consumed_ok_.load();
+  snapshot.consumed_failed = consumed_failed_.load();
+  snapshot.timed_out = timed_out_.load();
+  const auto calls = listener_calls_.load();
+  snapshot.average_rt_ms = calls == 0 ? 0.0 : static_cast<double>(listener_nanos_.load()) / 1e6 / static_cast<double>(calls);
+  return snapshot;
+}
+
+}  // namespace rocketmq::consumer

@@ -1,0 +1,79 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "consumer/process_queue.h"
+#include "protocol/bodies/heartbeat_data.h"
+#include "rocketmq/consumer_option.h"
+#include "rocketmq/message_queue.h"
+
+namespace rocketmq::consumer {
+
+// What RebalanceImpl needs from its consumer; the seam that lets unit tests drive rebalancing
+// without a broker. Called on the rebalancing thread, without RebalanceImpl's lock held.
+class RebalanceHost {
+ public:
+  virtual ~RebalanceHost() = default;
+  // The ids of the group's consumers as a broker of `topic` sees them (throws on failure).
+  virtual std::vector<std::string> find_consumer_ids(const std::string& topic) = 0;
+  // Where a newly owned queue starts: committed offset, else per consume_from_where. A negative
+  // value means "not now" (the broker could not be asked); the next rebalance tries again.
+  virtual std::int64_t compute_pull_offset(const MessageQueue& queue) = 0;
+  // Orderly consumption only: take the broker lock before owning a queue.
+  virtual bool lock_queue(const MessageQueue& queue) { return true; }
+  // Starts the one pull loop of a newly owned queue.
+  virtual void start_pull(const MessageQueue& queue, const std::shared_ptr<ProcessQueue>& process_queue,
+                          std::int64_t offset) = 0;
+  // A queue was given away (already marked dropped): commit its offset and forget it.
+  virtual void on_queue_dropped(const MessageQueue& queue, const std::shared_ptr<ProcessQueue>& process_queue) = 0;
+};
+
+// Decides which queues this consumer owns and keeps one ProcessQueue (and so one pull loop) per
+// owned queue. Thread-safe; do_rebalance must be called from one thread at a time.
+class RebalanceImpl {
+ public:
+  RebalanceImpl(std::string group, std::string client_id, MessageModel model,
+                std::shared_ptr<AllocateStrategy> strategy, RebalanceHost& host);
+
+  void set_subscription(const std::string& topic, protocol::SubscriptionData subscription);
+  void remove_subscription(const std::string& topic);
+  std::map<std::string, protocol::SubscriptionData> subscriptions() const;
+  bool subscription(const std::string& topic, protocol::SubscriptionData& out) const;
+
+  // The readable queues of a topic, from its route.
+  void set_topic_queues(const std::string& topic, std::vector<MessageQueue> queues);
+  std::vector<MessageQueue> topic_queues(const std::string& topic) const;
+
+  // Re-allocates every subscribed topic. Returns true when the owned set changed.
+  bool do_rebalance();
+
+  std::map<MessageQueue, std::shared_ptr<ProcessQueue>> process_queues() const;
+  std::shared_ptr<ProcessQueue> process_queue(const MessageQueue& queue) const;
+  // Gives a queue up now (offset moved, seek); the next rebalance takes it again from the store.
+  void drop_queue(const MessageQueue& queue);
+  // Shutdown: marks every queue dropped and returns them (the caller commits their offsets).
+  std::map<MessageQueue, std::shared_ptr<ProcessQueue>> drop_all();
+
+ private:
+  bool rebalance_topic(const std::string& topic, const std::vector<MessageQueue>& queues);
+  bool update_owned(const std::string& topic, const std::set<MessageQueue>& wanted);
+
+  const std::string group_;
+  const std::string client_id_;
+  const MessageModel model_;
+  const std::shared_ptr<AllocateStrategy> strategy_;
+  RebalanceHost& host_;
+
+  mutable std::mutex mutex_;
+  std::map<std::string, protocol::SubscriptionData> subscriptions_;
+  std::map<std::string, std::vector<MessageQueue>> topic_queues_;
+  std::map<MessageQueue, std::shared_ptr<ProcessQueue>> owned_;
+};
+
+}  // namespace rocketmq::consumer
