@@ -36,6 +36,10 @@ class MQClientInstance : public std::enable_shared_from_this<MQClientInstance> {
   const ClientConfig& config() const noexcept { return config_; }
   MQClientAPI& api() noexcept { return *api_; }
   common::Scheduler& scheduler() noexcept { return scheduler_; }
+  // Short non-blocking work after a delay on an I/O thread (pull pauses and retries).
+  void remoting_run_after(std::chrono::milliseconds delay, std::function<void()> task) {
+    if (remoting_) remoting_->run_after(delay, std::move(task));
+  }
 
   // Starts the periodic tasks on first call. Throws ClientError when a consumer of the same group is
   // already registered in this instance.

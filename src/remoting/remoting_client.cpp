@@ -106,6 +106,7 @@ class RemotingClient::Impl : public std::enable_shared_from_this<RemotingClient:
   std::atomic<std::uint64_t> connect_failures_{0};
   std::atomic<std::uint64_t> frames_sent_{0};
   std::atomic<std::uint64_t> frames_received_{0};
+  std::atomic<std::uint64_t> frames_received_binary_{0};
   std::atomic<std::uint64_t> timeouts_{0};
   std::atomic<std::uint64_t> late_responses_{0};
   std::atomic<std::uint64_t> malformed_frames_{0};
@@ -373,6 +374,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       } catch (const ProtocolError& error) {
         malformed(error.what());
         return false;
+      }
+      if (p[4] == static_cast<unsigned char>(SerializeType::RocketMQ)) {
+        client_->frames_received_binary_.fetch_add(1, std::memory_order_relaxed);
       }
       read_start_ += std::size_t{length} + 4;
       client_->frames_received_.fetch_add(1, std::memory_order_relaxed);
@@ -665,6 +669,7 @@ RemotingClientStats RemotingClient::stats() const {
   stats.connect_failures = impl_->connect_failures_.load();
   stats.frames_sent = impl_->frames_sent_.load();
   stats.frames_received = impl_->frames_received_.load();
+  stats.frames_received_binary = impl_->frames_received_binary_.load();
   stats.timeouts = impl_->timeouts_.load();
   stats.late_responses = impl_->late_responses_.load();
   stats.malformed_frames = impl_->malformed_frames_.load();

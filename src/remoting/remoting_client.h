@@ -35,6 +35,7 @@ struct RemotingClientStats {
   std::uint64_t connect_failures = 0;
   std::uint64_t frames_sent = 0;
   std::uint64_t frames_received = 0;
+  std::uint64_t frames_received_binary = 0;  // with a ROCKETMQ (binary) header
   std::uint64_t timeouts = 0;
   std::uint64_t late_responses = 0;  // answers that came after their request had failed
   std::uint64_t malformed_frames = 0;

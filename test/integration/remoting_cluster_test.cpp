@@ -19,7 +19,7 @@ namespace {
 
 // The calls of issue 3 against one cluster: route of an existing topic, cluster info naming both
 // brokers, a topic created with 8 queues on each broker and then found in the route.
-void check_cluster(const std::string& namesrv, SerializeType our_type) {
+void check_cluster(const std::string& namesrv, SerializeType our_type, SerializeType server_type) {
   RemotingClientOptions options;
   options.serialize_type = our_type;
   RemotingClient remoting(options);
@@ -63,20 +63,28 @@ void check_cluster(const std::string& namesrv, SerializeType our_type) {
   CHECK(route.subscribe_queues(topic).size() == 16);
   CHECK(route.publish_queues(topic).size() == 16);
   CHECK(api.get_max_offset(*route.master_address("broker-a"), topic, 0) == 0);
+  // The servers answered in their own encoding, whatever we sent.
+  const auto stats = remoting.stats();
+  if (server_type == SerializeType::RocketMQ) {
+    CHECK(stats.frames_received_binary == stats.frames_received);
+  } else {
+    CHECK(stats.frames_received_binary == 0);
+  }
 }
 
 }  // namespace
 
 TEST_CASE("route, cluster info and topic creation on the real cluster, in both header encodings",
           "[remoting][cluster]") {
-  SECTION("JSON requests") { check_cluster(rocketmq::test::namesrv_addr(), SerializeType::Json); }
-  SECTION("ROCKETMQ binary requests") { check_cluster(rocketmq::test::namesrv_addr(), SerializeType::RocketMQ); }
+  SECTION("JSON requests") { check_cluster(rocketmq::test::namesrv_addr(), SerializeType::Json, SerializeType::Json); }
+  SECTION("ROCKETMQ binary requests") { check_cluster(rocketmq::test::namesrv_addr(), SerializeType::RocketMQ, SerializeType::Json);
+  }
 }
 
 TEST_CASE("the same calls against servers that answer with ROCKETMQ binary headers", "[remoting][cluster]") {
   rocketmq::test::ScopedCluster binary("binary", 29876, 31911, 32911, "RMQ_SERIALIZE_TYPE=ROCKETMQ");
-  check_cluster(binary.namesrv(), SerializeType::Json);
-  check_cluster(binary.namesrv(), SerializeType::RocketMQ);
+  check_cluster(binary.namesrv(), SerializeType::Json, SerializeType::RocketMQ);
+  check_cluster(binary.namesrv(), SerializeType::RocketMQ, SerializeType::RocketMQ);
 }
 
 TEST_CASE("an unreachable name server is a clear ConnectError, not a hang", "[remoting][cluster]") {

@@ -1,0 +1,116 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "client/client_inner.h"
+#include "client/mq_client_instance.h"
+#include "common/elastic_thread_pool.h"
+#include "consumer/consume_host.h"
+#include "consumer/consume_message_concurrently_service.h"
+#include "consumer/offset_store.h"
+#include "consumer/rebalance_impl.h"
+#include "rocketmq/push_consumer.h"
+
+namespace rocketmq {
+
+// The push consumer: wires the shared MQClientInstance, RebalanceImpl, the pull loops (one per
+// owned queue, driven by async PULL_MESSAGE completions on the I/O thread), the consume service and
+// the offset store. See PushConsumer for the contract.
+class PushConsumer::Impl : public client::ConsumerInner,
+                           public consumer::RebalanceHost,
+                           public consumer::ConsumeHost,
+                           public std::enable_shared_from_this<PushConsumer::Impl> {
+ public:
+  explicit Impl(ConsumerOption option);
+  ~Impl() override;
+
+  void subscribe(const std::string& topic, const std::string& expression, ExpressionType type);
+  void unsubscribe(const std::string& topic);
+  void set_listener(std::unique_ptr<MessageListenerConcurrently> listener);
+  void set_listener(std::unique_ptr<MessageListenerOrderly> listener);
+  void start();
+  void shutdown();
+  void suspend() noexcept { suspended_ = true; }
+  void resume() noexcept { suspended_ = false; }
+  bool suspended() const noexcept { return suspended_; }
+  void seek_by_timestamp(const std::string& topic, std::int64_t epoch_millis);
+  void seek_to_offset(const std::string& topic, int queue_id, std::int64_t offset);
+  ConsumerStats stats() const;
+  std::string client_id() const;
+
+  // client::ConsumerInner
+  const std::string& group() const override { return option_.group_name(); }
+  protocol::ConsumerData consumer_data() const override;
+  std::set<std::string> subscribed_topics() const override;
+  void on_topic_route(const std::string& topic, const protocol::TopicRouteData& route) override;
+  void do_rebalance() override;
+  void persist_offsets() override;
+  protocol::ConsumerRunningInfo running_info() override;
+  void reset_offsets(const std::string& topic, const std::map<MessageQueue, std::int64_t>& offsets) override;
+  std::map<MessageQueue, std::int64_t> offsets_of(const std::string& topic) override;
+  protocol::ConsumeMessageDirectlyResult consume_directly(protocol::StoredMessage message,
+                                                          const std::string& broker_name) override;
+
+  // consumer::RebalanceHost
+  std::vector<std::string> find_consumer_ids(const std::string& topic) override;
+  std::int64_t compute_pull_offset(const MessageQueue& queue) override;
+  void start_pull(const MessageQueue& queue, const std::shared_ptr<consumer::ProcessQueue>& process_queue,
+                  std::int64_t offset) override;
+  void on_queue_dropped(const MessageQueue& queue,
+                        const std::shared_ptr<consumer::ProcessQueue>& process_queue) override;
+
+  // consumer::ConsumeHost
+  bool send_message_back(const MessageExt& message, int delay_level) override;
+  void commit_offset(const MessageQueue& queue, std::int64_t offset) override;
+  void run_later(std::chrono::milliseconds delay, std::function<void()> task) override;
+
+ private:
+  enum class State { Created, Running, ShuttingDown, Stopped };
+
+  struct PullRequest {
+    MessageQueue queue;
+    std::shared_ptr<consumer::ProcessQueue> process_queue;
+    std::int64_t next_offset = 0;
+  };
+
+  void pull(std::shared_ptr<PullRequest> request);
+  void pull_later(std::shared_ptr<PullRequest> request, std::chrono::milliseconds delay);
+  void on_pulled(const std::shared_ptr<PullRequest>& request, client::PullResult&& result, std::exception_ptr error);
+  std::vector<MessageExt> to_messages(std::vector<protocol::StoredMessage>&& stored, const MessageQueue& queue,
+                                      const protocol::SubscriptionData& subscription);
+  void apply_offsets(const std::string& topic, const std::map<MessageQueue, std::int64_t>& offsets);
+  std::optional<std::string> broker_address(const std::string& broker_name) const;
+  void require_running(const char* what) const;
+  std::string retry_topic() const { return "%RETRY%" + option_.group_name(); }
+
+  ConsumerOption option_;
+  std::atomic<State> state_{State::Created};
+  std::atomic<bool> suspended_{false};
+  mutable std::mutex mutex_;  // guards pending_subscriptions_, lifecycle transitions
+  std::map<std::string, protocol::SubscriptionData> pending_subscriptions_;
+  std::unique_ptr<MessageListenerConcurrently> concurrent_listener_;
+  std::unique_ptr<MessageListenerOrderly> orderly_listener_;
+
+  std::shared_ptr<client::MQClientInstance> instance_;
+  std::unique_ptr<consumer::OffsetStore> offset_store_;
+  std::unique_ptr<consumer::RebalanceImpl> rebalance_;
+  std::unique_ptr<common::ElasticThreadPool> pool_;
+  std::unique_ptr<consumer::ConsumeMessageConcurrentlyService> concurrent_service_;
+  common::Scheduler::TaskId expire_task_ = 0;
+  std::int64_t start_timestamp_ = 0;
+
+  mutable std::mutex suggestion_mutex_;
+  std::map<MessageQueue, std::int64_t> suggested_broker_id_;
+
+  std::atomic<std::int64_t> pulls_{0};
+  std::atomic<std::int64_t> pull_errors_{0};
+  std::atomic<std::int64_t> flow_control_pauses_{0};
+  std::atomic<std::int64_t> in_flight_pulls_{0};
+};
+
+}  // namespace rocketmq
