@@ -14,6 +14,7 @@
 #   RMQ_PROPERTY_FILTER  enablePropertyFilter for both brokers (true)
 #   RMQ_SERIALIZE_TYPE   JSON or ROCKETMQ: the header encoding the servers answer with (JSON)
 #   RMQ_START_TIMEOUT    seconds to wait for each readiness step (120)
+#   RMQ_DELAY_LEVELS     the brokers' messageDelayLevel (18 levels of 1s: fast retry tests)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,6 +31,7 @@ cache=${RMQ_CACHE:-$repo/build/rmq-cache/$version}
 property_filter=${RMQ_PROPERTY_FILTER:-true}
 serialize_type=${RMQ_SERIALIZE_TYPE:-JSON}
 timeout=${RMQ_START_TIMEOUT:-120}
+delay_levels=${RMQ_DELAY_LEVELS:-1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s}
 namesrv="127.0.0.1:$ns_port"
 
 log() { printf '[cluster] %s\n' "$*" >&2; }
@@ -86,6 +88,9 @@ defaultTopicQueueNums=8
 deleteWhen=04
 fileReservedTime=48
 diskMaxUsedSpaceRatio=95
+# Retries come back after 1 s at every level, so retry and dead-letter tests take seconds, not
+# hours (production default: 1s 5s 10s 30s 1m ... 2h).
+messageDelayLevel=$delay_levels
 CONF
   done
 }
