@@ -62,6 +62,9 @@ class ROCKETMQ_API ConsumerOption {
   void set_consume_thread_max(int threads);
   int consume_thread_min() const noexcept { return consume_thread_min_; }
   int consume_thread_max() const noexcept { return consume_thread_max_; }
+  // Threads above the minimum exit after idling this long (60 s; 100 ms..1 h).
+  void set_consume_thread_keep_alive(std::chrono::milliseconds keep_alive);
+  std::chrono::milliseconds consume_thread_keep_alive() const noexcept { return consume_thread_keep_alive_; }
 
   // Flow control per queue: at most this many cached messages (default 1000) and bytes (100 MiB);
   // pulling pauses until the listener catches up. Span: max offset distance inside one queue's cache
@@ -139,6 +142,7 @@ class ROCKETMQ_API ConsumerOption {
   std::string group_name_;
   int consume_thread_min_ = 20;
   int consume_thread_max_ = 64;
+  std::chrono::milliseconds consume_thread_keep_alive_{60000};
   int process_queue_size_ = 1000;
   std::int64_t process_queue_bytes_ = 100LL * 1024 * 1024;
   int max_span_ = 2000;

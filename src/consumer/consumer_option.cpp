@@ -167,6 +167,12 @@ void ConsumerOption::set_rebalance_interval(milliseconds interval) {
   rebalance_interval_ = interval;
 }
 
+void ConsumerOption::set_consume_thread_keep_alive(milliseconds keep_alive) {
+  common::validate_option_duration("consume_thread_keep_alive", keep_alive, milliseconds(100),
+                                   milliseconds(3600 * 1000), "100 ms..1 h");
+  consume_thread_keep_alive_ = keep_alive;
+}
+
 void ConsumerOption::set_shutdown_timeout(milliseconds timeout) {
   common::validate_option_duration("shutdown_timeout", timeout, milliseconds(0), milliseconds(3600 * 1000),
                                    "0..1 h");

@@ -145,7 +145,8 @@ void PushConsumer::Impl::start() {
     rebalance_->set_subscription(retry_topic(), filter::build_subscription(retry_topic(), "*", ExpressionType::Tag));
   }
   pool_ = std::make_unique<common::ElasticThreadPool>("consume-" + option_.group_name(), option_.consume_thread_min(),
-                                                      option_.consume_thread_max());
+                                                      option_.consume_thread_max(),
+                                                      option_.consume_thread_keep_alive());
   concurrent_service_ = std::make_unique<consumer::ConsumeMessageConcurrentlyService>(
       *this, *concurrent_listener_, *pool_, option_.consume_batch_size(), option_.consume_timeout(), broadcasting);
   start_timestamp_ = now_millis();
@@ -180,6 +181,16 @@ void PushConsumer::Impl::start() {
     auto self = weak.lock();
     if (!self || self->state_.load() != State::Running) return;
     self->instance_->send_heartbeat_to_all_brokers();
+    // The heartbeat creates %RETRY%<group> on the brokers: fetch the routes still missing now
+    // rather than at the next periodic refresh.
+    for (const auto& topic : self->subscribed_topics()) {
+      if (self->instance_->cached_route(topic)) continue;
+      try {
+        self->instance_->update_topic_route(topic);
+      } catch (const std::exception& error) {
+        LOG_DEBUG("route of " << topic << " still unavailable: " << error.what());
+      }
+    }
     self->do_rebalance();
   });
   LOG_INFO("push consumer " << option_.group_name() << " started as " << instance_->client_id());
