@@ -1,0 +1,144 @@
+#include "consumer/remote_broker_offset_store.h"
+
+#include <exception>
+#include <utility>
+#include <vector>
+
+#include "common/log.h"
+#include "protocol/headers.h"
+#include "protocol/response_code.h"
+#include "rocketmq/error.h"
+
+namespace rocketmq::consumer {
+
+RemoteBrokerOffsetStore::RemoteBrokerOffsetStore(client::MQClientAPI& api, std::string group,
+                                                 BrokerAddressResolver broker_address)
+    : api_(api), group_(std::move(group)), broker_address_(std::move(broker_address)) {}
+
+void RemoteBrokerOffsetStore::update_offset(const MessageQueue& queue, std::int64_t offset,
+                                            bool increase_only) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = table_.find(queue);
+  if (it == table_.end()) {
+    table_.emplace(queue, Entry{offset, std::nullopt});
+    return;
+  }
+  if (increase_only && offset <= it->second.offset) return;
+  it->second.offset = offset;
+}
+
+std::int64_t RemoteBrokerOffsetStore::read_offset(const MessageQueue& queue, ReadOffsetType type) {
+  if (type != ReadOffsetType::Store) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = table_.find(queue);
+    if (it != table_.end()) return it->second.offset;
+    if (type == ReadOffsetType::Memory) return kOffsetNotFound;
+  }
+
+  // The broker is asked without the lock: a slow broker must not stall acknowledgements.
+  const std::int64_t stored = fetch_from_broker(queue);
+  if (type == ReadOffsetType::Store || stored < 0) return stored;
+
+  std::lock_guard<std::mutex> lock(mutex_);
+  // An update that raced with the query is newer than the broker's value and wins.
+  return table_.emplace(queue, Entry{stored, stored}).first->second.offset;
+}
+
+std::int64_t RemoteBrokerOffsetStore::fetch_from_broker(const MessageQueue& queue) {
+  const std::optional<std::string> address = broker_address_(queue.broker_name);
+  if (!address) {
+    LOG_WARN("offset query for group " << group_ << ", " << queue.to_string() << ": broker address unknown");
+    return kOffsetUnknown;
+  }
+  protocol::QueryConsumerOffsetRequestHeader header;
+  header.consumer_group = group_;
+  header.topic = queue.topic;
+  header.queue_id = queue.queue_id;
+  // Without this the broker answers 0 for a new group, indistinguishable from a real offset 0, and
+  // ConsumeFromWhere would never apply.
+  header.set_zero_if_not_found = false;
+  header.broker_name = queue.broker_name;
+  try {
+    return api_.query_consumer_offset(*address, header);
+  } catch (const BrokerError& error) {
+    if (error.response_code() == static_cast<int>(protocol::ResponseCode::kQueryNotFound))
+      return kOffsetNotFound;
+    LOG_WARN("offset query for group " << group_ << ", " << queue.to_string() << " failed: " << error.what());
+  } catch (const std::exception& error) {
+    LOG_WARN("offset query for group " << group_ << ", " << queue.to_string() << " failed: " << error.what());
+  }
+  return kOffsetUnknown;
+}
+
+void RemoteBrokerOffsetStore::send_to_broker(const MessageQueue& queue, std::int64_t offset, bool oneway) {
+  const std::optional<std::string> address = broker_address_(queue.broker_name);
+  if (!address) throw ClientError("broker address of " + queue.broker_name + " unknown");
+  protocol::UpdateConsumerOffsetRequestHeader header;
+  header.consumer_group = group_;
+  header.topic = queue.topic;
+  header.queue_id = queue.queue_id;
+  header.commit_offset = offset;
+  header.broker_name = queue.broker_name;
+  api_.update_consumer_offset(*address, header, oneway);
+}
+
+void RemoteBrokerOffsetStore::mark_persisted(const MessageQueue& queue, std::int64_t offset) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = table_.find(queue);
+  if (it != table_.end()) it->second.persisted = offset;
+}
+
+void RemoteBrokerOffsetStore::persist_all(const std::set<MessageQueue>& queues) {
+  std::vector<std::pair<MessageQueue, std::int64_t>> changed;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const MessageQueue& queue : queues) {
+      auto it = table_.find(queue);
+      if (it == table_.end() || it->second.persisted == it->second.offset) continue;
+      changed.emplace_back(queue, it->second.offset);
+    }
+  }
+  for (const auto& [queue, offset] : changed) {
+    try {
+      send_to_broker(queue, offset, true);
+      // Oneway gives no confirmation; a lost update is repaired by the next change or by persist().
+      mark_persisted(queue, offset);
+    } catch (const std::exception& error) {
+      LOG_WARN("offset update for group " << group_ << ", " << queue.to_string() << " to " << offset
+                                          << " failed: " << error.what());
+    }
+  }
+}
+
+void RemoteBrokerOffsetStore::persist(const MessageQueue& queue) {
+  std::int64_t offset = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = table_.find(queue);
+    if (it == table_.end()) return;
+    offset = it->second.offset;
+  }
+  try {
+    send_to_broker(queue, offset, false);
+    mark_persisted(queue, offset);
+  } catch (const std::exception& error) {
+    LOG_WARN("offset update for group " << group_ << ", " << queue.to_string() << " to " << offset
+                                        << " failed: " << error.what());
+  }
+}
+
+void RemoteBrokerOffsetStore::remove_offset(const MessageQueue& queue) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  table_.erase(queue);
+}
+
+std::map<MessageQueue, std::int64_t> RemoteBrokerOffsetStore::offsets(const std::string& topic) const {
+  std::map<MessageQueue, std::int64_t> result;
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& [queue, entry] : table_) {
+    if (topic.empty() || queue.topic == topic) result.emplace(queue, entry.offset);
+  }
+  return result;
+}
+
+}  // namespace rocketmq::consumer

@@ -1,0 +1,68 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "client/mq_client_api.h"
+#include "consumer/offset_store.h"
+#include "rocketmq/message_queue.h"
+
+namespace rocketmq::consumer {
+
+// Clustering progress, kept by the brokers (QUERY_CONSUMER_OFFSET / UPDATE_CONSUMER_OFFSET). The
+// memory table is the truth while the consumer runs; brokers learn it through persist_all (oneway,
+// periodic) and persist (synchronous, on queue drop and shutdown).
+//
+// read_offset returns:
+//   >= 0  the offset;
+//   -1    no offset known: for Store and MemoryThenStore, the broker has none for this group
+//         (QUERY_NOT_FOUND), i.e. a new group that should start per ConsumeFromWhere;
+//   -2    kOffsetUnknown: the broker could not be asked (no address, timeout, other error). The
+//         caller must not guess a start position from it and should retry later.
+// Only MemoryThenStore remembers what it read from the broker; Store is a pure read of the broker.
+class RemoteBrokerOffsetStore : public OffsetStore {
+ public:
+  // The master address of a broker name, nullopt when the route does not know it (yet).
+  using BrokerAddressResolver = std::function<std::optional<std::string>(const std::string& broker_name)>;
+
+  static constexpr std::int64_t kOffsetNotFound = -1;
+  static constexpr std::int64_t kOffsetUnknown = -2;
+
+  RemoteBrokerOffsetStore(client::MQClientAPI& api, std::string group, BrokerAddressResolver broker_address);
+
+  void load() override {}
+  void update_offset(const MessageQueue& queue, std::int64_t offset, bool increase_only) override;
+  std::int64_t read_offset(const MessageQueue& queue, ReadOffsetType type) override;
+  void persist_all(const std::set<MessageQueue>& queues) override;
+  void persist(const MessageQueue& queue) override;
+  void remove_offset(const MessageQueue& queue) override;
+  std::map<MessageQueue, std::int64_t> offsets(const std::string& topic) const override;
+
+ private:
+  struct Entry {
+    std::int64_t offset = 0;
+    // What the broker was last told (or reported); persist_all skips the queue while it is equal.
+    std::optional<std::int64_t> persisted;
+  };
+
+  // The broker's committed offset, kOffsetNotFound or kOffsetUnknown. Called without the lock held.
+  std::int64_t fetch_from_broker(const MessageQueue& queue);
+  // Sends the offset; throws what the API throws, or ClientError when the broker has no address.
+  void send_to_broker(const MessageQueue& queue, std::int64_t offset, bool oneway);
+  // Records that the broker now holds `offset`, unless the entry has gone meanwhile.
+  void mark_persisted(const MessageQueue& queue, std::int64_t offset);
+
+  client::MQClientAPI& api_;
+  const std::string group_;
+  const BrokerAddressResolver broker_address_;
+
+  mutable std::mutex mutex_;
+  std::map<MessageQueue, Entry> table_;
+};
+
+}  // namespace rocketmq::consumer
