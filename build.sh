@@ -3,7 +3,8 @@
 #
 #   ./build.sh                  install missing dependencies, release build in build/release
 #   ./build.sh test             dependencies, ASan+UBSan build (build/asan, warnings are errors),
-#                               a local RocketMQ cluster, every CTest label; stops the cluster after
+#                               a local RocketMQ cluster, every CTest label; stops the cluster after;
+#                               then a TSan build running the consumer core and transport unit tests
 #   ./build.sh tsan             TSan build (build/tsan) running the unit tests
 #   ./build.sh demo             release build, local cluster (unless NAMESRV_ADDR is set), produce
 #                               and consume with the examples
@@ -74,8 +75,19 @@ run_tests() {
       UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       ctest --output-on-failure --no-tests=error -j 2 ${CTEST_ARGS:-}
   ) || status=$?
+  log "stopping the test cluster"
+  "$cluster" stop || true
+  if [ $status -eq 0 ] && [ "${ROCKETMQ_SKIP_TSAN:-0}" != 1 ]; then
+    log "ThreadSanitizer build of the consumer core and transport unit tests in build/tsan"
+    configure_and_build build/tsan -DCMAKE_BUILD_TYPE=Debug -DROCKETMQ_SANITIZE=thread -DROCKETMQ_WERROR=ON \
+      -DROCKETMQ_BUILD_EXAMPLES=OFF -DROCKETMQ_BUILD_BENCH=OFF || status=$?
+    if [ $status -eq 0 ]; then
+      (cd build/tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+        ./test/rocketmq_unit_tests "[consumer],[pool],[remoting],[offset]") || status=$?
+    fi
+  fi
   if [ $status -ne 0 ]; then
-    log "tests FAILED (ctest exit $status)"
+    log "tests FAILED (exit $status)"
   else
     log "all tests passed"
   fi
@@ -104,12 +116,13 @@ demo() {
   local group="demo_group_$$"
   log "creating $topic (8 queues on each broker) with the Java interop peer"
   test/interop/interop.sh create-topic --namesrv "$namesrv" --topic "$topic" --queues 8
-  log "producing 10 messages with the Java interop peer"
+  log "producing 10 messages with our producer (example/producer.cpp)"
+  build/release/example/producer "$namesrv" "$topic" 10
+  log "producing 10 more with the official Java client"
   test/interop/interop.sh produce --namesrv "$namesrv" --topic "$topic" --count 10 --tags TagA,TagB \
     --keys-prefix demo- --property region=us-west
-  log "consuming them in group $group"
-  test/interop/interop.sh consume --namesrv "$namesrv" --group "$group" --topic "$topic" --from first \
-    --count 10 --timeout-ms 60000
+  log "consuming all 20 with our push consumer (example/push_consumer.cpp) in group $group"
+  build/release/example/push_consumer "$namesrv" "$topic" "$group" 20 60
 }
 
 case "${1:-build}" in
