@@ -50,6 +50,7 @@ std::vector<MessageQueue> RebalanceImpl::topic_queues(const std::string& topic) 
 }
 
 bool RebalanceImpl::do_rebalance() {
+  std::lock_guard<std::mutex> serial(rebalance_mutex_);
   std::map<std::string, std::vector<MessageQueue>> work;
   std::set<std::string> unsubscribed;
   {
@@ -145,25 +146,24 @@ std::shared_ptr<ProcessQueue> RebalanceImpl::process_queue(const MessageQueue& q
 }
 
 void RebalanceImpl::drop_queue(const MessageQueue& queue) {
+  std::lock_guard<std::mutex> serial(rebalance_mutex_);
   std::shared_ptr<ProcessQueue> process_queue;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = owned_.find(queue);
     if (it == owned_.end()) return;
     process_queue = it->second;
+    process_queue->mark_dropped();  // before anyone can see the queue as not owned
     owned_.erase(it);
   }
-  process_queue->mark_dropped();
   host_.on_queue_dropped(queue, process_queue);
 }
 
 std::map<MessageQueue, std::shared_ptr<ProcessQueue>> RebalanceImpl::drop_all() {
   std::map<MessageQueue, std::shared_ptr<ProcessQueue>> all;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    all.swap(owned_);
-  }
-  for (auto& [queue, process_queue] : all) process_queue->mark_dropped();
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto& [queue, process_queue] : owned_) process_queue->mark_dropped();
+  all.swap(owned_);
   return all;
 }
 

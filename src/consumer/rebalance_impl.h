@@ -56,6 +56,7 @@ class RebalanceImpl {
   std::map<MessageQueue, std::shared_ptr<ProcessQueue>> process_queues() const;
   std::shared_ptr<ProcessQueue> process_queue(const MessageQueue& queue) const;
   // Gives a queue up now (offset moved, seek); the next rebalance takes it again from the store.
+  // May wait for a rebalance in progress: not from an I/O thread.
   void drop_queue(const MessageQueue& queue);
   // Shutdown: marks every queue dropped and returns them (the caller commits their offsets).
   std::map<MessageQueue, std::shared_ptr<ProcessQueue>> drop_all();
@@ -70,7 +71,10 @@ class RebalanceImpl {
   const std::shared_ptr<AllocateStrategy> strategy_;
   RebalanceHost& host_;
 
-  mutable std::mutex mutex_;
+  // Serialises do_rebalance and drop_queue including their host callbacks, so a dropped queue's
+  // on_queue_dropped always completes before the queue can be taken again. Never held by I/O threads.
+  std::mutex rebalance_mutex_;
+  mutable std::mutex mutex_;  // guards the tables below; never held across host callbacks
   std::map<std::string, protocol::SubscriptionData> subscriptions_;
   std::map<std::string, std::vector<MessageQueue>> topic_queues_;
   std::map<MessageQueue, std::shared_ptr<ProcessQueue>> owned_;
