@@ -21,7 +21,8 @@ namespace rocketmq {
 // The push consumer: wires the shared MQClientInstance, RebalanceImpl, the pull loops (one per
 // owned queue, driven by async PULL_MESSAGE completions on the I/O thread), the consume service and
 // the offset store. See PushConsumer for the contract.
-class PushConsumer::Impl : public client::ConsumerInner,
+// Hidden: a nested class of an exported class would otherwise be exported with it.
+class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::ConsumerInner,
                            public consumer::RebalanceHost,
                            public consumer::ConsumeHost,
                            public std::enable_shared_from_this<PushConsumer::Impl> {

@@ -21,14 +21,17 @@ test -f "$prefix/include/rocketmq/rocketmq.h"
 test -f "$prefix/lib/cmake/RocketMQ/RocketMQConfig.cmake"
 test -f "$prefix/lib/pkgconfig/rocketmq.pc"
 
-# Only the public API may be exported: no Boost, RapidJSON or internal symbols.
+# Only the public API may be exported: every dynamic symbol belongs to namespace rocketmq, and the
+# internal layers (remoting, protocol, client, consumer internals) are not among them.
 so=$(ls "$prefix"/lib/librocketmq.so.* 2>/dev/null | head -1 || true)
 if [ -n "$so" ]; then
-  leaked=$(nm -D --defined-only -C "$so" | awk '{ $1=""; $2=""; print }' |
-    grep -E 'boost::|rapidjson::' | grep -v -E 'typeinfo|vtable' | head -5 || true)
-  if [ -n "$leaked" ]; then
+  symbols=$(nm -D --defined-only -C "$so" | cut -d' ' -f3-)
+  leaked=$(grep -v -E 'rocketmq::' <<<"$symbols" | head -5 || true)
+  internal=$(grep -E 'rocketmq::(remoting|protocol|client|consumer|producer|common|filter|detail)::|::Impl::' <<<"$symbols" |
+    grep -v 'MessageExtAccess' | head -5 || true)
+  if [ -n "$leaked$internal" ]; then
     echo "librocketmq exports non-public symbols:" >&2
-    echo "$leaked" >&2
+    echo "$leaked$internal" >&2
     exit 1
   fi
   readelf -d "$so" | grep -q 'SONAME.*librocketmq.so.0' || { echo "SONAME missing" >&2; exit 1; }

@@ -181,7 +181,7 @@ TEST_CASE("a message that always fails ends in %DLQ%<group> after max_reconsume_
   for (std::size_t i = 0; i < deliveries.size(); ++i) CHECK(deliveries[i].get_reconsume_times() == static_cast<int>(i));
 }
 
-TEST_CASE("broadcasting: every consumer of the group gets every message; local offsets survive a restart",
+TEST_CASE("broadcasting: every consumer of the group gets every message, and local offsets survive a restart",
           "[consumer][cluster][broadcast]") {
   const auto topic = unique_name("it_pc_bcast");
   const auto group = unique_name("it_pc_bcast_g");

@@ -200,7 +200,7 @@ TEST_CASE("ElasticThreadPool survives tasks that throw", "[pool]") {
   CHECK(pool.peak_threads() == 1);  // the same thread ran all three
 }
 
-TEST_CASE("ElasticThreadPool rejects tasks after shutdown; shutdown is idempotent", "[pool]") {
+TEST_CASE("ElasticThreadPool rejects tasks after shutdown, and shutdown is idempotent", "[pool]") {
   ElasticThreadPool pool("closed", 2, 4, 60s);
   CHECK(pool.shutdown(5000ms));
   CHECK(pool.threads() == 0);

@@ -273,7 +273,7 @@ TEST_CASE("compressed bodies are decompressed by their sysFlag type", "[codec]")
   CHECK_THROWS_AS(decode_messages(encode_stored_message(corrupt)), ProtocolError);
 }
 
-TEST_CASE("compression type 0 with COMPRESSED_FLAG means zlib; unknown types are errors", "[codec]") {
+TEST_CASE("compression type 0 with COMPRESSED_FLAG means zlib, unknown types are errors", "[codec]") {
   StoredMessage message = sample_message();
   message.body = compress(CompressionType::kZlib, "legacy body", 5);
   message.sys_flag = sys_flag::kCompressed;

@@ -43,7 +43,7 @@ TEST_CASE("Message constructors set topic, tags and body", "[message]") {
   CHECK(empty.body().size() == 3);
 }
 
-TEST_CASE("Message tags and keys setters; empty removes", "[message]") {
+TEST_CASE("Message tags and keys setters, empty removes", "[message]") {
   Message message("T", "b");
   message.set_tags("TagA");
   message.set_keys("order-1 order-2");
