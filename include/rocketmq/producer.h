@@ -16,6 +16,12 @@ namespace rocketmq {
 
 // Called exactly once per asynchronous send, on one of the SDK's callback threads (never an I/O
 // thread, never the caller's thread). `error` is null on success; then `result` is valid.
+//
+// Threads: each producer owns a small callback executor (1..4 threads). The network I/O threads
+// only hand completions over to it; retries on another broker, route look-ups of async sends and
+// the callbacks themselves run there. A callback may send again (it is then never blocked by the
+// pending limit) but should return quickly: slow callbacks delay the others. An exception thrown
+// by a callback is caught and logged, never propagated.
 using SendCallback = std::function<void(const SendResult& result, std::exception_ptr error)>;
 
 // Picks the queue of an ordered send from the topic's writable queues (sorted by broker, queue).
@@ -48,7 +54,8 @@ class ROCKETMQ_API Producer {
   // A batch: same topic, no delay; arrives whole.
   SendResult send(const std::vector<Message>& messages);
 
-  // Asynchronous: returns once the request is queued; validation errors throw at once.
+  // Asynchronous: returns once the request is queued; validation errors throw at once. Never waits
+  // for the network; blocks only while max_pending_async_sends sends await their callbacks.
   void send(const Message& message, SendCallback callback);
   // Fire and forget: no answer, no retry.
   void send_oneway(const Message& message);

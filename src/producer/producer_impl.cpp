@@ -1,0 +1,719 @@
+#include "producer/producer_impl.h"
+
+#include <cstdlib>
+#include <utility>
+
+#include "common/java_hash.h"
+#include "common/log.h"
+#include "common/validators.h"
+#include "protocol/compression.h"
+#include "protocol/message_const.h"
+#include "protocol/message_encoder.h"
+#include "protocol/message_id.h"
+#include "protocol/message_properties.h"
+#include "protocol/outgoing_message.h"
+#include "protocol/response_code.h"
+#include "rocketmq/error.h"
+
+namespace rocketmq {
+
+namespace producer {
+
+namespace {
+
+namespace property = protocol::message_property;
+using protocol::ResponseCode;
+using Clock = std::chrono::steady_clock;
+
+// The template topic of auto-created topics and the queue count the broker gives them (Java's
+// TopicValidator.AUTO_CREATE_TOPIC_KEY_TOPIC and DefaultMQProducer.defaultTopicQueueNums).
+constexpr char kDefaultTopic[] = "TBW102";
+constexpr int kDefaultTopicQueueNums = 4;
+constexpr int kMinCallbackThreads = 1;
+constexpr int kMaxCallbackThreads = 4;
+constexpr std::chrono::milliseconds kExecutorShutdownTimeout{5000};
+
+// Set on the callback executor's threads. A user callback that sends again must not block on the
+// pending limit: the slots it waits for are released by the very threads it would be blocking.
+thread_local bool t_on_callback_thread = false;
+
+std::int64_t now_millis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::chrono::milliseconds elapsed_since(Clock::time_point started) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+}
+
+// Transport failures and the broker answers on which another broker may well succeed.
+bool is_retryable(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const BrokerError& broker_error) {
+    return is_retryable_response_code(broker_error.response_code());
+  } catch (const TimeoutError&) {
+    return true;
+  } catch (const ConnectError&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+// The same kind of error, its message prefixed with `context`, so that the caller learns which
+// send failed where without losing the type (and the broker's code and remark).
+std::exception_ptr with_context(std::exception_ptr error, const std::string& context) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const BrokerError& e) {
+    return std::make_exception_ptr(BrokerError(e.response_code(), e.remark(), context + e.what()));
+  } catch (const TimeoutError& e) {
+    return std::make_exception_ptr(TimeoutError(context + e.what()));
+  } catch (const ConnectError& e) {
+    return std::make_exception_ptr(ConnectError(context + e.what()));
+  } catch (const ProtocolError& e) {
+    return std::make_exception_ptr(ProtocolError(context + e.what()));
+  } catch (const ClientError& e) {
+    return std::make_exception_ptr(ClientError(context + e.what()));
+  } catch (const std::exception& e) {
+    return std::make_exception_ptr(Error(context + e.what()));
+  } catch (...) {
+    return std::make_exception_ptr(Error(context + "unknown error"));
+  }
+}
+
+std::string describe(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown error";
+  }
+}
+
+void add_send_properties(protocol::MessageProperties& properties) {
+  auto& uniq_key = properties[property::kUniqKey];
+  if (uniq_key.empty()) uniq_key = protocol::UniqueIdGenerator::instance().next();
+  // Java's Message constructors set WAIT=true (waitStoreMsgOK); brokers read it for flush handling.
+  if (properties.count(property::kWaitStoreMsgOk) == 0) properties[property::kWaitStoreMsgOk] = "true";
+}
+
+}  // namespace
+
+// ---- rules ------------------------------------------------------------------------------------
+
+void validate_message(const Message& message, const ProducerOption& option) {
+  common::validate_topic_for_send(message.topic());
+  if (message.body().empty()) throw ClientError("invalid message to " + message.topic() + ": the body is empty");
+  const auto size = static_cast<std::int64_t>(message.body().size());
+  if (size > option.max_message_size()) {
+    throw ClientError("invalid message to " + message.topic() + ": body of " + std::to_string(size) +
+                      " bytes exceeds max_message_size (" + std::to_string(option.max_message_size()) + " bytes)");
+  }
+}
+
+void validate_batch(const std::vector<Message>& messages, const ProducerOption& option) {
+  if (messages.empty()) throw ClientError("invalid batch: it holds no message");
+  const std::string& topic = messages.front().topic();
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const Message& message = messages[i];
+    validate_message(message, option);
+    if (message.topic() != topic) {
+      throw ClientError("invalid batch: message " + std::to_string(i) + " is for topic " + message.topic() +
+                        ", message 0 for " + topic + "; a batch has one topic");
+    }
+    if (message.delay_level() > 0) {
+      throw ClientError("invalid batch: message " + std::to_string(i) +
+                        " has a delay level; delayed messages cannot be batched");
+    }
+    if (message.delivery_timestamp() > 0) {
+      throw ClientError("invalid batch: message " + std::to_string(i) +
+                        " has a delivery timestamp; timed messages cannot be batched");
+    }
+  }
+}
+
+SendStatus send_status_from_code(int code) noexcept {
+  switch (static_cast<ResponseCode>(code)) {
+    case ResponseCode::kFlushDiskTimeout:
+      return SendStatus::FlushDiskTimeout;
+    case ResponseCode::kFlushSlaveTimeout:
+      return SendStatus::FlushSlaveTimeout;
+    case ResponseCode::kSlaveNotAvailable:
+      return SendStatus::SlaveNotAvailable;
+    default:
+      return SendStatus::SendOk;
+  }
+}
+
+bool is_retryable_response_code(int code) noexcept {
+  switch (static_cast<ResponseCode>(code)) {
+    case ResponseCode::kTopicNotExist:
+    case ResponseCode::kServiceNotAvailable:
+    case ResponseCode::kSystemError:
+    case ResponseCode::kSystemBusy:
+    case ResponseCode::kNoPermission:
+    case ResponseCode::kNoBuyerId:
+    case ResponseCode::kNotInCurrentUnit:
+    case ResponseCode::kGoAway:
+      return true;
+    default:
+      return false;
+  }
+}
+
+PreparedMessage prepare_message(const Message& message, const ProducerOption& option) {
+  validate_message(message, option);
+  PreparedMessage prepared;
+  prepared.topic = message.topic();
+  prepared.flag = message.flag();
+  protocol::MessageProperties properties = message.properties();
+  add_send_properties(properties);
+  prepared.msg_id = properties[property::kUniqKey];
+  if (static_cast<std::int64_t>(message.body().size()) >= option.compress_threshold()) {
+    // Java 5.x marks COMPRESSED_FLAG plus the type bits; older consumers read type 0x300 as zlib too.
+    prepared.body = protocol::compress(protocol::CompressionType::kZlib, message.body(), option.compress_level());
+    prepared.sys_flag = protocol::sys_flag_with_compression(0, protocol::CompressionType::kZlib);
+  } else {
+    prepared.body = message.body();
+  }
+  prepared.properties = protocol::encode_properties(properties);
+  return prepared;
+}
+
+PreparedMessage prepare_batch(const std::vector<Message>& messages, const ProducerOption& option) {
+  validate_batch(messages, option);
+  std::vector<protocol::OutgoingMessage> outgoing;
+  outgoing.reserve(messages.size());
+  PreparedMessage prepared;
+  prepared.topic = messages.front().topic();
+  prepared.batch = true;
+  for (const Message& message : messages) {
+    protocol::OutgoingMessage item;
+    item.topic = message.topic();
+    item.body = message.body();
+    item.flag = message.flag();
+    item.properties = message.properties();
+    add_send_properties(item.properties);
+    if (!prepared.msg_id.empty()) prepared.msg_id += ',';
+    prepared.msg_id += item.properties[property::kUniqKey];
+    outgoing.push_back(std::move(item));
+  }
+  prepared.body = protocol::encode_batch_body(outgoing);
+  const auto size = static_cast<std::int64_t>(prepared.body.size());
+  if (size > option.max_message_size()) {
+    throw ClientError("invalid batch: " + std::to_string(messages.size()) + " messages encode to " +
+                      std::to_string(size) + " bytes, over max_message_size (" +
+                      std::to_string(option.max_message_size()) + " bytes); split it");
+  }
+  // The wrapper carries WAIT only, as MessageBatch.generateFromList gives it, and deliberately no
+  // UNIQ_KEY (Java's sendKernelImpl skips batches): 5.x brokers append the wrapper's properties to
+  // every inner message, so a wrapper UNIQ_KEY would replace each message's own id.
+  prepared.properties = protocol::encode_properties({{property::kWaitStoreMsgOk, "true"}});
+  return prepared;
+}
+
+// ---- lifecycle --------------------------------------------------------------------------------
+
+struct ProducerImpl::AsyncSend {
+  PreparedMessage prepared;
+  SendCallback callback;
+  int attempts_left = 0;
+  std::string last_failed_broker;
+  MessageQueue queue;
+  bool default_route = false;
+  Clock::time_point started;
+};
+
+ProducerImpl::ProducerImpl(ProducerOption option) : option_(std::move(option)) {}
+
+ProducerImpl::ProducerImpl(ProducerOption option, std::shared_ptr<client::MQClientInstance> instance)
+    : option_(std::move(option)), injected_instance_(std::move(instance)) {}
+
+ProducerImpl::~ProducerImpl() {
+  try {
+    shutdown();
+  } catch (const std::exception& error) {
+    LOG_WARN("producer shutdown in destructor failed: " << error.what());
+  }
+}
+
+void ProducerImpl::start() {
+  std::lock_guard<std::mutex> lock(lifecycle_mutex_);
+  if (state_.load() != State::Created) throw ClientError("start() called twice, or after shutdown()");
+  if (option_.name_server_addr().empty() && !injected_instance_) {
+    throw ClientError("start(): no name server address (set_name_server_addr)");
+  }
+  std::shared_ptr<client::MQClientInstance> instance = injected_instance_;
+  if (!instance) {
+    client::ClientConfig config;
+    config.name_server_addr = option_.name_server_addr();
+    config.instance_name = option_.instance_name();
+    config.request_timeout = option_.request_timeout();
+    instance = client::MQClientInstance::acquire(config);
+  }
+  // An unreachable name server is a setup error the caller must see now, not at the first send.
+  // TBW102's route is also what sends to not-yet-created topics use.
+  try {
+    instance->update_topic_route(kDefaultTopic);
+  } catch (const BrokerError&) {
+    // Reachable; the cluster just does not auto-create topics.
+  } catch (const Error& error) {
+    throw ClientError("start(): cannot reach the name server " + option_.name_server_addr() + ": " + error.what());
+  }
+  executor_ = std::make_shared<common::ElasticThreadPool>("producer-cb-" + option_.group_name(), kMinCallbackThreads,
+                                                          kMaxCallbackThreads);
+  std::atomic_store(&instance_, instance);
+  state_ = State::Running;
+  instance->register_producer(shared_from_this());
+  std::weak_ptr<client::MQClientInstance> weak_instance = instance;
+  instance->scheduler().post([weak_instance] {
+    if (auto alive = weak_instance.lock()) alive->send_heartbeat_to_all_brokers();
+  });
+  LOG_INFO("producer " << option_.group_name() << " started as " << instance->client_id());
+}
+
+void ProducerImpl::shutdown() {
+  std::lock_guard<std::mutex> lock(lifecycle_mutex_);
+  State expected = State::Running;
+  if (!state_.compare_exchange_strong(expected, State::ShuttingDown)) {
+    if (expected == State::Created) state_ = State::Stopped;
+    return;
+  }
+  LOG_INFO("producer " << option_.group_name() << " shutting down");
+  {
+    std::unique_lock<std::mutex> pending_lock(pending_mutex_);
+    pending_changed_.notify_all();  // callers blocked on the pending limit give up
+    // Every attempt ends within its timeout, so this bound is only reached if a user callback hangs.
+    const auto bound =
+        option_.send_timeout() * (option_.async_retry_times() + 1) + option_.request_timeout() + std::chrono::seconds(5);
+    // A callback calling shutdown() counts itself as pending: wait for the others only.
+    const int own = t_on_callback_thread ? 1 : 0;
+    if (!pending_changed_.wait_for(pending_lock, bound, [&] { return pending_async_ <= own; })) {
+      LOG_ERROR("producer shutdown: " << pending_async_ << " asynchronous send(s) still pending after "
+                                      << bound.count() << " ms; their callbacks may not run");
+    }
+  }
+  if (executor_ && !executor_->shutdown(kExecutorShutdownTimeout)) {
+    LOG_WARN("producer shutdown: callback threads still busy after " << kExecutorShutdownTimeout.count() << " ms");
+  }
+  auto instance = std::atomic_exchange(&instance_, std::shared_ptr<client::MQClientInstance>());
+  if (instance) instance->unregister_producer(option_.group_name());
+  state_ = State::Stopped;
+}
+
+void ProducerImpl::require_running() const {
+  switch (state_.load()) {
+    case State::Running:
+      return;
+    case State::Created:
+      throw ClientError("the producer is not started: call start() before sending");
+    default:
+      throw ClientError("the producer is shut down: no more sends after shutdown()");
+  }
+}
+
+// ---- routes -----------------------------------------------------------------------------------
+
+std::set<std::string> ProducerImpl::published_topics() const {
+  std::lock_guard<std::mutex> lock(routes_mutex_);
+  std::set<std::string> topics;
+  for (const auto& [topic, info] : publish_infos_) topics.insert(topic);
+  return topics;
+}
+
+void ProducerImpl::on_topic_route(const std::string& topic, const protocol::TopicRouteData& route) {
+  auto info = std::make_shared<const TopicPublishInfo>(topic, route);
+  if (info->empty()) {
+    LOG_WARN("route of " << topic << " has no writable queue; keeping the previous one");
+    return;
+  }
+  std::lock_guard<std::mutex> lock(routes_mutex_);
+  publish_infos_[topic] = std::move(info);
+}
+
+std::shared_ptr<const TopicPublishInfo> ProducerImpl::cached_publish_info(const std::string& topic) const {
+  std::lock_guard<std::mutex> lock(routes_mutex_);
+  auto it = publish_infos_.find(topic);
+  return it == publish_infos_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<const TopicPublishInfo> ProducerImpl::publish_info(const std::string& topic) {
+  if (auto cached = cached_publish_info(topic)) return cached;
+  auto instance = std::atomic_load(&instance_);
+  if (!instance) throw ClientError("the producer is shut down");
+  std::shared_ptr<const TopicPublishInfo> info;
+  try {
+    info = std::make_shared<const TopicPublishInfo>(topic, instance->update_topic_route(topic));
+  } catch (const BrokerError& error) {
+    if (error.response_code() != static_cast<int>(ResponseCode::kTopicNotExist)) {
+      std::rethrow_exception(with_context(std::current_exception(), "route of topic " + topic + " unavailable: "));
+    }
+    // Like the Java producer: send along TBW102's route with defaultTopic=TBW102, and a broker with
+    // autoCreateTopicEnable creates the topic on the first message.
+    try {
+      info = std::make_shared<const TopicPublishInfo>(topic, instance->update_topic_route(kDefaultTopic), true,
+                                                      kDefaultTopicQueueNums);
+    } catch (const Error& default_error) {
+      throw BrokerError(error.response_code(), error.remark(),
+                        "topic " + topic + " does not exist and cannot be auto-created (no route of " +
+                            kDefaultTopic + ": " + default_error.what() + ")");
+    }
+    LOG_INFO("topic " << topic << " has no route yet; sending along " << kDefaultTopic
+                      << "'s so that the broker creates it");
+  } catch (const Error&) {
+    std::rethrow_exception(with_context(std::current_exception(), "route of topic " + topic + " unavailable: "));
+  }
+  if (info->empty()) throw ClientError("topic " + topic + " has no writable queue with a master broker");
+  std::lock_guard<std::mutex> lock(routes_mutex_);
+  auto& slot = publish_infos_[topic];
+  if (!slot || (slot->from_default_topic() && !info->from_default_topic())) slot = info;
+  return slot;
+}
+
+std::string ProducerImpl::address_of(const MessageQueue& queue) {
+  auto instance = std::atomic_load(&instance_);
+  if (!instance) throw ClientError("the producer is shut down");
+  if (auto address = instance->broker_address(queue.broker_name)) return *address;
+  instance->update_topic_route(queue.topic);
+  if (auto address = instance->broker_address(queue.broker_name)) return *address;
+  throw ClientError("no address known for broker " + queue.broker_name + " of " + queue.to_string());
+}
+
+// ---- sending ----------------------------------------------------------------------------------
+
+protocol::SendMessageRequestHeaderV2 ProducerImpl::make_header(const PreparedMessage& prepared,
+                                                               const MessageQueue& queue) const {
+  protocol::SendMessageRequestHeaderV2 header;
+  header.producer_group = option_.group_name();
+  header.topic = prepared.topic;
+  header.default_topic = kDefaultTopic;
+  header.default_topic_queue_nums = kDefaultTopicQueueNums;
+  header.queue_id = queue.queue_id;
+  header.sys_flag = prepared.sys_flag;
+  header.born_timestamp = now_millis();
+  header.flag = prepared.flag;
+  header.properties = prepared.properties;
+  header.reconsume_times = 0;
+  header.unit_mode = false;
+  header.batch = prepared.batch;
+  header.broker_name = queue.broker_name;
+  return header;
+}
+
+SendResult ProducerImpl::to_result(const PreparedMessage& prepared, const MessageQueue& queue,
+                                   const client::SendResponse& response) const {
+  SendResult result;
+  result.status = send_status_from_code(response.code);
+  result.msg_id = prepared.msg_id;
+  result.offset_msg_id = response.header.msg_id;
+  result.queue = MessageQueue{prepared.topic, queue.broker_name, response.header.queue_id};
+  result.queue_offset = response.header.queue_offset;
+  return result;
+}
+
+SendResult ProducerImpl::send_to_queue(const PreparedMessage& prepared, const MessageQueue& queue) {
+  auto instance = std::atomic_load(&instance_);
+  if (!instance) throw ClientError("the producer is shut down");
+  const std::string address = address_of(queue);
+  const auto header = make_header(prepared, queue);
+  const auto started = Clock::now();
+  try {
+    auto response = instance->api().send_message(address, header, prepared.batch, prepared.body, option_.send_timeout());
+    fault_.update(queue.broker_name, elapsed_since(started), false);
+    return to_result(prepared, queue, response);
+  } catch (const Error&) {
+    auto error = std::current_exception();
+    if (is_retryable(error)) fault_.update(queue.broker_name, elapsed_since(started), true);
+    throw;
+  }
+}
+
+SendResult ProducerImpl::send_with_retries(const PreparedMessage& prepared) {
+  const int attempts = 1 + option_.retry_times();
+  std::string last_failed_broker;
+  std::exception_ptr last_error;
+  std::string failures;
+  for (int attempt = 0; attempt < attempts; ++attempt) {
+    auto info = publish_info(prepared.topic);
+    const auto queue =
+        info->select_queue(last_failed_broker, option_.latency_fault_tolerance() ? &fault_ : nullptr);
+    try {
+      auto result = send_to_queue(prepared, queue);
+      if (info->from_default_topic() && info->claim_route_refresh()) {
+        // The broker has just created the topic: its own route replaces TBW102's from now on.
+        try {
+          publish_info_refresh(prepared.topic);
+        } catch (const std::exception& error) {
+          LOG_DEBUG("route of auto-created " << prepared.topic << " not yet visible: " << error.what());
+        }
+      }
+      return result;
+    } catch (const Error&) {
+      last_error = std::current_exception();
+      if (!is_retryable(last_error)) {
+        std::rethrow_exception(with_context(last_error, "send of " + prepared.msg_id + " to " + queue.to_string() + ": "));
+      }
+      LOG_WARN("send of " << prepared.msg_id << " to " << queue.to_string() << " failed (attempt " << attempt + 1
+                          << " of " << attempts << "): " << describe(last_error));
+      last_failed_broker = queue.broker_name;
+    }
+  }
+  std::rethrow_exception(with_context(last_error, "send of " + prepared.msg_id + " to topic " + prepared.topic +
+                                                      " failed after " + std::to_string(attempts) +
+                                                      " attempt(s); last error: "));
+}
+
+void ProducerImpl::publish_info_refresh(const std::string& topic) {
+  auto instance = std::atomic_load(&instance_);
+  if (!instance) return;
+  on_topic_route(topic, instance->update_topic_route(topic));
+}
+
+SendResult ProducerImpl::send(const Message& message) {
+  auto prepared = prepare_message(message, option_);
+  require_running();
+  return send_with_retries(prepared);
+}
+
+SendResult ProducerImpl::send(const Message& message, const MessageQueue& queue) {
+  auto prepared = prepare_message(message, option_);
+  if (queue.topic != message.topic()) {
+    throw ClientError("send to " + queue.to_string() + ": the message is for topic " + message.topic());
+  }
+  require_running();
+  publish_info(message.topic());  // learns the broker addresses of the topic
+  try {
+    return send_to_queue(prepared, queue);
+  } catch (const Error&) {
+    std::rethrow_exception(
+        with_context(std::current_exception(), "send of " + prepared.msg_id + " to " + queue.to_string() + ": "));
+  }
+}
+
+SendResult ProducerImpl::send(const Message& message, const MessageQueueSelector& selector, const std::string& arg) {
+  auto prepared = prepare_message(message, option_);
+  if (!selector) throw ClientError("ordered send: the queue selector is empty");
+  require_running();
+  auto info = publish_info(message.topic());
+  const MessageQueue queue = selector(info->queues(), message, arg);
+  if (queue.topic != message.topic() || queue.broker_name.empty()) {
+    throw ClientError("ordered send: the selector returned " + queue.to_string() + ", not a queue of " +
+                      message.topic());
+  }
+  try {
+    return send_to_queue(prepared, queue);
+  } catch (const Error&) {
+    std::rethrow_exception(
+        with_context(std::current_exception(), "send of " + prepared.msg_id + " to " + queue.to_string() + ": "));
+  }
+}
+
+SendResult ProducerImpl::send(const std::vector<Message>& messages) {
+  auto prepared = prepare_batch(messages, option_);
+  require_running();
+  return send_with_retries(prepared);
+}
+
+void ProducerImpl::send_oneway(const Message& message) {
+  auto prepared = prepare_message(message, option_);
+  require_running();
+  auto instance = std::atomic_load(&instance_);
+  if (!instance) throw ClientError("the producer is shut down");
+  auto info = publish_info(prepared.topic);
+  const auto queue = info->select_queue("", option_.latency_fault_tolerance() ? &fault_ : nullptr);
+  const auto header = make_header(prepared, queue);
+  instance->api().send_message_oneway(address_of(queue), header, prepared.body);
+}
+
+// ---- asynchronous sends -----------------------------------------------------------------------
+
+int ProducerImpl::pending_async_sends() const {
+  std::lock_guard<std::mutex> lock(pending_mutex_);
+  return pending_async_;
+}
+
+void ProducerImpl::acquire_async_slot() {
+  std::unique_lock<std::mutex> lock(pending_mutex_);
+  if (!t_on_callback_thread) {
+    pending_changed_.wait(lock, [this] {
+      return pending_async_ < option_.max_pending_async_sends() || state_.load() != State::Running;
+    });
+  }
+  if (state_.load() != State::Running) throw ClientError("the producer is shut down: no more sends after shutdown()");
+  ++pending_async_;
+}
+
+void ProducerImpl::release_async_slot() {
+  std::lock_guard<std::mutex> lock(pending_mutex_);
+  --pending_async_;
+  pending_changed_.notify_all();
+}
+
+bool ProducerImpl::run_on_executor(std::function<void()> task) {
+  if (!executor_) return false;
+  return executor_->submit([task = std::move(task)] {
+    t_on_callback_thread = true;
+    task();
+  });
+}
+
+void ProducerImpl::send_async(const Message& message, SendCallback callback) {
+  if (!callback) throw ClientError("asynchronous send: the callback is empty");
+  auto prepared = prepare_message(message, option_);
+  require_running();
+  acquire_async_slot();
+  auto send = std::make_shared<AsyncSend>();
+  send->prepared = std::move(prepared);
+  send->callback = std::move(callback);
+  send->attempts_left = option_.async_retry_times();
+  if (cached_publish_info(send->prepared.topic)) {
+    // Queuing the request never touches the network on this thread.
+    start_async_attempt(send);
+    return;
+  }
+  // The route must come from the name server first: a blocking call, done on a callback thread.
+  std::weak_ptr<ProducerImpl> weak = weak_from_this();
+  if (!run_on_executor([weak, send] {
+        if (auto self = weak.lock()) self->start_async_attempt(send);
+      })) {
+    finish_async(send, nullptr, std::make_exception_ptr(ClientError("the producer is shut down")));
+  }
+}
+
+void ProducerImpl::start_async_attempt(const std::shared_ptr<AsyncSend>& send) {
+  std::weak_ptr<ProducerImpl> weak = weak_from_this();
+  try {
+    auto instance = std::atomic_load(&instance_);
+    if (!instance) throw ClientError("the producer is shut down");
+    auto info = publish_info(send->prepared.topic);
+    send->queue = info->select_queue(send->last_failed_broker, option_.latency_fault_tolerance() ? &fault_ : nullptr);
+    send->default_route = info->from_default_topic();
+    const std::string address = address_of(send->queue);
+    const auto header = make_header(send->prepared, send->queue);
+    send->started = Clock::now();
+    instance->api().send_message_async(
+        address, header, send->prepared.batch, send->prepared.body, option_.send_timeout(),
+        [weak, send](client::SendResponse&& response, std::exception_ptr error) {
+          // On an I/O thread: hand over at once, user code never runs here.
+          auto self = weak.lock();
+          if (!self) {
+            LOG_ERROR("asynchronous send " << send->prepared.msg_id << " completed after its producer was destroyed");
+            return;
+          }
+          auto shared_response = std::make_shared<client::SendResponse>(std::move(response));
+          if (!self->run_on_executor([weak, send, shared_response, error] {
+                if (auto owner = weak.lock()) owner->on_async_response(send, std::move(*shared_response), error);
+              })) {
+            // Callback threads already gone (shutdown gave up waiting): still answer exactly once.
+            SendResult result;
+            if (!error) result = self->to_result(send->prepared, send->queue, *shared_response);
+            self->finish_async(send, error ? nullptr : &result, error);
+          }
+        });
+  } catch (...) {
+    // The request was never queued (no route, too many outstanding requests, shut down): treat it
+    // like a failed attempt, on a callback thread so the caller never runs its own callback.
+    auto error = std::current_exception();
+    if (!run_on_executor([weak, send, error] {
+          if (auto self = weak.lock()) self->on_async_response(send, client::SendResponse{}, error);
+        })) {
+      finish_async(send, nullptr, error);
+    }
+  }
+}
+
+void ProducerImpl::on_async_response(const std::shared_ptr<AsyncSend>& send, client::SendResponse&& response,
+                                     std::exception_ptr error) {
+  const bool attempted = !send->queue.broker_name.empty();
+  if (!error) {
+    fault_.update(send->queue.broker_name, elapsed_since(send->started), false);
+    const SendResult result = to_result(send->prepared, send->queue, response);
+    if (send->default_route) {
+      if (auto info = cached_publish_info(send->prepared.topic); info && info->claim_route_refresh()) {
+        try {
+          publish_info_refresh(send->prepared.topic);
+        } catch (const std::exception& refresh_error) {
+          LOG_DEBUG("route of auto-created " << send->prepared.topic << " not yet visible: " << refresh_error.what());
+        }
+      }
+    }
+    finish_async(send, &result, nullptr);
+    return;
+  }
+  const bool retryable = is_retryable(error);
+  if (retryable && attempted) fault_.update(send->queue.broker_name, elapsed_since(send->started), true);
+  const std::string where = attempted ? send->queue.to_string() : "topic " + send->prepared.topic;
+  if (retryable && send->attempts_left > 0 && state_.load() != State::Stopped) {
+    LOG_WARN("asynchronous send of " << send->prepared.msg_id << " to " << where
+                                     << " failed, retrying elsewhere: " << describe(error));
+    --send->attempts_left;
+    send->last_failed_broker = send->queue.broker_name;
+    start_async_attempt(send);
+    return;
+  }
+  finish_async(send, nullptr, with_context(error, "asynchronous send of " + send->prepared.msg_id + " to " + where + ": "));
+}
+
+void ProducerImpl::finish_async(const std::shared_ptr<AsyncSend>& send, const SendResult* result,
+                                std::exception_ptr error) {
+  SendCallback callback = std::move(send->callback);
+  if (callback) {
+    try {
+      if (error) {
+        callback(SendResult{}, error);
+      } else {
+        callback(*result, nullptr);
+      }
+    } catch (const std::exception& thrown) {
+      LOG_ERROR("send callback of " << send->prepared.msg_id << " threw (ignored): " << thrown.what());
+    } catch (...) {
+      LOG_ERROR("send callback of " << send->prepared.msg_id << " threw a non-standard exception (ignored)");
+    }
+  }
+  release_async_slot();
+}
+
+}  // namespace producer
+
+// ---- public facade ----------------------------------------------------------------------------
+
+MessageQueueSelector select_queue_by_hash() {
+  return [](const std::vector<MessageQueue>& queues, const Message& message, const std::string& arg) {
+    if (queues.empty()) throw ClientError("select_queue_by_hash: topic " + message.topic() + " has no queue");
+    // Java's SelectMessageQueueByHash: arg.hashCode() % size, negated when negative.
+    const auto size = static_cast<std::int32_t>(queues.size());
+    std::int32_t index = common::java_string_hash(arg) % size;
+    if (index < 0) index = -index;
+    return queues[static_cast<std::size_t>(index)];
+  };
+}
+
+Producer::Producer(ProducerOption option) : impl_(std::make_unique<Impl>(std::move(option))) {}
+
+Producer::~Producer() {
+  try {
+    impl_->core->shutdown();
+  } catch (const std::exception& error) {
+    LOG_WARN("producer shutdown in destructor failed: " << error.what());
+  }
+}
+
+void Producer::start() { impl_->core->start(); }
+void Producer::shutdown() { impl_->core->shutdown(); }
+SendResult Producer::send(const Message& message) { return impl_->core->send(message); }
+SendResult Producer::send(const Message& message, const MessageQueue& queue) {
+  return impl_->core->send(message, queue);
+}
+SendResult Producer::send(const Message& message, const MessageQueueSelector& selector, const std::string& arg) {
+  return impl_->core->send(message, selector, arg);
+}
+SendResult Producer::send(const std::vector<Message>& messages) { return impl_->core->send(messages); }
+void Producer::send(const Message& message, SendCallback callback) {
+  impl_->core->send_async(message, std::move(callback));
+}
+void Producer::send_oneway(const Message& message) { impl_->core->send_oneway(message); }
+
+}  // namespace rocketmq
