@@ -36,6 +36,12 @@ std::int64_t ProcessQueue::remove(const std::vector<MessageExt>& messages) {
   return max_offset_put_ < 0 ? -1 : max_offset_put_ + 1;
 }
 
+bool ProcessQueue::pulled_through(std::int64_t next_offset) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (next_offset - 1 > max_offset_put_) max_offset_put_ = next_offset - 1;
+  return messages_.empty();
+}
+
 std::int64_t ProcessQueue::span() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return messages_.empty() ? 0 : messages_.rbegin()->first - messages_.begin()->first;

@@ -27,6 +27,10 @@ class ProcessQueue {
   // -1 when nothing was ever put.
   std::int64_t remove(const std::vector<MessageExt>& messages);
 
+  // Records that everything below `next_offset` was pulled, including messages filtered out and
+  // never put, so the committed offset can pass them. Returns true when nothing is cached.
+  bool pulled_through(std::int64_t next_offset);
+
   std::int64_t cached_count() const noexcept { return cached_count_.load(std::memory_order_relaxed); }
   std::int64_t cached_bytes() const noexcept { return cached_bytes_.load(std::memory_order_relaxed); }
   // Distance between the lowest and highest cached offsets (0 when empty).

@@ -534,6 +534,20 @@ void PushConsumer::Impl::on_pulled(const std::shared_ptr<PullRequest>& request, 
   if (process_queue->dropped()) return;
   if (error) {
     pull_errors_.fetch_add(1, std::memory_order_relaxed);
+    if (filter::broker_refuses_sql92(error)) {
+      // Property filtering is off there: filter on this client instead, with one warning.
+      std::lock_guard<std::mutex> lock(mutex_);
+      protocol::SubscriptionData current;
+      if (rebalance_->subscription(request->queue.topic, current) &&
+          current.expression_type == protocol::kExpressionTypeSql92) {
+        rebalance_->set_subscription(request->queue.topic, filter::client_side_fallback(current));
+        LOG_WARN("broker " << request->queue.broker_name << " does not filter by SQL92 (enablePropertyFilter="
+                           << "false): " << request->queue.topic << " is now subscribed with \"*\" at the brokers"
+                           << " and \"" << current.sub_string << "\" is evaluated by this client");
+      }
+      pull_later(request, std::chrono::milliseconds(0));
+      return;
+    }
     try {
       std::rethrow_exception(error);
     } catch (const std::exception& e) {
@@ -554,26 +568,33 @@ void PushConsumer::Impl::on_pulled(const std::shared_ptr<PullRequest>& request, 
       rebalance_->subscription(request->queue.topic, subscription);
       auto messages = to_messages(std::move(result.messages), request->queue, subscription);
       request->next_offset = result.next_begin_offset;
-      if (messages.empty()) {
-        // Everything was filtered out: the position may still move past it.
-        if (process_queue->cached_count() == 0) commit_offset(request->queue, result.next_begin_offset);
-      } else {
-        process_queue->put(messages);
-        concurrent_service_->submit(messages, process_queue, request->queue);
+      if (!messages.empty()) process_queue->put(messages);
+      // Filtered-out offsets after the last delivered message still count as consumed.
+      if (process_queue->pulled_through(result.next_begin_offset)) {
+        commit_offset(request->queue, result.next_begin_offset);
       }
+      if (!messages.empty()) concurrent_service_->submit(messages, process_queue, request->queue);
       break;
     }
     case client::PullStatus::NoNewMessage:
     case client::PullStatus::NoMatchedMessage:
       request->next_offset = result.next_begin_offset;
-      if (process_queue->cached_count() == 0) commit_offset(request->queue, result.next_begin_offset);
+      if (process_queue->pulled_through(result.next_begin_offset)) {
+        commit_offset(request->queue, result.next_begin_offset);
+      }
       break;
     case client::PullStatus::OffsetIllegal: {
       LOG_WARN("offset " << request->next_offset << " of " << request->queue.to_string()
                          << " is illegal; the broker suggests " << result.next_begin_offset);
       offset_store_->update_offset(request->queue, result.next_begin_offset, false);
-      rebalance_->drop_queue(request->queue);  // commits the corrected offset
-      instance_->rebalance_soon();             // and takes the queue again from there
+      // Dropping may wait for a rebalance in progress: not on this I/O thread.
+      auto weak = weak_from_this();
+      instance_->scheduler().post([weak, queue = request->queue] {
+        auto self = weak.lock();
+        if (!self || self->state_.load() != State::Running) return;
+        self->rebalance_->drop_queue(queue);  // commits the corrected offset
+        self->do_rebalance();                 // and takes the queue again from there
+      });
       return;
     }
   }
@@ -660,7 +681,7 @@ PushConsumer::~PushConsumer() {
   }
 }
 void PushConsumer::subscribe(const std::string& topic, const std::string& expression) {
-  impl_->subscribe(topic, expression, ExpressionType::Tag);
+  impl_->subscribe(topic, expression, filter::detect_expression_type(expression));
 }
 void PushConsumer::subscribe_with_selector(const std::string& topic, const MessageSelector& selector) {
   impl_->subscribe(topic, selector.expression(), selector.type());
