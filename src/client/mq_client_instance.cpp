@@ -141,8 +141,6 @@ std::shared_ptr<ConsumerInner> MQClientInstance::consumer(const std::string& gro
 
 protocol::TopicRouteData MQClientInstance::update_topic_route(const std::string& topic) {
   auto route = api_->get_topic_route(topic);
-  std::vector<std::shared_ptr<ConsumerInner>> consumers;
-  std::vector<std::shared_ptr<ProducerInner>> producers;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     routes_[topic] = route;
@@ -150,17 +148,11 @@ protocol::TopicRouteData MQClientInstance::update_topic_route(const std::string&
       auto& ids = broker_addrs_[broker.broker_name];
       for (const auto& [id, address] : broker.broker_addrs) ids[id] = address;
     }
-    for (auto& [group, weak] : consumers_) {
-      if (auto consumer = weak.lock()) consumers.push_back(consumer);
-    }
-    for (auto& [group, weak] : producers_) {
-      if (auto producer = weak.lock()) producers.push_back(producer);
-    }
   }
-  for (auto& consumer : consumers) {
+  for (auto& consumer : live_consumers()) {
     if (consumer->subscribed_topics().count(topic) != 0) consumer->on_topic_route(topic, route);
   }
-  for (auto& producer : producers) {
+  for (auto& producer : live_producers()) {
     if (producer->published_topics().count(topic) != 0) producer->on_topic_route(topic, route);
   }
   return route;
@@ -196,20 +188,13 @@ std::vector<std::string> MQClientInstance::broker_addresses_of(const std::string
 
 void MQClientInstance::refresh_all_routes() {
   std::set<std::string> topics;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (auto& [group, weak] : consumers_) {
-      if (auto consumer = weak.lock()) {
-        auto subscribed = consumer->subscribed_topics();
-        topics.insert(subscribed.begin(), subscribed.end());
-      }
-    }
-    for (auto& [group, weak] : producers_) {
-      if (auto producer = weak.lock()) {
-        auto published = producer->published_topics();
-        topics.insert(published.begin(), published.end());
-      }
-    }
+  for (const auto& consumer : live_consumers()) {
+    auto subscribed = consumer->subscribed_topics();
+    topics.insert(subscribed.begin(), subscribed.end());
+  }
+  for (const auto& producer : live_producers()) {
+    auto published = producer->published_topics();
+    topics.insert(published.begin(), published.end());
   }
   for (const auto& topic : topics) {
     try {
@@ -223,15 +208,13 @@ void MQClientInstance::refresh_all_routes() {
 void MQClientInstance::send_heartbeat_to_all_brokers() {
   protocol::HeartbeatData heartbeat;
   heartbeat.client_id = client_id_;
+  for (const auto& consumer : live_consumers()) heartbeat.consumer_data_set.push_back(consumer->consumer_data());
+  for (const auto& producer : live_producers()) {
+    heartbeat.producer_data_set.push_back(protocol::ProducerData{producer->group()});
+  }
   std::map<std::string, std::map<std::int64_t, std::string>> brokers;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    for (auto& [group, weak] : consumers_) {
-      if (auto consumer = weak.lock()) heartbeat.consumer_data_set.push_back(consumer->consumer_data());
-    }
-    for (auto& [group, weak] : producers_) {
-      if (weak.lock()) heartbeat.producer_data_set.push_back(protocol::ProducerData{group});
-    }
     brokers = broker_addrs_;
   }
   if (heartbeat.consumer_data_set.empty() && heartbeat.producer_data_set.empty()) return;
@@ -256,40 +239,40 @@ void MQClientInstance::rebalance_soon() {
   });
 }
 
-void MQClientInstance::rebalance_all() {
-  rebalance_pending_ = false;
+std::vector<std::shared_ptr<ConsumerInner>> MQClientInstance::live_consumers() const {
+  std::lock_guard<std::mutex> lock(mutex_);
   std::vector<std::shared_ptr<ConsumerInner>> consumers;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (auto& [group, weak] : consumers_) {
-      if (auto consumer = weak.lock()) consumers.push_back(consumer);
-    }
+  for (const auto& [group, weak] : consumers_) {
+    if (auto consumer = weak.lock()) consumers.push_back(std::move(consumer));
   }
-  for (auto& consumer : consumers) {
+  return consumers;
+}
+
+std::vector<std::shared_ptr<ProducerInner>> MQClientInstance::live_producers() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::shared_ptr<ProducerInner>> producers;
+  for (const auto& [group, weak] : producers_) {
+    if (auto producer = weak.lock()) producers.push_back(std::move(producer));
+  }
+  return producers;
+}
+
+void MQClientInstance::for_each_consumer(const char* what, void (ConsumerInner::*task)()) {
+  for (auto& consumer : live_consumers()) {
     try {
-      consumer->do_rebalance();
+      ((*consumer).*task)();
     } catch (const std::exception& error) {
-      LOG_WARN("rebalance of " << consumer->group() << " failed: " << error.what());
+      LOG_WARN(what << " of " << consumer->group() << " failed: " << error.what());
     }
   }
 }
 
-void MQClientInstance::persist_all_offsets() {
-  std::vector<std::shared_ptr<ConsumerInner>> consumers;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (auto& [group, weak] : consumers_) {
-      if (auto consumer = weak.lock()) consumers.push_back(consumer);
-    }
-  }
-  for (auto& consumer : consumers) {
-    try {
-      consumer->persist_offsets();
-    } catch (const std::exception& error) {
-      LOG_WARN("offset persistence of " << consumer->group() << " failed: " << error.what());
-    }
-  }
+void MQClientInstance::rebalance_all() {
+  rebalance_pending_ = false;
+  for_each_consumer("rebalance", &ConsumerInner::do_rebalance);
 }
+
+void MQClientInstance::persist_all_offsets() { for_each_consumer("offset persistence", &ConsumerInner::persist_offsets); }
 
 void MQClientInstance::register_processors() {
   // The processors run on the remoting processor thread and capture `this`: the destructor shuts

@@ -71,6 +71,11 @@ class MQClientInstance : public std::enable_shared_from_this<MQClientInstance> {
   void rebalance_all();
   void register_processors();
   std::shared_ptr<ConsumerInner> consumer(const std::string& group) const;
+  // Snapshots taken under the lock, so callbacks run without it.
+  std::vector<std::shared_ptr<ConsumerInner>> live_consumers() const;
+  std::vector<std::shared_ptr<ProducerInner>> live_producers() const;
+  // Runs `task` on every consumer; a failure is logged and does not stop the others.
+  void for_each_consumer(const char* what, void (ConsumerInner::*task)());
 
   ClientConfig config_;
   std::string client_id_;
