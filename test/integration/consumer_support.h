@@ -117,6 +117,8 @@ inline ConsumerOption consumer_option(const std::string& group, const std::strin
   option.set_persist_offset_interval(std::chrono::milliseconds(500));
   option.set_consume_thread_min(4);
   option.set_consume_thread_max(16);
+  // Sanitizer builds on a loaded 2-core machine answer slowly now and then.
+  option.set_request_timeout(std::chrono::seconds(10));
   return option;
 }
 

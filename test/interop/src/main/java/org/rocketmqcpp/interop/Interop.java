@@ -467,7 +467,9 @@ public final class Interop {
         producer.setNamesrvAddr(namesrv);
         producer.setInstanceName(instanceName("producer"));
         producer.setVipChannelEnabled(false);
-        producer.setSendMsgTimeout(10_000);
+        // Generous deadlines: the peer runs beside sanitizer builds on a 2-core machine.
+        producer.setSendMsgTimeout(30_000);
+        producer.setMqClientApiTimeout(15_000);
         producer.setRetryTimesWhenSendFailed(2);
         producer.start();
         try {
@@ -581,6 +583,7 @@ public final class Interop {
         consumer.setInstanceName(instanceName("consumer"));
         consumer.setVipChannelEnabled(false);
         consumer.setConsumeFromWhere(where);
+        consumer.setMqClientApiTimeout(15_000);
         consumer.setMessageModel(broadcast ? MessageModel.BROADCASTING : MessageModel.CLUSTERING);
         consumer.setConsumeMessageBatchMaxSize(1);
         if (sql != null) {
