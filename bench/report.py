@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""The table and bench/results/latest.json of one bench/compare.sh run.
+
+Reads the RESULT lines compare.sh saved in the run directory (<name>.json), checks that every
+consumer got every message, prints the table and writes the JSON. Exit 1 when a run is missing or
+incomplete. Only the standard library."""
+import argparse
+import datetime
+import json
+import os
+import platform
+import socket
+import sys
+
+
+def load(directory, name):
+    path = os.path.join(directory, name + ".json")
+    try:
+        with open(path) as f:
+            text = f.read().strip()
+        return json.loads(text) if text else None
+    except (OSError, ValueError):
+        return None
+
+
+def machine():
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem_gb = 0.0
+    try:
+        with open("/proc/meminfo") as f:
+            mem_gb = int(f.readline().split()[1]) / 1024 / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    load = ""
+    try:
+        load = open("/proc/loadavg").read().split()[0]
+    except OSError:
+        pass
+    return {"host": socket.gethostname(), "cpu": model, "cores": os.cpu_count(), "memory_gb": round(mem_gb, 1),
+            "kernel": platform.release(), "load_average_1m_at_end": load}
+
+
+def ratio(a, b):
+    return a / b if a is not None and b not in (None, 0) else None
+
+
+def fmt(value, digits=0):
+    if value is None:
+        return "-"
+    if digits == 0:
+        return f"{value:,.0f}"
+    return f"{value:,.{digits}f}"
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--dir", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--count", type=int, required=True)
+    p.add_argument("--size", type=int, required=True)
+    p.add_argument("--threads", type=int, required=True)
+    p.add_argument("--rate", type=int, required=True)
+    p.add_argument("--latency-seconds", type=int, required=True)
+    p.add_argument("--namesrv", default="")
+    p.add_argument("--elapsed", type=int, default=0)
+    p.add_argument("--repeat", type=int, default=1)
+    p.add_argument("--failures", default="")
+    a = p.parse_args()
+
+    problems = [f for f in a.failures.split(";") if f]
+    drains = {c: [f"{c}_drain"] + [f"{c}_drain_{k}" for k in range(2, a.repeat + 1)] for c in ("ours", "java")}
+    runs = {name: load(a.dir, name) for name in
+            ["preload", "raw_1", "raw_2", "ours_latency", "java_latency",
+             "ours_latency_producer", "java_latency_producer"] + drains["ours"] + drains["java"]}
+    java_enabled = os.path.exists(os.path.join(a.dir, "java_drain.log"))
+    latency_count = a.rate * a.latency_seconds
+
+    def check(name, expect):
+        r = runs.get(name)
+        if r is None:
+            problems.append(f"{name}: no result")
+            return
+        if r.get("total", 0) < expect or r.get("complete", 1) != 1:
+            problems.append(f"{name}: got {r.get('total', 0)} of {expect} messages")
+
+    check("preload", a.count)
+    for name in ["raw_1", "raw_2"] + drains["ours"] + (drains["java"] if java_enabled else []):
+        check(name, a.count)
+    check("ours_latency", latency_count)
+    if java_enabled:
+        check("java_latency", latency_count)
+
+    def per_million(r):
+        return r["cpu_s"] / r["total"] * 1e6 if r and r.get("total") else None
+
+    def row(drain, latency):
+        return {
+            "drain_msgs_per_s": drain.get("throughput") if drain else None,
+            "drain_wall_s": drain.get("wall_s") if drain else None,
+            "drain_cpu_s": drain.get("cpu_s") if drain else None,
+            "cpu_s_per_million": per_million(drain),
+            "peak_rss_mb": drain["peak_rss_kb"] / 1024 if drain else None,
+            "latency_b2c_p50_ms": latency.get("b2c_p50_ms") if latency else None,
+            "latency_b2c_p99_ms": latency.get("b2c_p99_ms") if latency else None,
+            "latency_b2c_p999_ms": latency.get("b2c_p999_ms") if latency else None,
+            "latency_s2c_p99_ms": latency.get("s2c_p99_ms") if latency else None,
+            "latency_cpu_s_per_million": per_million(latency),
+            "latency_peak_rss_mb": latency["peak_rss_kb"] / 1024 if latency else None,
+        }
+
+    raws = [r for r in (runs["raw_1"], runs["raw_2"]) if r]
+    raw = max(raws, key=lambda r: r.get("throughput", 0)) if raws else None
+    def fastest(names):
+        found = [runs[n] for n in names if runs.get(n)]
+        whole = [r for r in found if r.get("complete", 1) == 1 and r.get("total", 0) >= a.count]
+        found = whole or found  # an incomplete drain only when there is nothing else
+        return max(found, key=lambda r: r.get("throughput", 0)) if found else None
+
+    table = {"ours": row(fastest(drains["ours"]), runs["ours_latency"]),
+             "java": row(fastest(drains["java"]), runs["java_latency"]),
+             "raw": row(raw, None)}
+    ours, java, raw_row = table["ours"], table["java"], table["raw"]
+    ratios = {
+        "ours_java": {k: ratio(ours[k], java[k]) for k in ours},
+        "ours_raw": {k: ratio(ours[k], raw_row[k]) for k in
+                     ["drain_msgs_per_s", "cpu_s_per_million", "peak_rss_mb"]},
+    }
+    rj, rr = ratios["ours_java"], ratios["ours_raw"]
+
+    def target(value, ok):
+        return None if value is None else bool(ok(value))
+
+    targets = {
+        "drain >= 1.5x Java": target(rj["drain_msgs_per_s"], lambda v: v >= 1.5),
+        "drain >= 90% of raw": target(rr["drain_msgs_per_s"], lambda v: v >= 0.9),
+        "CPU/M <= 0.25x Java": target(rj["cpu_s_per_million"], lambda v: v <= 0.25),
+        "peak RSS <= 0.2x Java": target(rj["peak_rss_mb"], lambda v: v <= 0.2),
+        "p99 below Java": target(rj["latency_b2c_p99_ms"], lambda v: v < 1.0),
+    }
+
+    micro = load(a.dir, "micro")
+    callgrind = load(a.dir, "callgrind")
+    now = datetime.datetime.now().astimezone()
+    info = machine()
+    pre = runs["preload"] or {}
+
+    out = sys.stdout
+    print("", file=out)
+    print(f"rocketmq-cpp push consumer vs Java rocketmq-client 5.3.3 -- {now:%Y-%m-%d %H:%M %Z}, "
+          f"{info['cpu']} x{info['cores']}, load {info['load_average_1m_at_end']}", file=out)
+    print(f"backlog {a.count:,} x {a.size} B on 2 brokers x 8 queues; {a.threads} consume threads; "
+          f"{'fastest of %d drains each; ' % a.repeat if a.repeat > 1 else ''}"
+          f"preload {fmt(pre.get('throughput'))} msg/s ({fmt(pre.get('wall_s'), 1)} s); "
+          f"latency runs {a.rate:,} msg/s x {a.latency_seconds} s", file=out)
+    print("", file=out)
+    header = (f"{'':16}{'drain msg/s':>12}{'CPU s/M msg':>13}{'peak RSS MB':>13}"
+              f"{'p50 ms':>9}{'p99 ms':>9}{'p999 ms':>9}{'S2C p99':>9}{'lat CPU s/M':>13}{'lat RSS MB':>12}")
+    print(header, file=out)
+    print("-" * len(header), file=out)
+
+    def line(label, r, digits=0):
+        d = 2 if digits else 0
+        print(f"{label:16}{fmt(r.get('drain_msgs_per_s'), d):>12}{fmt(r.get('cpu_s_per_million'), 2):>13}"
+              f"{fmt(r.get('peak_rss_mb'), 1 if not digits else 2):>13}"
+              f"{fmt(r.get('latency_b2c_p50_ms'), d):>9}{fmt(r.get('latency_b2c_p99_ms'), d):>9}"
+              f"{fmt(r.get('latency_b2c_p999_ms'), d):>9}{fmt(r.get('latency_s2c_p99_ms'), d):>9}"
+              f"{fmt(r.get('latency_cpu_s_per_million'), 2):>13}{fmt(r.get('latency_peak_rss_mb'), 1 if not digits else 2):>12}",
+              file=out)
+
+    line("ours (C++)", ours)
+    line("Java 5.3.3", java)
+    line("raw pull limit", raw_row)
+    line("ours / Java", rj, digits=2)
+    line("ours / raw", rr, digits=2)
+    print("", file=out)
+    print("targets: " + "; ".join(f"{k}: {'-' if v is None else ('met' if v else 'MISSED')}"
+                                  for k, v in targets.items()), file=out)
+    if callgrind:
+        ir = callgrind.get("ir_per_message", {})
+        print("callgrind instructions/message: " + ", ".join(f"{k} {v:,}" for k, v in ir.items()), file=out)
+    if micro:
+        print("micro (ns/msg, best of 3): " + ", ".join(f"{m['name']} {m['ns_per_msg']:.1f}" for m in micro), file=out)
+    if problems:
+        print("PROBLEMS: " + "; ".join(problems), file=out)
+    print("", file=out)
+
+    document = {
+        "date": now.isoformat(timespec="seconds"),
+        "machine": info,
+        "parameters": {"messages": a.count, "body_bytes": a.size, "consume_threads": a.threads,
+                       "latency_rate": a.rate, "latency_seconds": a.latency_seconds, "namesrv": a.namesrv,
+                       "drains_per_consumer": a.repeat,
+                       "java_opts": (runs["java_drain"] or {}).get("jvm")},
+        "preload": pre,
+        "table": table,
+        "ratios": ratios,
+        "targets": targets,
+        "runs": runs,
+        "micro": micro,
+        "callgrind": callgrind,
+        "compare_seconds": a.elapsed,
+        "problems": problems,
+        "ok": not problems,
+    }
+    os.makedirs(os.path.dirname(a.out), exist_ok=True)
+    with open(a.out, "w") as f:
+        json.dump(document, f, indent=2)
+        f.write("\n")
+    with open(os.path.join(a.dir, "result.json"), "w") as f:
+        json.dump(document, f, indent=2)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
