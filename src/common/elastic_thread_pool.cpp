@@ -94,6 +94,7 @@ struct ElasticThreadPool::State : std::enable_shared_from_this<ElasticThreadPool
   const std::chrono::milliseconds keep_alive;
   int threads = 0;  // live workers, idle + busy
   int idle = 0;     // live workers not running a task (including ones just started)
+  int waiting = 0;  // workers blocked on work_or_limits_changed: only they need a notify
   int busy = 0;
   int peak_threads = 0;
   std::uint64_t completed = 0;
@@ -143,11 +144,16 @@ void ElasticThreadPool::State::run_worker() {
       continue;
     }
     if (threads <= min_threads) {
+      ++waiting;
       work_or_limits_changed.wait(lock);
+      --waiting;
       continue;
     }
     // Checked under the lock after the wait, so a task submitted while this thread timed out keeps it.
-    if (work_or_limits_changed.wait_until(lock, idle_since + keep_alive) == std::cv_status::timeout &&
+    ++waiting;
+    const auto woke = work_or_limits_changed.wait_until(lock, idle_since + keep_alive);
+    --waiting;
+    if (woke == std::cv_status::timeout &&
         queue.empty() && !stopping && threads > min_threads) {
       break;
     }
@@ -175,21 +181,35 @@ ElasticThreadPool::ElasticThreadPool(std::string name, int min_threads, int max_
 ElasticThreadPool::~ElasticThreadPool() { shutdown(kDestructorTimeout); }
 
 bool ElasticThreadPool::submit(std::function<void()> task) {
-  if (!task) throw std::invalid_argument("thread pool " + state_->name + ": empty task");
+  std::vector<std::function<void()>> tasks;
+  tasks.push_back(std::move(task));
+  return submit_all(std::move(tasks));
+}
+
+bool ElasticThreadPool::submit_all(std::vector<std::function<void()>> tasks) {
+  for (const auto& task : tasks) {
+    if (!task) throw std::invalid_argument("thread pool " + state_->name + ": empty task");
+  }
   std::vector<std::thread> to_join;
+  int wake = 0;
   {
     std::lock_guard<std::mutex> lock(state_->mutex);
     if (state_->stopping) return false;
-    state_->queue.push_back(std::move(task));
-    // Idle threads each take one queued task; a task beyond them gets a new thread.
-    if (state_->queue.size() > static_cast<std::size_t>(state_->idle) &&
-        state_->threads < state_->max_threads) {
-      state_->start_worker_locked();
-    } else {
-      state_->work_or_limits_changed.notify_one();
+    for (auto& task : tasks) {
+      state_->queue.push_back(std::move(task));
+      // Idle threads each take one queued task; a task beyond them gets a new thread.
+      if (state_->queue.size() > static_cast<std::size_t>(state_->idle) &&
+          state_->threads < state_->max_threads) {
+        state_->start_worker_locked();
+      }
     }
+    // Wake only blocked workers, and no more than there are tasks: a busy worker finds the queue
+    // itself, and a notify nobody waits for is a wasted system call on the hot path.
+    wake = std::min(state_->waiting, static_cast<int>(state_->queue.size()));
     to_join = state_->take_finished_locked();
   }
+  // Notified after unlocking, so a woken worker does not block at once on the mutex we hold.
+  for (int i = 0; i < wake; ++i) state_->work_or_limits_changed.notify_one();
   for (auto& thread : to_join) thread.join();
   return true;
 }

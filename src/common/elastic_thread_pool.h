@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace rocketmq::common {
 
@@ -32,6 +33,8 @@ class ElasticThreadPool {
 
   // Queues `task` (must not be empty); false once shutdown has begun.
   bool submit(std::function<void()> task);
+  // Queues several tasks under one lock acquisition (a pull result's batches).
+  bool submit_all(std::vector<std::function<void()>> tasks);
   // New limits, same requirements as the constructor's. Raising min starts threads at once;
   // lowering max ends idle threads at once and busy ones after their current task.
   void set_limits(int min_threads, int max_threads);
