@@ -83,7 +83,7 @@ run_tests() {
       -DROCKETMQ_BUILD_EXAMPLES=OFF -DROCKETMQ_BUILD_BENCH=OFF || status=$?
     if [ $status -eq 0 ]; then
       (cd build/tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-        ./test/rocketmq_unit_tests "[consumer],[pool],[remoting],[offset]") || status=$?
+        ./test/rocketmq_unit_tests "[consumer],[pool],[remoting],[offset],[scheduler]") || status=$?
     fi
   fi
   if [ $status -ne 0 ]; then

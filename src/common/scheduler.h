@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -41,15 +42,22 @@ class Scheduler {
     std::function<void()> function;
     std::chrono::milliseconds period{0};  // 0 = once
   };
-  void run();
+  // Shared with the thread, so the scheduler may be destroyed by one of its own tasks (the last
+  // owner of a client instance can let go on this thread): the thread is then detached and
+  // finishes with this state alone.
+  struct State {
+    std::string name;
+    std::mutex mutex;
+    std::condition_variable wakeup;
+    std::multimap<Clock::time_point, TaskId> due;
+    std::map<TaskId, Task> tasks;
+    TaskId next_id = 1;
+    bool stopping = false;
+  };
+  static void run(const std::shared_ptr<State>& state);
+  TaskId add(std::chrono::milliseconds delay, std::chrono::milliseconds period, std::function<void()> task);
 
-  std::string name_;
-  std::mutex mutex_;
-  std::condition_variable wakeup_;
-  std::multimap<Clock::time_point, TaskId> due_;
-  std::map<TaskId, Task> tasks_;
-  TaskId next_id_ = 1;
-  bool stopping_ = false;
+  std::shared_ptr<State> state_;
   std::thread thread_;
 };
 
