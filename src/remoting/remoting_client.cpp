@@ -45,6 +45,25 @@ std::pair<std::string, std::string> split_address(const std::string& address) {
   throw ClientError("invalid address '" + address + "': expected host:port");
 }
 
+// Why a connection closed. Each failed request gets an exception object of its own made from it:
+// one exception_ptr shared by several threads is destroyed by whichever lets go last, through a
+// reference count ThreadSanitizer cannot see (libstdc++'s is not instrumented).
+struct CloseReason {
+  enum class Kind { Connect, Protocol, Client } kind = Kind::Connect;
+  std::string message;
+
+  std::exception_ptr make() const {
+    switch (kind) {
+      case Kind::Protocol:
+        return std::make_exception_ptr(ProtocolError(message));
+      case Kind::Client:
+        return std::make_exception_ptr(ClientError(message));
+      default:
+        return std::make_exception_ptr(ConnectError(message));
+    }
+  }
+};
+
 }  // namespace
 
 class Connection;
@@ -137,7 +156,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     asio::post(strand_, [self = shared_from_this(), opaque, frame = std::move(frame), timeout,
                          request = std::move(request_for_hook), callback = std::move(callback)]() mutable {
       if (self->state_ == State::Closed) {
-        self->complete(std::move(callback), InvokeResult{std::nullopt, self->close_reason_});
+        self->complete(std::move(callback), InvokeResult{std::nullopt, self->close_reason_.make()});
         return;
       }
       auto timer = std::make_unique<asio::steady_timer>(self->strand_, timeout);
@@ -168,13 +187,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
     });
   }
 
-  void close_async(std::exception_ptr reason) {
-    asio::post(strand_, [self = shared_from_this(), reason] { self->close(reason); });
+  void close_async(CloseReason reason) {
+    asio::post(strand_, [self = shared_from_this(), reason = std::move(reason)] { self->close(reason); });
   }
 
   // Runs `done` on the strand after closing (used by shutdown to wait for every connection).
-  void close_then(std::exception_ptr reason, std::function<void()> done) {
-    asio::post(strand_, [self = shared_from_this(), reason, done = std::move(done)] {
+  void close_then(CloseReason reason, std::function<void()> done) {
+    asio::post(strand_, [self = shared_from_this(), reason = std::move(reason), done = std::move(done)] {
       self->close(reason);
       done();
     });
@@ -273,7 +292,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void fail_connect(const std::string& message) {
     client_->connect_failures_.fetch_add(1, std::memory_order_relaxed);
     LOG_WARN(message);
-    close(std::make_exception_ptr(ConnectError(message)));
+    close(CloseReason{CloseReason::Kind::Connect, message});
   }
 
   void queue_frame(std::string frame, bool oneway) {
@@ -298,8 +317,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       self->writing_ = false;
       if (self->state_ == State::Closed) return;
       if (error) {
-        self->close(std::make_exception_ptr(
-            ConnectError("write to " + self->address_ + " failed: " + error.message())));
+        self->close(CloseReason{CloseReason::Kind::Connect, "write to " + self->address_ + " failed: " + error.message()});
         return;
       }
       for (std::size_t i = 0; i < count; ++i) {
@@ -331,10 +349,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (self->state_ == State::Closed) return;
       if (error) {
         const bool eof = error == asio::error::eof || error == asio::ssl::error::stream_truncated;
-        self->close(std::make_exception_ptr(ConnectError(
-            "connection to " + self->address_ +
-            (eof ? std::string(" closed by the peer") : " failed: " + error.message()) +
-            (self->read_end_ > self->read_start_ ? " in the middle of a frame" : ""))));
+        self->close(CloseReason{CloseReason::Kind::Connect,
+                                "connection to " + self->address_ +
+                                    (eof ? std::string(" closed by the peer") : " failed: " + error.message()) +
+                                    (self->read_end_ > self->read_start_ ? " in the middle of a frame" : "")});
         return;
       }
       self->read_end_ += bytes;
@@ -396,7 +414,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     client_->malformed_frames_.fetch_add(1, std::memory_order_relaxed);
     const std::string message = "malformed frame from " + address_ + ": " + reason + "; connection closed";
     LOG_WARN(message);
-    close(std::make_exception_ptr(ProtocolError(message)));
+    close(CloseReason{CloseReason::Kind::Protocol, message});
   }
 
   void dispatch(RemotingCommand command) {
@@ -462,7 +480,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     });
   }
 
-  void close(std::exception_ptr reason) {
+  void close(const CloseReason& reason) {
     if (state_ == State::Closed) return;
     state_ = State::Closed;
     close_reason_ = reason;
@@ -479,7 +497,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     pending_.clear();
     for (auto& [opaque, request] : pending) {
       request.timer->cancel();
-      complete(std::move(request.callback), InvokeResult{std::nullopt, reason});
+      complete(std::move(request.callback), InvokeResult{std::nullopt, reason.make()});
     }
     client_->forget(address_, this);
   }
@@ -492,7 +510,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   tcp::resolver resolver_;
   asio::steady_timer connect_timer_;
   State state_ = State::Connecting;
-  std::exception_ptr close_reason_;
+  CloseReason close_reason_;
   std::unordered_map<std::int32_t, Pending> pending_;
   std::deque<OutgoingFrame> write_queue_;
   bool writing_ = false;
@@ -527,7 +545,7 @@ void RemotingClient::Impl::shutdown() {
   }
   // Close every connection on its own strand and wait, so each pending request fails exactly once
   // before the I/O threads stop.
-  auto reason = std::make_exception_ptr(ClientError("the remoting client was shut down"));
+  const CloseReason reason{CloseReason::Kind::Client, "the remoting client was shut down"};
   std::vector<std::future<void>> closed;
   for (auto& connection : connections) {
     auto done = std::make_shared<std::promise<void>>();
@@ -655,7 +673,7 @@ void RemotingClient::close_connection(const std::string& address) {
     if (it == impl_->connections_.end()) return;
     connection = it->second;
   }
-  connection->close_async(std::make_exception_ptr(ConnectError("connection to " + address + " closed by the client")));
+  connection->close_async(CloseReason{CloseReason::Kind::Connect, "connection to " + address + " closed by the client"});
 }
 
 void RemotingClient::shutdown() {

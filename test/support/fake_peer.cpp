@@ -24,11 +24,15 @@ bool read_exact(int fd, char* data, std::size_t size) {
 
 }  // namespace
 
-PeerConnection::~PeerConnection() { close(); }
+// The descriptor is closed only here, after the serving thread has been joined: closing it while
+// that thread sits in recv() would be a race (and the number could be reused under it).
+PeerConnection::~PeerConnection() {
+  if (fd_ >= 0) ::close(fd_);
+}
 
 void PeerConnection::write_raw(const std::string& bytes) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (fd_ < 0) return;
+  if (shut_down_) return;
   std::size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t n = ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
@@ -43,10 +47,9 @@ void PeerConnection::send(const remoting::RemotingCommand& command, remoting::Se
 
 void PeerConnection::close() {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (fd_ >= 0) {
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    fd_ = -1;
+  if (!shut_down_) {
+    ::shutdown(fd_, SHUT_RDWR);  // the client sees the connection end; our recv() returns
+    shut_down_ = true;
   }
 }
 
@@ -72,8 +75,8 @@ FakePeer::FakePeer(Handler handler) : handler_(std::move(handler)) {
 FakePeer::~FakePeer() {
   stopping_ = true;
   ::shutdown(listen_fd_, SHUT_RDWR);
-  ::close(listen_fd_);
   acceptor_.join();
+  ::close(listen_fd_);
   std::vector<std::thread> workers;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -81,6 +84,8 @@ FakePeer::~FakePeer() {
     workers.swap(workers_);
   }
   for (auto& worker : workers) worker.join();
+  std::lock_guard<std::mutex> lock(mutex_);
+  connections_.clear();  // closes the descriptors, now that no thread reads them
 }
 
 void FakePeer::accept_loop() {

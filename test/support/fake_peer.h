@@ -22,12 +22,14 @@ class PeerConnection {
   void write_raw(const std::string& bytes);
   void send(const remoting::RemotingCommand& command,
             remoting::SerializeType type = remoting::SerializeType::Json);
+  // Shuts the connection down (the client sees it end); the descriptor is closed on destruction.
   void close();
   int fd() const { return fd_; }
 
  private:
   std::mutex mutex_;
   int fd_;
+  bool shut_down_ = false;
 };
 
 class FakePeer {
