@@ -63,9 +63,8 @@ void PushConsumer::Impl::subscribe(const std::string& topic, const std::string& 
   pending_subscriptions_[topic] = subscription;
   if (state == State::Running) {
     rebalance_->set_subscription(topic, subscription);
-    auto instance = instance_;
     auto weak = weak_from_this();
-    instance->scheduler().post([weak, topic] {
+    instance_->scheduler().post([weak, topic] {
       auto self = weak.lock();
       if (!self || self->state_.load() != State::Running) return;
       try {

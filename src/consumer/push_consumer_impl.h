@@ -111,7 +111,6 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
   std::atomic<std::int64_t> pulls_{0};
   std::atomic<std::int64_t> pull_errors_{0};
   std::atomic<std::int64_t> flow_control_pauses_{0};
-  std::atomic<std::int64_t> in_flight_pulls_{0};
 };
 
 }  // namespace rocketmq
