@@ -1,5 +1,8 @@
 #include "client/mq_client_instance.h"
 
+#include <system_error>
+#include <thread>
+
 #include "client/remoting_mq_client_api.h"
 #include "common/host_info.h"
 #include "common/log.h"
@@ -18,10 +21,32 @@ using remoting::RemotingCommand;
 
 namespace {
 
-std::mutex registry_mutex;
-std::map<std::string, std::weak_ptr<MQClientInstance>>& registry() {
-  static std::map<std::string, std::weak_ptr<MQClientInstance>> instances;
-  return instances;
+// The process-wide map from client id to instance. Leaked on purpose: an instance may be released
+// (and look itself up here) on a library thread while static destruction runs at process exit.
+struct Registry {
+  std::mutex mutex;
+  std::map<std::string, std::weak_ptr<MQClientInstance>> instances;
+};
+Registry& registry() {
+  static Registry* const instances = new Registry();
+  return *instances;
+}
+
+// Destroying an instance joins its threads, so it must not run on one of them (the last owner can
+// let go inside a scheduler task, an I/O completion or a broker request). There the teardown moves
+// to a short-lived thread of its own; anywhere else it runs at once.
+void destroy_instance(MQClientInstance* instance) {
+  if (!instance->on_own_thread()) {
+    delete instance;
+    return;
+  }
+  try {
+    std::thread([instance] { delete instance; }).detach();
+  } catch (const std::system_error& error) {
+    // Out of threads: leaking the instance is the only choice that neither deadlocks nor crashes.
+    LOG_ERROR("client instance " << instance->client_id() << " cannot be torn down (" << error.what()
+                                 << "); its resources stay allocated");
+  }
 }
 
 RemotingCommand error_response(const RemotingCommand& request, ResponseCode code, const std::string& remark) {
@@ -30,19 +55,28 @@ RemotingCommand error_response(const RemotingCommand& request, ResponseCode code
 
 }  // namespace
 
-std::string ClientConfig::client_id() const {
-  const std::string instance = instance_name == "DEFAULT" ? std::to_string(common::process_id()) : instance_name;
-  return common::local_ip_address() + "@" + instance;
+std::string ClientConfig::client_id() const { return common::local_ip_address() + "@" + instance_name; }
+
+std::string ClientConfig::resolve_instance_name(const std::string& instance_name, bool unique_per_client) {
+  if (instance_name != kDefaultInstanceName || !unique_per_client) return instance_name;
+  const auto nanos =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch());
+  // Two clients created in the same nanosecond still differ.
+  static std::atomic<std::uint64_t> sequence{0};
+  const auto tick = static_cast<std::uint64_t>(nanos.count()) + sequence.fetch_add(1);
+  return std::to_string(common::process_id()) + "#" + std::to_string(tick);
 }
 
 std::shared_ptr<MQClientInstance> MQClientInstance::acquire(const ClientConfig& config) {
   const std::string id = config.client_id();
-  std::lock_guard<std::mutex> lock(registry_mutex);
-  auto& slot = registry()[id];
-  if (auto existing = slot.lock()) return existing;
+  auto& reg = registry();
+  std::lock_guard<std::mutex> lock(reg.mutex);
+  auto& slot = reg.instances[id];
+  if (auto existing = slot.lock(); existing && !existing->closing()) return existing;
   auto remoting = std::make_unique<remoting::RemotingClient>(config.remoting);
   auto api = std::make_unique<RemotingMQClientAPI>(*remoting, config.name_server_addr, config.request_timeout);
-  auto instance = std::make_shared<MQClientInstance>(config, std::move(api), std::move(remoting));
+  std::shared_ptr<MQClientInstance> instance(new MQClientInstance(config, std::move(api), std::move(remoting)),
+                                             destroy_instance);
   slot = instance;
   return instance;
 }
@@ -57,20 +91,53 @@ MQClientInstance::MQClientInstance(ClientConfig config, std::unique_ptr<MQClient
   if (remoting_) register_processors();
 }
 
-MQClientInstance::~MQClientInstance() { shutdown(); }
+MQClientInstance::~MQClientInstance() {
+  shutdown();
+  // shutdown() may have run earlier on one of our threads and left the transport open; its
+  // processors use our members, so it is joined here, before any member goes away.
+  if (remoting_ && !remoting_->in_own_thread()) remoting_->shutdown();
+}
+
+bool MQClientInstance::on_own_thread() const {
+  return scheduler_.in_scheduler_thread() || (remoting_ && remoting_->in_own_thread());
+}
 
 void MQClientInstance::shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closing_ = true;
+  }
   if (shut_down_.exchange(true)) return;
   scheduler_.shutdown();
-  if (remoting_) remoting_->shutdown();
-  std::lock_guard<std::mutex> lock(registry_mutex);
-  auto it = registry().find(client_id_);
-  if (it != registry().end() && it->second.expired()) registry().erase(it);
+  // From one of our own threads the transport cannot join itself; the destructor (which never runs
+  // there, see destroy_instance) finishes the job.
+  if (remoting_ && !remoting_->in_own_thread()) remoting_->shutdown();
+  auto& reg = registry();
+  std::lock_guard<std::mutex> lock(reg.mutex);
+  auto it = reg.instances.find(client_id_);
+  if (it != reg.instances.end()) {
+    auto current = it->second.lock();
+    if (!current || current.get() == this) reg.instances.erase(it);
+  }
+}
+
+void MQClientInstance::shutdown_if_unused() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!consumers_.empty() || !producers_.empty()) return;
+    // Under the lock, so that a client registering now either comes first (and keeps the
+    // instance) or is refused with a clear error.
+    closing_ = true;
+  }
+  shutdown();
 }
 
 void MQClientInstance::register_consumer(const std::shared_ptr<ConsumerInner>& consumer) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (closing_ || shut_down_.load()) {
+      throw ClientError("client instance " + client_id_ + " was shut down meanwhile; start again");
+    }
     auto& slot = consumers_[consumer->group()];
     if (!slot.expired()) {
       throw ClientError("consumer group " + consumer->group() + " is already running in client " + client_id_ +
@@ -105,6 +172,9 @@ void MQClientInstance::unregister_consumer(const std::string& group) {
 void MQClientInstance::register_producer(const std::shared_ptr<ProducerInner>& producer) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (closing_ || shut_down_.load()) {
+      throw ClientError("client instance " + client_id_ + " was shut down meanwhile; start again");
+    }
     producers_[producer->group()] = producer;
   }
   start_periodic_tasks();

@@ -24,7 +24,9 @@ namespace rocketmq::client {
 // rebalance and offset persistence; one processor thread for broker requests.
 class MQClientInstance : public std::enable_shared_from_this<MQClientInstance> {
  public:
-  // The instance for config.client_id(), created on first use. Released when its last user goes.
+  // The instance for config.client_id(), created on first use (or again after the previous one was
+  // shut down). Released when its last user goes; the release never runs on the instance's own
+  // threads, so any owner may let go anywhere.
   static std::shared_ptr<MQClientInstance> acquire(const ClientConfig& config);
 
   // For unit tests: an instance over any MQClientAPI.
@@ -62,10 +64,21 @@ class MQClientInstance : public std::enable_shared_from_this<MQClientInstance> {
   void send_heartbeat_to_all_brokers();
   // Rebalances every consumer on the scheduler thread as soon as possible.
   void rebalance_soon();
+  // Stops the periodic tasks and closes every connection; requests after it fail with ClientError.
+  // Idempotent, from any thread.
   void shutdown();
+  // shutdown() once no producer or consumer is registered any more (the Java client's rule).
+  void shutdown_if_unused();
+  bool is_shut_down() const noexcept { return shut_down_.load(); }
+  // True on the scheduler, I/O or processor threads of this instance.
+  bool on_own_thread() const;
 
  private:
   void start_periodic_tasks();
+  bool closing() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return closing_;
+  }
   void refresh_all_routes();
   void persist_all_offsets();
   void rebalance_all();
@@ -89,6 +102,7 @@ class MQClientInstance : public std::enable_shared_from_this<MQClientInstance> {
   std::map<std::string, protocol::TopicRouteData> routes_;
   std::map<std::string, std::map<std::int64_t, std::string>> broker_addrs_;  // broker name → id → address
   bool periodic_started_ = false;
+  bool closing_ = false;  // shutdown has begun: no client may register any more
   std::atomic<bool> rebalance_pending_{false};
   std::atomic<bool> shut_down_{false};
 };

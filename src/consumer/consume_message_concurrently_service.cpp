@@ -10,14 +10,13 @@ constexpr int kSlowBatchDelayLevel = 3;  // 10 s, the Java client's choice for e
 constexpr std::size_t kTasksPerPull = 4;
 }  // namespace
 
-ConsumeMessageConcurrentlyService::ConsumeMessageConcurrentlyService(ConsumeHost& host,
-                                                                     MessageListenerConcurrently& listener,
-                                                                     common::ElasticThreadPool& pool, int batch_size,
-                                                                     std::chrono::milliseconds consume_timeout,
-                                                                     bool broadcasting)
-    : host_(host),
-      listener_(listener),
-      pool_(pool),
+ConsumeMessageConcurrentlyService::ConsumeMessageConcurrentlyService(
+    std::weak_ptr<ConsumeHost> host, std::shared_ptr<MessageListenerConcurrently> listener,
+    std::shared_ptr<common::ElasticThreadPool> pool, int batch_size, std::chrono::milliseconds consume_timeout,
+    bool broadcasting)
+    : host_(std::move(host)),
+      listener_(std::move(listener)),
+      pool_(std::move(pool)),
       batch_size_(static_cast<std::size_t>(batch_size < 1 ? 1 : batch_size)),
       consume_timeout_(consume_timeout),
       broadcasting_(broadcasting) {}
@@ -46,20 +45,23 @@ void ConsumeMessageConcurrentlyService::submit(const std::vector<MessageExt>& me
     const std::size_t last = std::min(batches.size(), first + per_task);
     std::vector<std::shared_ptr<Batch>> group(batches.begin() + static_cast<std::ptrdiff_t>(first),
                                               batches.begin() + static_cast<std::ptrdiff_t>(last));
-    tasks.emplace_back([this, group = std::move(group)] {
-      for (const auto& batch : group) run(batch);
+    tasks.emplace_back([self = shared_from_this(), group = std::move(group)] {
+      auto host = self->host_.lock();
+      if (!host) return;  // the consumer is gone: these messages were never committed
+      for (const auto& batch : group) self->run(*host, batch);
     });
   }
   // One lock round for the whole pull result. Refused while shutting down: the messages stay
   // uncommitted and are delivered again after a restart.
-  pool_.submit_all(std::move(tasks));
+  if (closed()) return;
+  pool_->submit_all(std::move(tasks));
 }
 
 ConsumeResult ConsumeMessageConcurrentlyService::call_listener(const std::vector<MessageExt>& messages) {
   const auto started = std::chrono::steady_clock::now();
   ConsumeResult result = ConsumeResult::ReconsumeLater;
   try {
-    result = listener_.consume_message(messages);
+    result = listener_->consume_message(messages);
   } catch (const std::exception& error) {
     LOG_WARN("listener threw for " << messages.size() << " message(s), first " << messages.front().get_msg_id()
                                    << ": " << error.what() << "; they will be consumed again later");
@@ -73,9 +75,9 @@ ConsumeResult ConsumeMessageConcurrentlyService::call_listener(const std::vector
   return result;
 }
 
-void ConsumeMessageConcurrentlyService::run(const std::shared_ptr<Batch>& batch) {
+void ConsumeMessageConcurrentlyService::run(ConsumeHost& host, const std::shared_ptr<Batch>& batch) {
   // A queue given away while this batch waited: the new owner delivers these messages.
-  if (batch->process_queue->dropped()) return;
+  if (batch->process_queue->dropped() || closed()) return;
   batch->started = std::chrono::steady_clock::now();
   std::list<std::weak_ptr<Batch>>::iterator entry;
   {
@@ -89,12 +91,20 @@ void ConsumeMessageConcurrentlyService::run(const std::shared_ptr<Batch>& batch)
     running_.erase(entry);
   }
   if (batch->settled.exchange(true)) return;  // handed back as too slow meanwhile
-  settle(batch, result);
+  settle(host, batch, result);
 }
 
-void ConsumeMessageConcurrentlyService::settle(const std::shared_ptr<Batch>& batch, ConsumeResult result) {
+void ConsumeMessageConcurrentlyService::settle(ConsumeHost& host, const std::shared_ptr<Batch>& batch,
+                                               ConsumeResult result) {
   auto& process_queue = batch->process_queue;
   if (process_queue->dropped()) return;  // the new owner consumes them again: at least once
+  if (closed()) {
+    // Returned after the consumer's shutdown timeout: nothing was committed for these messages,
+    // so they are delivered again.
+    LOG_INFO("listener call on " << batch->messages.size() << " message(s) of " << batch->queue.to_string()
+                                 << " returned after shutdown; its result is dropped");
+    return;
+  }
   std::vector<MessageExt> retry_here;
   if (result == ConsumeResult::Success) {
     consumed_ok_.fetch_add(static_cast<std::int64_t>(batch->messages.size()), std::memory_order_relaxed);
@@ -106,7 +116,7 @@ void ConsumeMessageConcurrentlyService::settle(const std::shared_ptr<Batch>& bat
       }
     } else {
       for (const auto& message : batch->messages) {
-        if (!host_.send_message_back(message, 0)) retry_here.push_back(message);
+        if (!host.send_message_back(message, 0)) retry_here.push_back(message);
       }
     }
   }
@@ -121,21 +131,24 @@ void ConsumeMessageConcurrentlyService::settle(const std::shared_ptr<Batch>& bat
     }
   }
   const std::int64_t offset = process_queue->remove(done);
-  if (offset >= 0 && !process_queue->dropped()) host_.commit_offset(batch->queue, offset);
-  if (!retry_here.empty()) retry_locally(std::move(retry_here), process_queue, batch->queue);
+  if (offset >= 0 && !process_queue->dropped()) host.commit_offset(batch->queue, offset);
+  if (!retry_here.empty()) retry_locally(host, std::move(retry_here), process_queue, batch->queue);
 }
 
-void ConsumeMessageConcurrentlyService::retry_locally(std::vector<MessageExt> messages,
+void ConsumeMessageConcurrentlyService::retry_locally(ConsumeHost& host, std::vector<MessageExt> messages,
                                                       const std::shared_ptr<ProcessQueue>& process_queue,
                                                       const MessageQueue& queue) {
   LOG_WARN(messages.size() << " message(s) of " << queue.to_string()
                            << " could not be sent back to the broker; consuming them again here in 5 s");
-  host_.run_later(kLocalRetryDelay, [this, messages = std::move(messages), process_queue, queue] {
-    submit(messages, process_queue, queue);
+  host.run_later(kLocalRetryDelay, [weak = weak_from_this(), messages = std::move(messages), process_queue, queue] {
+    auto self = weak.lock();
+    if (self && !self->closed()) self->submit(messages, process_queue, queue);
   });
 }
 
 void ConsumeMessageConcurrentlyService::expire_slow_batches() {
+  auto host = host_.lock();
+  if (!host || closed()) return;
   const auto now = std::chrono::steady_clock::now();
   std::vector<std::shared_ptr<Batch>> expired;
   {
@@ -155,15 +168,15 @@ void ConsumeMessageConcurrentlyService::expire_slow_batches() {
     std::vector<MessageExt> released;
     std::vector<MessageExt> refused;
     for (const auto& message : batch->messages) {
-      if (broadcasting_ || host_.send_message_back(message, kSlowBatchDelayLevel)) {
+      if (broadcasting_ || host->send_message_back(message, kSlowBatchDelayLevel)) {
         released.push_back(message);
       } else {
         refused.push_back(message);
       }
     }
     const std::int64_t offset = batch->process_queue->remove(released);
-    if (offset >= 0 && !batch->process_queue->dropped()) host_.commit_offset(batch->queue, offset);
-    if (!refused.empty()) retry_locally(std::move(refused), batch->process_queue, batch->queue);
+    if (offset >= 0 && !batch->process_queue->dropped()) host->commit_offset(batch->queue, offset);
+    if (!refused.empty()) retry_locally(*host, std::move(refused), batch->process_queue, batch->queue);
   }
 }
 

@@ -31,11 +31,26 @@ struct ConsumeStatsSnapshot {
 //                   as in the Java client.
 //   too slow        a batch running longer than consume_timeout is sent back and released, so one
 //                   stuck call cannot pin the queue's offset forever; its late result is ignored.
-class ConsumeMessageConcurrentlyService {
+//
+// Lifetime: every pool task co-owns the service (and through it the listener and the pool), and
+// holds the host for the duration of its batches if the host still exists; so a listener call that
+// outlives its consumer's shutdown returns into live objects, and the listener is destroyed only
+// after its last call returned. After close() results are dropped: nothing is committed or sent
+// back, and the messages are delivered again (at least once).
+//
+// Threads: submit() from the pull completions (I/O threads) and the scheduler; batches and their
+// listener calls on the pool's threads; expire_slow_batches() on the scheduler.
+class ConsumeMessageConcurrentlyService
+    : public std::enable_shared_from_this<ConsumeMessageConcurrentlyService> {
  public:
-  ConsumeMessageConcurrentlyService(ConsumeHost& host, MessageListenerConcurrently& listener,
-                                    common::ElasticThreadPool& pool, int batch_size,
+  ConsumeMessageConcurrentlyService(std::weak_ptr<ConsumeHost> host,
+                                    std::shared_ptr<MessageListenerConcurrently> listener,
+                                    std::shared_ptr<common::ElasticThreadPool> pool, int batch_size,
                                     std::chrono::milliseconds consume_timeout, bool broadcasting);
+
+  // From now on results are dropped and nothing more is submitted. Idempotent.
+  void close() noexcept { closed_.store(true); }
+  bool closed() const noexcept { return closed_.load(); }
 
   void submit(const std::vector<MessageExt>& messages, const std::shared_ptr<ProcessQueue>& process_queue,
               const MessageQueue& queue);
@@ -57,15 +72,16 @@ class ConsumeMessageConcurrentlyService {
     std::atomic<bool> settled{false};  // result applied, or handed back as too slow
   };
 
-  void run(const std::shared_ptr<Batch>& batch);
-  void settle(const std::shared_ptr<Batch>& batch, ConsumeResult result);
-  void retry_locally(std::vector<MessageExt> messages, const std::shared_ptr<ProcessQueue>& process_queue,
-                     const MessageQueue& queue);
+  void run(ConsumeHost& host, const std::shared_ptr<Batch>& batch);
+  void settle(ConsumeHost& host, const std::shared_ptr<Batch>& batch, ConsumeResult result);
+  void retry_locally(ConsumeHost& host, std::vector<MessageExt> messages,
+                     const std::shared_ptr<ProcessQueue>& process_queue, const MessageQueue& queue);
   ConsumeResult call_listener(const std::vector<MessageExt>& messages);
 
-  ConsumeHost& host_;
-  MessageListenerConcurrently& listener_;
-  common::ElasticThreadPool& pool_;
+  const std::weak_ptr<ConsumeHost> host_;
+  const std::shared_ptr<MessageListenerConcurrently> listener_;
+  const std::shared_ptr<common::ElasticThreadPool> pool_;
+  std::atomic<bool> closed_{false};
   const std::size_t batch_size_;
   const std::chrono::milliseconds consume_timeout_;
   const bool broadcasting_;

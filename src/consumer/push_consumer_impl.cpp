@@ -24,6 +24,10 @@ constexpr std::int64_t kBrokerSuspendMillis = 15000;
 constexpr std::chrono::milliseconds kPullRetryDelay{3000};
 constexpr std::chrono::milliseconds kFlowControlDelay{50};
 constexpr std::chrono::milliseconds kSuspendedDelay{1000};
+// A pull loop that has not stepped for this long is restarted (Java drops such process queues).
+// Every step of a live loop touches its queue: at least every pull timeout plus a retry delay.
+constexpr std::chrono::seconds kPullLoopSilenceLimit{120};
+constexpr std::chrono::seconds kCheckConsumptionPeriod{10};
 constexpr std::int32_t kPullFlagCommitOffset = 0x1;
 constexpr std::int32_t kPullFlagSuspend = 0x2;
 constexpr std::int32_t kPullFlagSubscription = 0x4;
@@ -46,9 +50,18 @@ const char* consume_from_where_name(ConsumeFromWhere where) {
 
 }  // namespace
 
-PushConsumer::Impl::Impl(ConsumerOption option) : option_(std::move(option)) {}
+PushConsumer::Impl::Impl(ConsumerOption option)
+    : option_(std::move(option)),
+      instance_name_(client::ClientConfig::resolve_instance_name(
+          option_.instance_name(), option_.message_model() == MessageModel::Clustering)) {}
 
-PushConsumer::Impl::~Impl() = default;
+// May run on any thread that held the last reference: a consume thread whose listener call outlived
+// the shutdown, an I/O thread finishing a pull, the scheduler. Nothing here waits for long or joins
+// its own thread: the pool detaches the calling worker, the instance tears down elsewhere.
+PushConsumer::Impl::~Impl() {
+  if (concurrent_service_) concurrent_service_->close();
+  if (pool_) pool_->shutdown(std::chrono::milliseconds(0));
+}
 
 void PushConsumer::Impl::require_running(const char* what) const {
   if (state_.load() != State::Running) throw ClientError(std::string(what) + " needs a started consumer");
@@ -91,7 +104,7 @@ void PushConsumer::Impl::set_listener(std::unique_ptr<MessageListenerConcurrentl
   if (!listener) throw ClientError("register_message_listener: the listener is null");
   std::lock_guard<std::mutex> lock(mutex_);
   if (state_.load() != State::Created) throw ClientError("register_message_listener must be called before start()");
-  concurrent_listener_ = std::move(listener);
+  concurrent_listener_ = std::shared_ptr<MessageListenerConcurrently>(std::move(listener));
   orderly_listener_.reset();
 }
 
@@ -99,7 +112,7 @@ void PushConsumer::Impl::set_listener(std::unique_ptr<MessageListenerOrderly> li
   if (!listener) throw ClientError("register_message_listener: the listener is null");
   std::lock_guard<std::mutex> lock(mutex_);
   if (state_.load() != State::Created) throw ClientError("register_message_listener must be called before start()");
-  orderly_listener_ = std::move(listener);
+  orderly_listener_ = std::shared_ptr<MessageListenerOrderly>(std::move(listener));
   concurrent_listener_.reset();
 }
 
@@ -118,7 +131,7 @@ void PushConsumer::Impl::start() {
 
   client::ClientConfig config;
   config.name_server_addr = option_.name_server_addr();
-  config.instance_name = option_.instance_name();
+  config.instance_name = instance_name_;
   config.request_timeout = option_.request_timeout();
   config.heartbeat_interval = option_.heartbeat_interval();
   config.rebalance_interval = option_.rebalance_interval();
@@ -143,11 +156,12 @@ void PushConsumer::Impl::start() {
   if (!broadcasting) {
     rebalance_->set_subscription(retry_topic(), filter::build_subscription(retry_topic(), "*", ExpressionType::Tag));
   }
-  pool_ = std::make_unique<common::ElasticThreadPool>("consume-" + option_.group_name(), option_.consume_thread_min(),
+  pool_ = std::make_shared<common::ElasticThreadPool>("consume-" + option_.group_name(), option_.consume_thread_min(),
                                                       option_.consume_thread_max(),
                                                       option_.consume_thread_keep_alive());
-  concurrent_service_ = std::make_unique<consumer::ConsumeMessageConcurrentlyService>(
-      *this, *concurrent_listener_, *pool_, option_.consume_batch_size(), option_.consume_timeout(), broadcasting);
+  concurrent_service_ = std::make_shared<consumer::ConsumeMessageConcurrentlyService>(
+      std::weak_ptr<consumer::ConsumeHost>(weak_from_this()), concurrent_listener_, pool_,
+      option_.consume_batch_size(), option_.consume_timeout(), broadcasting);
   start_timestamp_ = now_millis();
 
   // Routes first: an unreachable name server is a setup error the caller must see.
@@ -160,21 +174,25 @@ void PushConsumer::Impl::start() {
       if (error.response_code() != static_cast<int>(protocol::ResponseCode::kTopicNotExist)) throw;
       if (topic != retry_topic()) LOG_WARN("topic " << topic << " does not exist yet; waiting for it to appear");
     } catch (const Error& error) {
-      instance_.reset();
+      // Nothing but this thread has seen these parts yet: undo them, so start() may be retried.
+      abandon_start();
       throw ClientError("start(): cannot reach the name server " + option_.name_server_addr() + ": " + error.what());
     }
   }
+  try {
+    instance_->register_consumer(shared_from_this());
+  } catch (...) {
+    abandon_start();
+    throw;
+  }
   state_ = State::Running;
-  instance_->register_consumer(shared_from_this());
   // Route updates done before registration did not reach us: apply the cached routes now.
   for (const auto& topic : topics) {
     if (auto route = instance_->cached_route(topic)) on_topic_route(topic, *route);
   }
   auto weak = weak_from_this();
-  expire_task_ = instance_->scheduler().schedule_every(std::chrono::seconds(10), std::chrono::seconds(10), [weak] {
-    if (auto self = weak.lock(); self && self->state_.load() == State::Running) {
-      self->concurrent_service_->expire_slow_batches();
-    }
+  expire_task_ = instance_->scheduler().schedule_every(kCheckConsumptionPeriod, kCheckConsumptionPeriod, [weak] {
+    if (auto self = weak.lock(); self && self->state_.load() == State::Running) self->check_consumption();
   });
   instance_->scheduler().post([weak] {
     auto self = weak.lock();
@@ -195,7 +213,21 @@ void PushConsumer::Impl::start() {
   LOG_INFO("push consumer " << option_.group_name() << " started as " << instance_->client_id());
 }
 
+void PushConsumer::Impl::abandon_start() {
+  concurrent_service_->close();
+  pool_->shutdown(std::chrono::milliseconds(0));
+  instance_->shutdown_if_unused();
+  concurrent_service_.reset();
+  pool_.reset();
+  rebalance_.reset();
+  offset_store_.reset();
+  instance_.reset();
+}
+
 void PushConsumer::Impl::shutdown() {
+  // A second caller waits for the first to finish, so that after any shutdown() returns the
+  // consumer is really stopped.
+  std::lock_guard<std::mutex> serial(shutdown_mutex_);
   State expected = State::Running;
   if (!state_.compare_exchange_strong(expected, State::ShuttingDown)) {
     if (expected == State::Created) state_ = State::Stopped;
@@ -207,20 +239,22 @@ void PushConsumer::Impl::shutdown() {
   if (!pool_->shutdown(option_.shutdown_timeout())) {
     LOG_WARN("listener calls still running after the shutdown timeout; their messages will be delivered again");
   }
+  // Calls still running keep the service and the listener alive; their results are dropped.
+  concurrent_service_->close();
   auto owned = rebalance_->drop_all();
-  for (const auto& [queue, process_queue] : owned) offset_store_->persist(queue);
   std::set<MessageQueue> queues;
   for (const auto& [queue, process_queue] : owned) queues.insert(queue);
   offset_store_->persist_all(queues);
   instance_->unregister_consumer(option_.group_name());
   state_ = State::Stopped;
-  instance_.reset();
+  // instance_ stays set (other threads may still read it); its threads and sockets end here unless
+  // another client shares it.
+  instance_->shutdown_if_unused();
 }
 
 std::string PushConsumer::Impl::client_id() const {
-  if (instance_) return instance_->client_id();
   client::ClientConfig config;
-  config.instance_name = option_.instance_name();
+  config.instance_name = instance_name_;
   return config.client_id();
 }
 
@@ -388,7 +422,7 @@ void PushConsumer::Impl::start_pull(const MessageQueue& queue,
   request->queue = queue;
   request->process_queue = process_queue;
   request->next_offset = offset;
-  pull(std::move(request));
+  guarded_pull(request);
 }
 
 void PushConsumer::Impl::on_queue_dropped(const MessageQueue& queue,
@@ -438,8 +472,61 @@ void PushConsumer::Impl::pull_later(std::shared_ptr<PullRequest> request, std::c
   if (!instance) return;
   auto weak = weak_from_this();
   instance->remoting_run_after(delay, [weak, request = std::move(request)]() mutable {
-    if (auto self = weak.lock()) self->pull(std::move(request));
+    if (auto self = weak.lock()) self->guarded_pull(request);
   });
+}
+
+void PushConsumer::Impl::guarded_pull(const std::shared_ptr<PullRequest>& request) {
+  try {
+    pull(request);
+  } catch (const std::exception& error) {
+    pull_loop_failed(request, "pull", error.what());
+  } catch (...) {
+    pull_loop_failed(request, "pull", "a non-standard exception");
+  }
+}
+
+void PushConsumer::Impl::guarded_on_pulled(const std::shared_ptr<PullRequest>& request, client::PullResult&& result,
+                                           std::exception_ptr error) {
+  try {
+    on_pulled(request, std::move(result), error);
+  } catch (const std::exception& exception) {
+    pull_loop_failed(request, "pull completion", exception.what());
+  } catch (...) {
+    pull_loop_failed(request, "pull completion", "a non-standard exception");
+  }
+}
+
+void PushConsumer::Impl::pull_loop_failed(const std::shared_ptr<PullRequest>& request, const char* where,
+                                          const std::string& what) {
+  pull_loop_failures_.fetch_add(1, std::memory_order_relaxed);
+  pull_errors_.fetch_add(1, std::memory_order_relaxed);
+  if (state_.load() != State::Running || request->process_queue->dropped()) return;
+  LOG_ERROR(where << " of " << request->queue.to_string() << " at offset " << request->next_offset
+                  << " threw: " << what << "; pulling again in " << kPullRetryDelay.count() << " ms");
+  try {
+    pull_later(request, kPullRetryDelay);
+  } catch (...) {
+    // Out of memory even for a timer: the watchdog restarts this queue's loop later.
+  }
+}
+
+void PushConsumer::Impl::check_consumption() {
+  concurrent_service_->expire_slow_batches();
+  const auto now = consumer::ProcessQueue::Clock::now();
+  bool restarted = false;
+  for (const auto& [queue, process_queue] : rebalance_->process_queues()) {
+    if (process_queue->dropped() || now - process_queue->last_pull() < kPullLoopSilenceLimit) continue;
+    // Its loop ended without dropping the queue (a lost completion, a timer that never fired):
+    // give the queue up and take it again, which starts a new loop from the committed offset.
+    pull_loop_restarts_.fetch_add(1, std::memory_order_relaxed);
+    LOG_WARN("pull loop of " << queue.to_string() << " silent for "
+                             << std::chrono::duration_cast<std::chrono::seconds>(now - process_queue->last_pull()).count()
+                             << " s; restarting it");
+    rebalance_->drop_queue(queue);
+    restarted = true;
+  }
+  if (restarted) do_rebalance();
 }
 
 void PushConsumer::Impl::pull(std::shared_ptr<PullRequest> request) {
@@ -497,7 +584,7 @@ void PushConsumer::Impl::pull(std::shared_ptr<PullRequest> request) {
   try {
     instance_->api().pull_message(*address, header, kPullTimeout,
                                   [weak, request](client::PullResult&& result, std::exception_ptr error) {
-                                    if (auto self = weak.lock()) self->on_pulled(request, std::move(result), error);
+                                    if (auto self = weak.lock()) self->guarded_on_pulled(request, std::move(result), error);
                                   });
   } catch (const std::exception& error) {
     LOG_WARN("pull of " << request->queue.to_string() << " not sent: " << error.what());
@@ -600,7 +687,7 @@ void PushConsumer::Impl::on_pulled(const std::shared_ptr<PullRequest>& request, 
   if (option_.pull_interval().count() > 0) {
     pull_later(request, option_.pull_interval());
   } else {
-    pull(request);
+    pull(request);  // under the caller's guard
   }
 }
 

@@ -80,28 +80,46 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
   };
 
   void pull(std::shared_ptr<PullRequest> request);
+  // pull() or on_pulled() under a guard: an exception (std::bad_alloc, a decoder bug) is logged and
+  // counted, and the queue's loop goes on after a back-off instead of ending silently.
+  void guarded_pull(const std::shared_ptr<PullRequest>& request);
+  void guarded_on_pulled(const std::shared_ptr<PullRequest>& request, client::PullResult&& result,
+                         std::exception_ptr error);
+  void pull_loop_failed(const std::shared_ptr<PullRequest>& request, const char* where, const std::string& what);
   void pull_later(std::shared_ptr<PullRequest> request, std::chrono::milliseconds delay);
+  // Runs every 10 s on the scheduler: slow listener calls, and pull loops silent for too long.
+  void check_consumption();
   void on_pulled(const std::shared_ptr<PullRequest>& request, client::PullResult&& result, std::exception_ptr error);
   std::vector<MessageExt> to_messages(std::vector<protocol::StoredMessage>&& stored, const MessageQueue& queue,
                                       const protocol::SubscriptionData& subscription);
   void apply_offsets(const std::string& topic, const std::map<MessageQueue, std::int64_t>& offsets);
   std::optional<std::string> broker_address(const std::string& broker_name) const;
   void require_running(const char* what) const;
+  // Undoes a start() that failed before the consumer was registered.
+  void abandon_start();
   std::string retry_topic() const { return "%RETRY%" + option_.group_name(); }
 
   ConsumerOption option_;
+  // DEFAULT resolved once (see ClientConfig::resolve_instance_name), so client_id() is the same
+  // before and after start().
+  const std::string instance_name_;
   std::atomic<State> state_{State::Created};
   std::atomic<bool> suspended_{false};
   mutable std::mutex mutex_;  // guards pending_subscriptions_, lifecycle transitions
+  std::mutex shutdown_mutex_;  // a second shutdown() waits until the first one is done
   std::map<std::string, protocol::SubscriptionData> pending_subscriptions_;
-  std::unique_ptr<MessageListenerConcurrently> concurrent_listener_;
-  std::unique_ptr<MessageListenerOrderly> orderly_listener_;
+  // Shared with the consume service and its tasks: destroyed after the last listener call returned.
+  std::shared_ptr<MessageListenerConcurrently> concurrent_listener_;
+  std::shared_ptr<MessageListenerOrderly> orderly_listener_;
 
+  // Set by start() before any other thread can see this consumer and never reset afterwards, so
+  // I/O, scheduler, processor and consume threads may read them without a lock, even during and
+  // after shutdown (the instance then refuses requests with ClientError).
   std::shared_ptr<client::MQClientInstance> instance_;
   std::unique_ptr<consumer::OffsetStore> offset_store_;
   std::unique_ptr<consumer::RebalanceImpl> rebalance_;
-  std::unique_ptr<common::ElasticThreadPool> pool_;
-  std::unique_ptr<consumer::ConsumeMessageConcurrentlyService> concurrent_service_;
+  std::shared_ptr<common::ElasticThreadPool> pool_;
+  std::shared_ptr<consumer::ConsumeMessageConcurrentlyService> concurrent_service_;
   common::Scheduler::TaskId expire_task_ = 0;
   std::int64_t start_timestamp_ = 0;
 
@@ -110,6 +128,8 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
 
   std::atomic<std::int64_t> pulls_{0};
   std::atomic<std::int64_t> pull_errors_{0};
+  std::atomic<std::int64_t> pull_loop_failures_{0};  // exceptions caught in the pull loop
+  std::atomic<std::int64_t> pull_loop_restarts_{0};  // silent loops restarted by the watchdog
   std::atomic<std::int64_t> flow_control_pauses_{0};
 };
 

@@ -250,7 +250,7 @@ void ProducerImpl::start() {
   if (!instance) {
     client::ClientConfig config;
     config.name_server_addr = option_.name_server_addr();
-    config.instance_name = option_.instance_name();
+    config.instance_name = client::ClientConfig::resolve_instance_name(option_.instance_name(), true);
     config.request_timeout = option_.request_timeout();
     instance = client::MQClientInstance::acquire(config);
   }
@@ -300,7 +300,10 @@ void ProducerImpl::shutdown() {
     LOG_WARN("producer shutdown: callback threads still busy after " << kExecutorShutdownTimeout.count() << " ms");
   }
   auto instance = std::atomic_exchange(&instance_, std::shared_ptr<client::MQClientInstance>());
-  if (instance) instance->unregister_producer(option_.group_name());
+  if (instance) {
+    instance->unregister_producer(option_.group_name());
+    if (!injected_instance_) instance->shutdown_if_unused();
+  }
   state_ = State::Stopped;
 }
 

@@ -100,6 +100,11 @@ class RemotingClient::Impl : public std::enable_shared_from_this<RemotingClient:
     thread_local const Impl* marker = nullptr;
     return marker;
   }
+  // Set while a processor runs, so that an owner letting go there knows not to join this pool.
+  static const Impl*& processor_thread_marker() {
+    thread_local const Impl* marker = nullptr;
+    return marker;
+  }
 
   std::shared_ptr<Connection> connection_for(const std::string& address);
   void forget(const std::string& address, const Connection* connection);
@@ -466,6 +471,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     asio::post(client_->processor_pool_, [self = shared_from_this(), processor = std::move(processor),
                                           request = std::move(request)]() mutable {
       std::optional<RemotingCommand> response;
+      struct Marker {
+        explicit Marker(const RemotingClient::Impl* client) { RemotingClient::Impl::processor_thread_marker() = client; }
+        ~Marker() { RemotingClient::Impl::processor_thread_marker() = nullptr; }
+      } marker(self->client_.get());
       try {
         response = processor(self->address_, request);
       } catch (const std::exception& error) {
@@ -568,7 +577,7 @@ void RemotingClient::Impl::shutdown() {
 RemotingClient::RemotingClient(RemotingClientOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {}
 
 RemotingClient::~RemotingClient() {
-  if (!in_io_thread()) shutdown();
+  if (!in_own_thread()) shutdown();
 }
 
 void RemotingClient::register_processor(std::int32_t code, RequestProcessor processor) {
@@ -582,6 +591,10 @@ void RemotingClient::set_rpc_hook(std::shared_ptr<RpcHook> hook) {
 }
 
 bool RemotingClient::in_io_thread() const { return Impl::io_thread_marker() == impl_.get(); }
+
+bool RemotingClient::in_own_thread() const {
+  return in_io_thread() || Impl::processor_thread_marker() == impl_.get();
+}
 
 void RemotingClient::invoke_async(const std::string& address, RemotingCommand request,
                                   std::chrono::milliseconds timeout, ResponseCallback callback) {
@@ -677,7 +690,7 @@ void RemotingClient::close_connection(const std::string& address) {
 }
 
 void RemotingClient::shutdown() {
-  if (in_io_thread()) throw ClientError("RemotingClient::shutdown called on one of its own I/O threads");
+  if (in_own_thread()) throw ClientError("RemotingClient::shutdown called on one of its own threads");
   impl_->shutdown();
 }
 

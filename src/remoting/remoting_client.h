@@ -94,11 +94,13 @@ class RemotingClient {
   // Closes the connection to `address` (if any); its pending requests fail with ConnectError.
   void close_connection(const std::string& address);
 
-  // Closes every socket, fails every pending request, joins the threads. Idempotent; must not be
-  // called from an I/O or processor thread.
+  // Closes every socket, fails every pending request, joins the threads. Idempotent; throws
+  // ClientError when called from an I/O or processor thread (it would join itself).
   void shutdown();
 
   bool in_io_thread() const;
+  // An I/O thread or a processor thread of this client.
+  bool in_own_thread() const;
   RemotingClientStats stats() const;
   const RemotingClientOptions& options() const;
 

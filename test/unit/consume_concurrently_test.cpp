@@ -254,9 +254,10 @@ class ScriptedListener : public rocketmq::MessageListenerConcurrently {
 struct Harness {
   explicit Harness(int batch_size, int threads = 4, std::chrono::milliseconds consume_timeout = 15min,
                    bool broadcasting = false)
-      : pool("consume-test", threads, threads),
-        service(std::make_unique<ConsumeMessageConcurrentlyService>(host, listener, pool, batch_size,
-                                                                    consume_timeout, broadcasting)),
+      : pool_owner(std::make_shared<ElasticThreadPool>("consume-test", threads, threads)),
+        pool(*pool_owner),
+        service(std::make_shared<ConsumeMessageConcurrentlyService>(host_owner, listener_owner, pool_owner,
+                                                                    batch_size, consume_timeout, broadcasting)),
         process_queue(std::make_shared<ProcessQueue>()) {}
 
   ~Harness() {
@@ -271,13 +272,23 @@ struct Harness {
     service->submit(messages, process_queue, test_queue());
   }
 
-  bool idle() const { return pool.busy() == 0 && pool.queued() == 0 && host.pending() == 0; }
+  // Nothing queued or running anywhere. Read in this order, and only if no pool task completed in
+  // between: a helper thread submits before it stops counting as pending, and a pool task that starts
+  // a helper (run_later) is still busy or already counted in completed() when it has.
+  bool idle() const {
+    const auto completed = pool.completed();
+    return host.pending() == 0 && pool.queued() == 0 && pool.busy() == 0 && pool.completed() == completed;
+  }
 
-  FakeConsumeHost host;
-  ScriptedListener listener;
+  // The service co-owns the listener and the pool and holds the host weakly, as in a consumer.
+  std::shared_ptr<FakeConsumeHost> host_owner = std::make_shared<FakeConsumeHost>();
+  FakeConsumeHost& host = *host_owner;
+  std::shared_ptr<ScriptedListener> listener_owner = std::make_shared<ScriptedListener>();
+  ScriptedListener& listener = *listener_owner;
   Gate gate;
-  ElasticThreadPool pool;
-  std::unique_ptr<ConsumeMessageConcurrentlyService> service;
+  std::shared_ptr<ElasticThreadPool> pool_owner;
+  ElasticThreadPool& pool;
+  std::shared_ptr<ConsumeMessageConcurrentlyService> service;
   std::shared_ptr<ProcessQueue> process_queue;
 };
 
@@ -477,8 +488,9 @@ TEST_CASE("Concurrent consume ignores batches of a dropped process queue",
 
 TEST_CASE("Concurrent consume hands back a batch that exceeds consume_timeout",
           "[consumer][consume_concurrently]") {
-  Harness harness(1, 2, 50ms);
+  // Before the harness: after a failed REQUIRE the stuck listener call still sets it during teardown.
   std::atomic<bool> stuck_returned{false};
+  Harness harness(1, 2, 50ms);
   harness.listener.set_behaviour([&](const std::vector<MessageExt>& messages, int delivery) {
     if (messages.front().get_queue_offset() == 0 && delivery == 1) {
       harness.gate.wait();
