@@ -6,6 +6,7 @@
 #include "client/remoting_mq_client_api.h"
 #include "common/host_info.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "protocol/bodies/reset_offset_body.h"
 #include "protocol/headers.h"
 #include "protocol/message_decoder.h"
@@ -41,7 +42,10 @@ void destroy_instance(MQClientInstance* instance) {
     return;
   }
   try {
-    std::thread([instance] { delete instance; }).detach();
+    std::thread([instance] {
+      common::set_current_thread_name("teardown");
+      delete instance;
+    }).detach();
   } catch (const std::system_error& error) {
     // Out of threads: leaking the instance is the only choice that neither deadlocks nor crashes.
     LOG_ERROR("client instance " << instance->client_id() << " cannot be torn down (" << error.what()
@@ -108,6 +112,7 @@ void MQClientInstance::shutdown() {
     closing_ = true;
   }
   if (shut_down_.exchange(true)) return;
+  LOG_INFO("client instance " << client_id_ << " shutting down");
   scheduler_.shutdown();
   // From one of our own threads the transport cannot join itself; the destructor (which never runs
   // there, see destroy_instance) finishes the job.

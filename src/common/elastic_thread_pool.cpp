@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace rocketmq::common {
 namespace {
@@ -126,6 +127,7 @@ void ElasticThreadPool::State::run_task(std::function<void()> task) noexcept {
 
 void ElasticThreadPool::State::run_worker() {
   current_pool_state = this;
+  set_current_thread_name(name);
   std::unique_lock<std::mutex> lock(mutex);
   auto idle_since = Clock::now();
   while (!stopping && threads <= max_threads) {

@@ -1,12 +1,16 @@
 #include "common/scheduler.h"
 
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace rocketmq::common {
 
 Scheduler::Scheduler(std::string name) : state_(std::make_shared<State>()) {
   state_->name = std::move(name);
-  thread_ = std::thread([state = state_] { run(state); });
+  thread_ = std::thread([state = state_] {
+    set_current_thread_name("sched");
+    run(state);
+  });
 }
 
 Scheduler::~Scheduler() { shutdown(); }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "rocketmq/error.h"
 
 namespace rocketmq::remoting {
@@ -90,6 +91,7 @@ class RemotingClient::Impl : public std::enable_shared_from_this<RemotingClient:
     const std::size_t threads = options_.io_threads == 0 ? 1 : options_.io_threads;
     for (std::size_t i = 0; i < threads; ++i) {
       io_threads_.emplace_back([this] {
+        common::set_current_thread_name("io");
         io_thread_marker() = this;
         io_context_.run();
       });
@@ -472,7 +474,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
                                           request = std::move(request)]() mutable {
       std::optional<RemotingCommand> response;
       struct Marker {
-        explicit Marker(const RemotingClient::Impl* client) { RemotingClient::Impl::processor_thread_marker() = client; }
+        explicit Marker(const RemotingClient::Impl* client) {
+          RemotingClient::Impl::processor_thread_marker() = client;
+          common::set_current_thread_name("processor");
+        }
         ~Marker() { RemotingClient::Impl::processor_thread_marker() = nullptr; }
       } marker(self->client_.get());
       try {
@@ -571,6 +576,19 @@ void RemotingClient::Impl::shutdown() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     connections_.clear();
+  }
+  // The aborted operations of the closed connections are still queued, and each holds its
+  // Connection, which holds this Impl, which owns the queue: a cycle that would keep the context
+  // (and Asio's resolver thread) alive forever. Running them here lets them see the closed state
+  // and release it; every request already failed, so no callback of ours runs twice.
+  io_context_.restart();
+  for (;;) {
+    try {
+      io_context_.poll();
+      break;
+    } catch (const std::exception& error) {
+      LOG_WARN("remoting shutdown: a completion threw: " << error.what());
+    }
   }
 }
 

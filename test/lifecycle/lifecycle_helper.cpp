@@ -1,0 +1,132 @@
+// A separate program for the lifecycle tests whose subject is the process itself: its exit (clients
+// still started in static objects when main returns) or its restart (a broadcasting consumer that
+// must find its local offsets again). The integration tests run it and check its exit status and
+// output; under the sanitizers any report at exit makes that status non-zero.
+//
+//   lifecycle_helper static-clients <namesrv> <topic> <group>
+//       starts a producer and a push consumer held in static objects, sends and consumes one
+//       message, then returns from main with both still started; prints "consumed <msgId>".
+//   lifecycle_helper broadcast-consume <namesrv> <topic> <group> <offset dir> <count>
+//       a broadcasting consumer with the default instance name; prints "client <id>", then
+//       "msg <msgId>" for each message until <count> distinct ones arrived (or 60 s passed),
+//       then shuts down and exits 0 (3 on timeout).
+
+#include <rocketmq/rocketmq.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+
+class CollectingListener : public rocketmq::MessageListenerConcurrently {
+ public:
+  rocketmq::ConsumeResult consume_message(const std::vector<rocketmq::MessageExt>& messages) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& message : messages) {
+      if (ids_.insert(message.get_msg_id()).second) std::printf("msg %s\n", message.get_msg_id().c_str());
+    }
+    std::fflush(stdout);
+    changed_.notify_all();
+    return rocketmq::ConsumeResult::Success;
+  }
+
+  bool wait_for(std::size_t count, std::chrono::seconds deadline) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return changed_.wait_for(lock, deadline, [&] { return ids_.size() >= count; });
+  }
+
+  bool wait_for_id(const std::string& id, std::chrono::seconds deadline) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return changed_.wait_for(lock, deadline, [&] { return ids_.count(id) != 0; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::set<std::string> ids_;
+};
+
+rocketmq::ConsumerOption consumer_option(const std::string& namesrv, const std::string& group) {
+  rocketmq::ConsumerOption option;
+  option.set_name_server_addr(namesrv);
+  option.set_group_name(group);
+  option.set_consume_from_where(rocketmq::ConsumeFromWhere::ConsumeFromFirstOffset);
+  option.set_persist_offset_interval(500ms);
+  option.set_request_timeout(10s);
+  return option;
+}
+
+// Destroyed after main returns, while the SDK's threads are still running.
+std::unique_ptr<rocketmq::Producer> static_producer;
+std::unique_ptr<rocketmq::PushConsumer> static_consumer;
+
+int static_clients(const std::string& namesrv, const std::string& topic, const std::string& group) {
+  rocketmq::ProducerOption producer_option;
+  producer_option.set_name_server_addr(namesrv);
+  producer_option.set_group_name(group + "_producer");
+  producer_option.set_request_timeout(10s);
+  static_producer = std::make_unique<rocketmq::Producer>(producer_option);
+  static_producer->start();
+  const auto sent = static_producer->send(rocketmq::Message(topic, "static-clients"));
+
+  auto listener = std::make_unique<CollectingListener>();
+  // Owned by the static consumer, which outlives main: valid for as long as this pointer is used.
+  auto* collected = listener.get();
+  static_consumer = std::make_unique<rocketmq::PushConsumer>(consumer_option(namesrv, group));
+  static_consumer->subscribe(topic, "*");
+  static_consumer->register_message_listener(std::move(listener));
+  static_consumer->start();
+  if (!collected->wait_for_id(sent.msg_id, 60s)) {
+    std::fprintf(stderr, "message %s not consumed within 60 s\n", sent.msg_id.c_str());
+    return 3;
+  }
+  std::printf("consumed %s\n", sent.msg_id.c_str());
+  std::fflush(stdout);
+  return 0;  // both clients still started: their static destructors shut them down
+}
+
+int broadcast_consume(const std::string& namesrv, const std::string& topic, const std::string& group,
+                      const std::string& directory, std::size_t count) {
+  auto option = consumer_option(namesrv, group);
+  option.set_message_model(rocketmq::MessageModel::Broadcasting);
+  option.set_offset_store_dir(directory);
+  auto listener = std::make_unique<CollectingListener>();
+  auto* collected = listener.get();
+  rocketmq::PushConsumer consumer(option);
+  consumer.subscribe(topic, "*");
+  consumer.register_message_listener(std::move(listener));
+  consumer.start();
+  std::printf("client %s\n", consumer.client_id().c_str());
+  std::fflush(stdout);
+  const bool all = collected->wait_for(count, 60s);
+  consumer.shutdown();
+  return all ? 0 : 3;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    if (args.size() == 4 && args[0] == "static-clients") return static_clients(args[1], args[2], args[3]);
+    if (args.size() == 6 && args[0] == "broadcast-consume") {
+      return broadcast_consume(args[1], args[2], args[3], args[4], std::stoul(args[5]));
+    }
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "lifecycle_helper: %s\n", error.what());
+    return 2;
+  }
+  std::fprintf(stderr, "usage: lifecycle_helper static-clients|broadcast-consume ...\n");
+  return 64;
+}
