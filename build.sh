@@ -3,9 +3,10 @@
 #
 #   ./build.sh                  install missing dependencies, release build in build/release
 #   ./build.sh test             dependencies, ASan+UBSan build (build/asan, warnings are errors),
-#                               a local RocketMQ cluster, every CTest label; stops the cluster after;
-#                               then a TSan build running the consumer core and transport unit tests
-#   ./build.sh tsan             TSan build (build/tsan) running the unit tests
+#                               a local RocketMQ cluster, every CTest label; then a TSan build
+#                               running every unit test and the lifecycle tests; stops the cluster
+#   ./build.sh tsan             TSan build (build/tsan): every unit test and the lifecycle tests
+#                               (against $NAMESRV_ADDR, else a local cluster it starts and stops)
 #   ./build.sh demo             release build, local cluster (unless NAMESRV_ADDR is set), produce
 #                               and consume with the examples
 #   ./build.sh cluster start|stop|status|restart
@@ -75,17 +76,13 @@ run_tests() {
       UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       ctest --output-on-failure --no-tests=error -j 2 ${CTEST_ARGS:-}
   ) || status=$?
+  if [ $status -eq 0 ] && [ "${ROCKETMQ_SKIP_TSAN:-0}" != 1 ]; then
+    # While the cluster is still up: the lifecycle tests need it.
+    tsan_build || status=$?
+    if [ $status -eq 0 ]; then tsan_unit_and_lifecycle || status=$?; fi
+  fi
   log "stopping the test cluster"
   "$cluster" stop || true
-  if [ $status -eq 0 ] && [ "${ROCKETMQ_SKIP_TSAN:-0}" != 1 ]; then
-    log "ThreadSanitizer build of the consumer core and transport unit tests in build/tsan"
-    configure_and_build build/tsan -DCMAKE_BUILD_TYPE=Debug -DROCKETMQ_SANITIZE=thread -DROCKETMQ_WERROR=ON \
-      -DROCKETMQ_BUILD_EXAMPLES=OFF -DROCKETMQ_BUILD_BENCH=OFF || status=$?
-    if [ $status -eq 0 ]; then
-      (cd build/tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-        ./test/rocketmq_unit_tests "[consumer],[pool],[remoting],[offset],[scheduler]") || status=$?
-    fi
-  fi
   if [ $status -ne 0 ]; then
     log "tests FAILED (exit $status)"
   else
@@ -94,13 +91,40 @@ run_tests() {
   return $status
 }
 
+tsan_build() {
+  log "ThreadSanitizer build in build/tsan"
+  configure_and_build build/tsan -DCMAKE_BUILD_TYPE=Debug -DROCKETMQ_SANITIZE=thread -DROCKETMQ_WERROR=ON \
+    -DROCKETMQ_BUILD_EXAMPLES=OFF -DROCKETMQ_BUILD_BENCH=OFF
+}
+
+# Every unit test, then the lifecycle tests against the running cluster, under TSan. One process
+# per binary: TSan's start-up per test would cost more than the tests.
+tsan_unit_and_lifecycle() {
+  local status=0
+  log "every unit test under ThreadSanitizer"
+  (cd build/tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:exitcode=66 \
+    ./test/rocketmq_unit_tests --order rand) || status=$?
+  if [ $status -eq 0 ]; then
+    log "lifecycle tests under ThreadSanitizer, against the cluster"
+    (cd build/tsan && ROCKETMQ_TEST_CLUSTER=external TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:exitcode=66 \
+      ./test/rocketmq_integration_tests "[lifecycle]") || status=$?
+  fi
+  return $status
+}
+
 tsan_tests() {
   deps
-  log "TSan build in build/tsan"
-  configure_and_build build/tsan -DCMAKE_BUILD_TYPE=Debug -DROCKETMQ_SANITIZE=thread -DROCKETMQ_BUILD_EXAMPLES=OFF \
-    -DROCKETMQ_BUILD_BENCH=OFF
-  (cd build/tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-    ctest --output-on-failure -L unit ${CTEST_ARGS:-})
+  tsan_build
+  local status=0
+  if [ -n "${NAMESRV_ADDR:-}" ]; then
+    tsan_unit_and_lifecycle || status=$?
+  else
+    trap '"$cluster" stop || true' EXIT
+    "$cluster" start
+    tsan_unit_and_lifecycle || status=$?
+    "$cluster" stop || true
+  fi
+  return $status
 }
 
 demo() {
