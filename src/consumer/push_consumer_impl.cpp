@@ -1,10 +1,14 @@
 #include "consumer/push_consumer_impl.h"
 
 #include <chrono>
+#include <future>
 #include <random>
+#include <system_error>
+#include <thread>
 
 #include "common/host_info.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "common/validators.h"
 #include "consumer/local_file_offset_store.h"
 #include "consumer/message_ext_data.h"
@@ -234,6 +238,9 @@ void PushConsumer::Impl::shutdown() {
     return;
   }
   LOG_INFO("push consumer " << option_.group_name() << " shutting down");
+  // One deadline for the whole shutdown, so that neither a stuck listener nor a dead broker holds
+  // the caller (or ~PushConsumer) longer than shutdown_timeout.
+  const auto deadline = std::chrono::steady_clock::now() + option_.shutdown_timeout();
   instance_->scheduler().cancel(expire_task_);
   // Pull loops see the state and stop; listener calls in flight finish and commit their offsets.
   if (!pool_->shutdown(option_.shutdown_timeout())) {
@@ -241,6 +248,33 @@ void PushConsumer::Impl::shutdown() {
   }
   // Calls still running keep the service and the listener alive; their results are dropped.
   concurrent_service_->close();
+  // Committing and unregistering talk to the brokers: on a thread of their own that co-owns this
+  // consumer, waited for until the deadline. Past it they finish in the background.
+  auto done = std::make_shared<std::promise<void>>();
+  auto finished = done->get_future();
+  auto tail = [self = shared_from_this(), done] {
+    try {
+      self->finish_shutdown();
+    } catch (const std::exception& error) {
+      LOG_WARN("push consumer " << self->option_.group_name() << ": shutdown: " << error.what());
+    }
+    done->set_value();
+  };
+  try {
+    std::thread([tail] {
+      common::set_current_thread_name("shutdown");
+      tail();
+    }).detach();
+  } catch (const std::system_error&) {
+    tail();  // out of threads: finish here, however long it takes
+  }
+  if (finished.wait_until(deadline) != std::future_status::ready) {
+    LOG_WARN("push consumer " << option_.group_name() << ": committing offsets and unregistering take longer than "
+                              << "the shutdown timeout; they go on in the background");
+  }
+}
+
+void PushConsumer::Impl::finish_shutdown() {
   auto owned = rebalance_->drop_all();
   std::set<MessageQueue> queues;
   for (const auto& [queue, process_queue] : owned) queues.insert(queue);

@@ -97,6 +97,8 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
   void require_running(const char* what) const;
   // Undoes a start() that failed before the consumer was registered.
   void abandon_start();
+  // The part of shutdown() that talks to the brokers: commit every owned queue, unregister.
+  void finish_shutdown();
   std::string retry_topic() const { return "%RETRY%" + option_.group_name(); }
 
   ConsumerOption option_;

@@ -276,8 +276,9 @@ TEST_CASE("a listener call that outlives shutdown_timeout returns into live obje
   const auto took = std::chrono::steady_clock::now() - started;
   INFO("shutdown and destruction took " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
                                         << " ms");
-  // The timeout, then committing and unregistering on a loaded machine; never the stuck call.
-  CHECK(took < 15s);
+  // shutdown() and ~PushConsumer wait no longer than shutdown_timeout (plus scheduling noise on a
+  // loaded machine), never for the stuck call.
+  CHECK(took < 500ms + 2s);
   {
     std::lock_guard<std::mutex> lock(log->mutex);
     CHECK_FALSE(log->destroyed);  // the call still runs in it
