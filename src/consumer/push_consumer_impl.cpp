@@ -370,6 +370,7 @@ protocol::ConsumerRunningInfo PushConsumer::Impl::running_info() {
 }
 
 void PushConsumer::Impl::reset_offsets(const std::string& topic, const std::map<MessageQueue, std::int64_t>& offsets) {
+  if (state_.load() != State::Running) return;  // a broker request racing with shutdown
   LOG_INFO("broker asked group " << option_.group_name() << " to reset " << offsets.size() << " offset(s) of " << topic);
   apply_offsets(topic, offsets);
 }
@@ -381,6 +382,11 @@ std::map<MessageQueue, std::int64_t> PushConsumer::Impl::offsets_of(const std::s
 protocol::ConsumeMessageDirectlyResult PushConsumer::Impl::consume_directly(protocol::StoredMessage message,
                                                                            const std::string& broker_name) {
   protocol::ConsumeMessageDirectlyResult result;
+  if (state_.load() != State::Running) {
+    result.consume_result = protocol::kConsumeResultLater;
+    result.remark = "the consumer is shutting down";
+    return result;
+  }
   const auto started = std::chrono::steady_clock::now();
   auto data = std::make_shared<detail::MessageExtData>();
   data->topic = message.topic;
