@@ -275,15 +275,26 @@ void PushConsumer::Impl::shutdown() {
 }
 
 void PushConsumer::Impl::finish_shutdown() {
+  using std::chrono::steady_clock;
+  const auto since = [](steady_clock::time_point from) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(steady_clock::now() - from).count();
+  };
+  const auto started = steady_clock::now();
   auto owned = rebalance_->drop_all();
   std::set<MessageQueue> queues;
   for (const auto& [queue, process_queue] : owned) queues.insert(queue);
   offset_store_->persist_all(queues);
+  const auto committed = steady_clock::now();
   instance_->unregister_consumer(option_.group_name());
+  const auto unregistered = steady_clock::now();
   state_ = State::Stopped;
   // instance_ stays set (other threads may still read it); its threads and sockets end here unless
   // another client shares it.
   instance_->shutdown_if_unused();
+  LOG_INFO("push consumer " << option_.group_name() << " stopped: " << queues.size() << " queue(s) committed in "
+                            << (committed - started) / std::chrono::milliseconds(1) << " ms, unregistered in "
+                            << (unregistered - committed) / std::chrono::milliseconds(1) << " ms, instance released in "
+                            << since(unregistered) << " ms");
 }
 
 std::string PushConsumer::Impl::client_id() const {
