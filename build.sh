@@ -7,13 +7,16 @@
 #                               running every unit test and the lifecycle tests; stops the cluster
 #   ./build.sh tsan             TSan build (build/tsan): every unit test and the lifecycle tests
 #                               (against $NAMESRV_ADDR, else a local cluster it starts and stops)
+#   ./build.sh fuzz             clang ASan+UBSan build (build/fuzz) of the libFuzzer targets in test/fuzz,
+#                               each run FUZZ_SECONDS (default 30; 20 within test) on a copy of its seeds
 #   ./build.sh demo             release build, local cluster (unless NAMESRV_ADDR is set), produce
 #                               and consume with the examples
 #   ./build.sh cluster start|stop|status|restart
 #   ./build.sh deps             only install missing Debian packages
 #
 # Environment: NAMESRV_ADDR (use an existing cluster for demo), CTEST_ARGS (extra ctest arguments,
-# e.g. "-L unit" or "-R integration.cluster"), JOBS (parallel build jobs, default nproc).
+# e.g. "-L unit" or "-R integration.cluster"), JOBS (parallel build jobs, default nproc), FUZZ_SECONDS
+# (per fuzz target), ROCKETMQ_SKIP_FUZZ=1 (test without the fuzzers).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -39,6 +42,27 @@ deps() {
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
   fi
+}
+
+# clang and its libFuzzer runtime, only when fuzzing; the runtime package is named after clang's major
+# version.
+fuzz_deps() {
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  local wanted=()
+  command -v clang++ >/dev/null || wanted+=(clang)
+  if [ ${#wanted[@]} -eq 0 ]; then
+    local runtime
+    runtime="libclang-rt-$(clang++ -dumpversion | cut -d. -f1)-dev"
+    dpkg-query -W -f='${Status}' "$runtime" 2>/dev/null | grep -q "install ok installed" || wanted+=("$runtime")
+  fi
+  [ ${#wanted[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${wanted[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${wanted[@]}"
+  # Installing clang just now: its runtime is the one package still missing.
+  [ "${wanted[0]}" = clang ] && fuzz_deps
+  return 0
 }
 
 configure_and_build() { # dir, cmake args...
@@ -83,6 +107,9 @@ run_tests() {
   fi
   log "stopping the test cluster"
   "$cluster" stop || true
+  if [ $status -eq 0 ] && [ "${ROCKETMQ_SKIP_FUZZ:-0}" != 1 ]; then
+    fuzz "${FUZZ_SECONDS:-20}" || status=$?
+  fi
   if [ $status -ne 0 ]; then
     log "tests FAILED (exit $status)"
   else
@@ -127,6 +154,44 @@ tsan_tests() {
   return $status
 }
 
+# The libFuzzer targets of test/fuzz in a clang build of their own, each run for $1 (else FUZZ_SECONDS,
+# else 30) seconds on a copy of its seed corpus, so that runs never touch the committed seeds. Fails if
+# any target reports a crash, leak, timeout, excess memory or sanitizer error; the input that did it is
+# kept in build/fuzz/run/<target>/artifacts/.
+fuzz() {
+  local seconds=${1:-${FUZZ_SECONDS:-30}}
+  deps
+  fuzz_deps
+  log "libFuzzer build in build/fuzz (clang, ASan+UBSan)"
+  CXX=clang++ configure_and_build build/fuzz -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 \
+    -DROCKETMQ_BUILD_FUZZ=ON -DROCKETMQ_BUILD_TESTS=OFF -DROCKETMQ_BUILD_EXAMPLES=OFF -DROCKETMQ_BUILD_BENCH=OFF
+  local failed=()
+  local corpus name work dict
+  for corpus in test/fuzz/corpus/*/; do
+    name=$(basename "$corpus")
+    work=build/fuzz/run/$name
+    rm -rf "$work"
+    mkdir -p "$work/corpus" "$work/artifacts"
+    cp "$corpus"* "$work/corpus/"
+    dict=()
+    [ -f "test/fuzz/$name.dict" ] && dict=("-dict=test/fuzz/$name.dict")
+    log "fuzzing $name for ${seconds}s"
+    if ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      "build/fuzz/test/fuzz/fuzz_$name" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+      -artifact_prefix="$work/artifacts/" "${dict[@]}" "$work/corpus" >"$work/fuzz.log" 2>&1; then
+      grep -E '^#[0-9]+[[:space:]]+DONE' "$work/fuzz.log" | tail -n 1 >&2 || true
+    else
+      tail -n 60 "$work/fuzz.log" >&2
+      failed+=("$name")
+    fi
+  done
+  if [ ${#failed[@]} -gt 0 ]; then
+    log "fuzzing FAILED: ${failed[*]} (inputs in build/fuzz/run/<target>/artifacts/, logs next to them)"
+    return 1
+  fi
+  log "fuzzing found nothing"
+}
+
 demo() {
   deps
   release_build
@@ -154,7 +219,8 @@ case "${1:-build}" in
   deps) deps ;;
   test) run_tests ;;
   tsan) tsan_tests ;;
+  fuzz) fuzz ;;
   demo) demo ;;
   cluster) shift; deps; "$cluster" "$@" ;;
-  *) sed -n '2,16p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,19p' "$0" >&2; exit 2 ;;
 esac

@@ -230,7 +230,13 @@ void RemotingMQClientAPI::pull_message(const std::string& broker_addr, const pro
             pull.body_bytes = response.body.size();
             pull.messages = protocol::decode_messages(response.body);
             if (header.offset_delta) {
-              for (auto& message : pull.messages) message.queue_offset += *header.offset_delta;
+              // Wrapping like Java's long: both values come from the peer, and signed overflow is
+              // undefined behaviour in C++.
+              const auto delta = static_cast<std::uint64_t>(*header.offset_delta);
+              for (auto& message : pull.messages) {
+                message.queue_offset =
+                    static_cast<std::int64_t>(static_cast<std::uint64_t>(message.queue_offset) + delta);
+              }
             }
           }
         } catch (...) {

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <initializer_list>
 #include <limits>
 #include <optional>
 #include <utility>
@@ -191,6 +192,10 @@ struct Node {
   bool negated = false;
   std::vector<std::string> list;
   std::string search;
+  // Longest path to a leaf, and the nodes one evaluation visits (BETWEEN uses its operand twice);
+  // both bounded at parse time because evaluation and destruction recurse over the tree.
+  std::size_t depth = 1;
+  std::size_t weight = 1;
 
   bool is_boolean() const {
     switch (kind) {
@@ -426,9 +431,14 @@ class Lexer {
       if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
         ++pos_;
       } else if (text_.compare(pos_, 2, "--") == 0) {
-        // The broker's line comment needs its line end; without one "--" is two minus signs.
+        // The broker's line comment needs its line end; without one "--" is two minus signs. Once no
+        // line end is left, none will be: searching again at every '-' of "-----..." was quadratic.
+        if (no_line_end_left_) return;
         const auto end = text_.find_first_of("\r\n", pos_);
-        if (end == std::string_view::npos) return;
+        if (end == std::string_view::npos) {
+          no_line_end_left_ = true;
+          return;
+        }
         pos_ = end + 1;
       } else if (text_.compare(pos_, 2, "/*") == 0) {
         const auto end = text_.find("*/", pos_ + 2);
@@ -546,9 +556,32 @@ class Lexer {
 
   std::string_view text_;
   std::size_t pos_ = 0;
+  bool no_line_end_left_ = false;
 };
 
 // ---- parser -------------------------------------------------------------------------------------
+
+// Thrown where the tree is assembled, which knows no token; Parser::parse turns it into a SyntaxError.
+struct TooComplex {
+  std::string reason;
+};
+
+// Every node with children passes through here once its children are set.
+NodePtr linked(std::shared_ptr<Node> node) {
+  for (const NodePtr* child : {&node->left, &node->right}) {
+    if (!*child) continue;
+    node->depth = std::max(node->depth, (*child)->depth + 1);
+    node->weight += (*child)->weight;
+  }
+  if (node->depth > kMaxTreeDepth) {
+    throw TooComplex{"expression deeper than " + std::to_string(kMaxTreeDepth) + " operators"};
+  }
+  if (node->weight > kMaxEvaluatedNodes) {
+    throw TooComplex{"expression larger than " + std::to_string(kMaxEvaluatedNodes) +
+                     " operands and operators"};
+  }
+  return node;
+}
 
 std::shared_ptr<Node> make(NodeKind kind) {
   auto node = std::make_shared<Node>();
@@ -560,13 +593,13 @@ NodePtr binary(NodeKind kind, NodePtr left, NodePtr right) {
   auto node = make(kind);
   node->left = std::move(left);
   node->right = std::move(right);
-  return node;
+  return linked(std::move(node));
 }
 
 NodePtr negation(NodePtr child) {
   auto node = make(NodeKind::Not);
   node->left = std::move(child);
-  return node;
+  return linked(std::move(node));
 }
 
 NodePtr constant(Value value, bool boolean_constant) {
@@ -592,9 +625,13 @@ class Parser {
   explicit Parser(std::vector<Token> tokens) : tokens_(std::move(tokens)) {}
 
   NodePtr parse() {
-    auto root = or_expression();
-    if (peek().kind != TokenKind::End) fail("unexpected " + describe(peek()), peek());
-    return as_condition(root, tokens_.front());
+    try {
+      auto root = or_expression();
+      if (peek().kind != TokenKind::End) fail("unexpected " + describe(peek()), peek());
+      return as_condition(root, tokens_.front());
+    } catch (const TooComplex& error) {
+      fail(error.reason, peek());
+    }
   }
 
  private:
@@ -625,7 +662,7 @@ class Parser {
     if (node->kind == NodeKind::Property) {
       auto cast = make(NodeKind::BooleanCast);
       cast->left = node;
-      return cast;
+      return linked(std::move(cast));
     }
     fail("expression will not result in a boolean value", at);
   }
@@ -705,7 +742,7 @@ class Parser {
     node->compare_op = op;
     node->left = left;
     node->right = right;
-    return node;
+    return linked(std::move(node));
   }
 
   std::string string_literal(const char* what) { return expect(TokenKind::String, what).text; }
@@ -716,7 +753,7 @@ class Parser {
     node->negated = negated;
     node->left = left;
     node->search = string_literal("a string literal");
-    return node;
+    return linked(std::move(node));
   }
 
   NodePtr between(bool negated, const NodePtr& value, const Token& at) {
@@ -750,7 +787,7 @@ class Parser {
     node->list.push_back(string_literal("a string literal in the IN list"));
     while (accept(TokenKind::Comma)) node->list.push_back(string_literal("a string literal in the IN list"));
     expect(TokenKind::RightParen, "')' or ',' in the IN list");
-    return node;
+    return linked(std::move(node));
   }
 
   NodePtr comparison_expression() {
@@ -810,13 +847,32 @@ class Parser {
     }
   }
 
+  // Every recursion of the parser (a parenthesis, a prefix operator, a BETWEEN bound) passes through
+  // here, so counting here bounds the parser's stack.
+  class NestingGuard {
+   public:
+    explicit NestingGuard(Parser& parser) : parser_(parser) {
+      if (++parser_.nesting_ > kMaxNesting) {
+        fail("parentheses and prefix operators nested deeper than " + std::to_string(kMaxNesting) + " levels",
+             parser_.peek());
+      }
+    }
+    ~NestingGuard() { --parser_.nesting_; }
+    NestingGuard(const NestingGuard&) = delete;
+    NestingGuard& operator=(const NestingGuard&) = delete;
+
+   private:
+    Parser& parser_;
+  };
+
   NodePtr unary_expression() {
+    NestingGuard guard(*this);
     const Token& op = peek();
     if (accept(TokenKind::Plus)) return unary_expression();
     if (accept(TokenKind::Minus)) {
       auto node = make(NodeKind::Negate);
       node->left = unary_expression();
-      return node;
+      return linked(std::move(node));
     }
     if (accept(TokenKind::Not)) {
       const Token& operand = peek();
@@ -883,6 +939,7 @@ class Parser {
 
   std::vector<Token> tokens_;
   std::size_t index_ = 0;
+  std::size_t nesting_ = 0;
 };
 
 template <typename Int>

@@ -49,6 +49,17 @@ namespace rocketmq::filter::sql92 {
 // on anything but a property, a float literal that is 0 or out of double's range, a literal or
 // negation used as a condition.
 
+// Bounds on one expression, refused at parse time with a SyntaxError. Parsing, evaluation and
+// releasing the tree recurse, so deep expressions would overflow the stack; BETWEEN evaluates its
+// operand twice, so nesting it would make evaluation exponential. All are far beyond what a filter
+// needs (IN lists are one operator however long).
+//   kMaxNesting:        parentheses and prefix operators (NOT, -, +) inside each other
+//   kMaxTreeDepth:      operators on the longest path, e.g. the terms of "a OR b OR c ..."
+//   kMaxEvaluatedNodes: operands and operators one evaluation visits
+inline constexpr std::size_t kMaxNesting = 100;
+inline constexpr std::size_t kMaxTreeDepth = 1000;
+inline constexpr std::size_t kMaxEvaluatedNodes = 100000;
+
 // A parse failure: `column` is the 1-based position of the offending character in the expression.
 class SyntaxError : public ClientError {
  public:

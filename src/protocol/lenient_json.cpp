@@ -7,11 +7,16 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "protocol/json_limits.h"
 #include "rocketmq/error.h"
 
 namespace rocketmq {
 namespace protocol {
 namespace {
+
+// Object keys inside object keys. Each level escapes the text of the levels below it once more, so
+// the output can double per level; Java peers only ever write one level (MessageQueue keys).
+constexpr int kMaxObjectKeyDepth = 2;
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -59,6 +64,7 @@ void append_json_string(std::string& out, std::string_view raw) {
 }
 
 rapidjson::Document parse_strict(std::string_view normalized, std::string_view what) {
+  require_json_depth(normalized, what);
   rapidjson::Document document;
   document.Parse(normalized.data(), normalized.size());
   if (document.HasParseError()) {
@@ -76,9 +82,7 @@ std::string compact_json(const rapidjson::Value& value) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
-}  // namespace
-
-std::string normalize_fastjson(std::string_view text) {
+std::string normalize(std::string_view text, int key_depth) {
   std::string out;
   out.reserve(text.size() + 16);
   // One entry per open container: true for an object. `expect_key` is true right after '{' or a
@@ -100,8 +104,12 @@ std::string normalize_fastjson(std::string_view text) {
         out.append(text.substr(i, end - i));
         i = end;
       } else if (c == '{' || c == '[') {
+        if (key_depth >= kMaxObjectKeyDepth) {
+          throw ProtocolError("malformed JSON: object keys nested more than " +
+                              std::to_string(kMaxObjectKeyDepth) + " deep at offset " + std::to_string(i));
+        }
         size_t end = skip_composite(text, i);
-        std::string key_json = normalize_fastjson(text.substr(i, end - i));
+        std::string key_json = normalize(text.substr(i, end - i), key_depth + 1);
         append_json_string(out, compact_json(parse_strict(key_json, "in an object key")));
         i = end;
       } else if (is_bare_key_char(c)) {
@@ -146,6 +154,10 @@ std::string normalize_fastjson(std::string_view text) {
   }
   return out;
 }
+
+}  // namespace
+
+std::string normalize_fastjson(std::string_view text) { return normalize(text, 0); }
 
 rapidjson::Document parse_lenient_json(std::string_view text) {
   return parse_strict(normalize_fastjson(text), "body");

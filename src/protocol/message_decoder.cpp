@@ -41,6 +41,39 @@ std::size_t read_length(std::int64_t length, const char* what) {
   return static_cast<std::size_t>(length);
 }
 
+// What one decode_messages call may still produce; shared by all records of a response so that a
+// response cannot multiply the per-body limits by its record count.
+struct DecodeBudget {
+  std::size_t max_body_size;
+  std::size_t max_total_decompressed_size;
+  std::size_t decompressed_left;
+  std::size_t max_messages;
+};
+
+void require_room_for_message(const std::vector<StoredMessage>& out, const DecodeBudget& budget) {
+  if (out.size() >= budget.max_messages) {
+    throw ProtocolError("more than " + std::to_string(budget.max_messages) + " messages in one response");
+  }
+}
+
+std::string decompress_within(std::int32_t sys_flag, std::string_view stored_body, DecodeBudget& budget) {
+  // The per-body limit bounds the allocation; the total is checked afterwards, so at most one body
+  // beyond the budget is ever held.
+  std::string plain =
+      protocol::decompress(compression_type_from_sys_flag(sys_flag), stored_body, budget.max_body_size);
+  if (plain.size() > budget.decompressed_left) {
+    throw ProtocolError("decompressed bodies of one response exceed " +
+                        std::to_string(budget.max_total_decompressed_size) + " bytes in total");
+  }
+  budget.decompressed_left -= plain.size();
+  return plain;
+}
+
+// Queue offsets come from the peer; Java's long arithmetic wraps, signed overflow in C++ is undefined.
+std::int64_t add_wrapping(std::int64_t base, std::int64_t delta) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(base) + static_cast<std::uint64_t>(delta));
+}
+
 std::string property_or_empty(const MessageProperties& properties, const char* name) {
   const auto found = properties.find(name);
   return found == properties.end() ? std::string() : found->second;
@@ -56,10 +89,12 @@ void fill_derived_fields(StoredMessage& message, const std::string& offset_msg_i
 }
 
 // Splits an inner batch (the §6.6 layout) into messages that inherit the outer record's metadata.
-void unwrap_inner_batch(const StoredMessage& outer, std::string_view batch, std::vector<StoredMessage>& out) {
+void unwrap_inner_batch(const StoredMessage& outer, std::string_view batch, const DecodeBudget& budget,
+                        std::vector<StoredMessage>& out) {
   ByteReader reader(batch);
   std::int64_t index = 0;
   while (!reader.empty()) {
+    require_room_for_message(out, budget);
     const std::size_t start = reader.position();
     StoredMessage inner;
     inner.store_size = reader.read_i32("inner TOTALSIZE");
@@ -81,7 +116,7 @@ void unwrap_inner_batch(const StoredMessage& outer, std::string_view batch, std:
     inner.properties = decode_properties(properties);
     inner.topic = outer.topic;
     inner.queue_id = outer.queue_id;
-    inner.queue_offset = outer.queue_offset + index;
+    inner.queue_offset = add_wrapping(outer.queue_offset, index);
     inner.commit_log_offset = outer.commit_log_offset;
     // Clearing NEED_UNWRAP marks the messages as already unwrapped; INNER_BATCH records their origin.
     inner.sys_flag = outer.sys_flag & ~sys_flag::kNeedUnwrap;
@@ -98,8 +133,8 @@ void unwrap_inner_batch(const StoredMessage& outer, std::string_view batch, std:
 }
 
 // Decodes the record that occupies all of `record` and appends it (or its unwrapped inner messages).
-void decode_record(std::string_view record, bool decompress_body, bool allow_unwrap,
-                   std::size_t max_body_size, std::vector<StoredMessage>& out) {
+void decode_record(std::string_view record, bool decompress_body, bool allow_unwrap, DecodeBudget& budget,
+                   std::vector<StoredMessage>& out) {
   ByteReader reader(record);
   StoredMessage message;
   message.store_size = reader.read_i32("TOTALSIZE");
@@ -144,17 +179,16 @@ void decode_record(std::string_view record, bool decompress_body, bool allow_unw
   const bool body_is_plain = decompress || !is_compressed(message.sys_flag);
   if (allow_unwrap && body_is_plain && (message.sys_flag & kUnwrapFlags) == kUnwrapFlags) {
     if (decompress) {
-      const std::string batch =
-          protocol::decompress(compression_type_from_sys_flag(message.sys_flag), stored_body, max_body_size);
-      unwrap_inner_batch(message, batch, out);
+      const std::string batch = decompress_within(message.sys_flag, stored_body, budget);
+      unwrap_inner_batch(message, batch, budget, out);
     } else {
-      unwrap_inner_batch(message, stored_body, out);
+      unwrap_inner_batch(message, stored_body, budget, out);
     }
     return;
   }
+  require_room_for_message(out, budget);
   if (decompress) {
-    message.body =
-        protocol::decompress(compression_type_from_sys_flag(message.sys_flag), stored_body, max_body_size);
+    message.body = decompress_within(message.sys_flag, stored_body, budget);
   } else {
     message.body.assign(stored_body.data(), stored_body.size());
   }
@@ -183,7 +217,9 @@ void require_host(const HostAddress& host, const char* what) {
 }  // namespace
 
 std::vector<StoredMessage> decode_messages(std::string_view body, bool decompress_body,
-                                           std::size_t max_body_size) {
+                                           std::size_t max_body_size, std::size_t max_total_decompressed_size,
+                                           std::size_t max_messages) {
+  DecodeBudget budget{max_body_size, max_total_decompressed_size, max_total_decompressed_size, max_messages};
   std::vector<StoredMessage> messages;
   std::size_t offset = 0;
   while (offset < body.size()) {
@@ -202,8 +238,8 @@ std::vector<StoredMessage> decode_messages(std::string_view body, bool decompres
                           std::to_string(remaining) + " bytes left in the body");
     }
     try {
-      decode_record(body.substr(offset, static_cast<std::size_t>(total_size)), decompress_body, true,
-                    max_body_size, messages);
+      decode_record(body.substr(offset, static_cast<std::size_t>(total_size)), decompress_body, true, budget,
+                    messages);
     } catch (const ProtocolError& error) {
       throw ProtocolError(prefix + error.what());
     }
@@ -213,8 +249,9 @@ std::vector<StoredMessage> decode_messages(std::string_view body, bool decompres
 }
 
 StoredMessage decode_message(std::string_view record, bool decompress_body, std::size_t max_body_size) {
+  DecodeBudget budget{max_body_size, max_body_size, max_body_size, 1};
   std::vector<StoredMessage> decoded;
-  decode_record(record, decompress_body, false, max_body_size, decoded);
+  decode_record(record, decompress_body, false, budget, decoded);
   return std::move(decoded.front());
 }
 

@@ -10,15 +10,28 @@
 
 namespace rocketmq::protocol {
 
+// A response's frame is at most 16 MiB, but compressed bodies can expand far beyond it: besides the
+// per-body limit, all bodies decompressed from one response share this budget.
+inline constexpr std::size_t kDefaultMaxTotalDecompressedSize = 256 * 1024 * 1024;
+// Messages decoded from one response, inner batch messages included. 64 times the largest pull
+// batch of the Java client (1024); an inner batch of 22-byte messages could otherwise turn one
+// decompressed body into millions of StoredMessage objects. No uncompressed 16 MiB frame can reach
+// it with plain records (91 bytes each at least) either.
+inline constexpr std::size_t kDefaultMaxMessagesPerResponse = 64 * 1024;
+
 // Decodes a PULL / QUERY / VIEW body: concatenated stored records (V1 or V2 magic, IPv4 or IPv6
 // hosts). With `decompress_body`, compressed bodies are decompressed by their sysFlag type (at most
-// `max_body_size` bytes each). Records flagged INNER_BATCH|NEED_UNWRAP are unwrapped into their inner
-// messages (batch layout §6.6, queue offsets outer + index, NEED_UNWRAP cleared) unless the body is
-// compressed and `decompress_body` is false. Throws ProtocolError naming the record offset for
-// anything malformed: TOTALSIZE that is too small, exceeds the buffer or disagrees with the fields,
-// unknown magic, negative lengths, corrupt compressed bodies.
-std::vector<StoredMessage> decode_messages(std::string_view body, bool decompress_body = true,
-                                           std::size_t max_body_size = kDefaultMaxDecompressedSize);
+// `max_body_size` bytes each, `max_total_decompressed_size` bytes for all of them together). Records
+// flagged INNER_BATCH|NEED_UNWRAP are unwrapped into their inner messages (batch layout §6.6, queue
+// offsets outer + index, NEED_UNWRAP cleared) unless the body is compressed and `decompress_body` is
+// false. Throws ProtocolError naming the record offset for anything malformed: TOTALSIZE that is too
+// small, exceeds the buffer or disagrees with the fields, unknown magic, negative lengths, corrupt
+// compressed bodies, a limit exceeded (bytes decompressed, or more than `max_messages` messages).
+std::vector<StoredMessage> decode_messages(
+    std::string_view body, bool decompress_body = true,
+    std::size_t max_body_size = kDefaultMaxDecompressedSize,
+    std::size_t max_total_decompressed_size = kDefaultMaxTotalDecompressedSize,
+    std::size_t max_messages = kDefaultMaxMessagesPerResponse);
 
 // Decodes exactly one record occupying all of `record`; never unwraps inner batches.
 StoredMessage decode_message(std::string_view record, bool decompress_body = true,

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "common/byte_buffer.h"
+#include "protocol/json_limits.h"
 #include "rocketmq/error.h"
 
 namespace rocketmq::remoting {
@@ -47,7 +48,12 @@ std::int32_t json_int(const rapidjson::Value& object, const char* name, bool req
   if (it->value.IsInt()) return it->value.GetInt();
   if (it->value.IsString()) {
     try {
-      return static_cast<std::int32_t>(std::stol(it->value.GetString()));
+      const long value = std::stol(it->value.GetString());
+      // Out-of-range strings used to wrap silently into a different code or opaque.
+      if (value >= std::numeric_limits<std::int32_t>::min() &&
+          value <= std::numeric_limits<std::int32_t>::max()) {
+        return static_cast<std::int32_t>(value);
+      }
     } catch (const std::exception&) {
     }
   }
@@ -55,6 +61,8 @@ std::int32_t json_int(const rapidjson::Value& object, const char* name, bool req
 }
 
 RemotingCommand decode_json_header(std::string_view header) {
+  // Before RapidJSON recurses into a remark or ext field that nests without end.
+  protocol::require_json_depth(header, "header");
   rapidjson::Document document;
   document.Parse(header.data(), header.size());
   if (document.HasParseError()) {

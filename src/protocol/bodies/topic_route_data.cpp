@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "protocol/lenient_json.h"
+#include "rocketmq/error.h"
 
 namespace rocketmq {
 namespace protocol {
@@ -80,7 +81,17 @@ TopicRouteData TopicRouteData::decode(std::string_view text) {
   TopicRouteData route;
   if (const rapidjson::Value* queues = json::find_member(document, "queueDatas")) {
     json::require_array(*queues, "TopicRouteData.queueDatas");
-    for (const auto& queue : queues->GetArray()) route.queue_datas.push_back(queue_data_from_json(queue));
+    int64_t total_queues = 0;
+    for (const auto& queue : queues->GetArray()) {
+      route.queue_datas.push_back(queue_data_from_json(queue));
+      const QueueData& added = route.queue_datas.back();
+      // Negative counts describe no queues (the views loop up to them), as in Java.
+      total_queues += std::max<int64_t>({0, added.read_queue_nums, added.write_queue_nums});
+      if (total_queues > kMaxRouteQueues) {
+        throw ProtocolError(std::string(kContext) + ": more than " + std::to_string(kMaxRouteQueues) +
+                            " queues in one route");
+      }
+    }
   }
   if (const rapidjson::Value* brokers = json::find_member(document, "brokerDatas")) {
     json::require_array(*brokers, "TopicRouteData.brokerDatas");
@@ -163,6 +174,7 @@ std::vector<MessageQueue> TopicRouteData::publish_queues(const std::string& topi
       } catch (const std::exception&) {
         continue;
       }
+      if (count > kMaxRouteQueues - static_cast<int64_t>(queues.size())) continue;
       std::string broker_name(item.substr(0, colon));
       for (int32_t id = 0; id < count; ++id) queues.push_back({topic, broker_name, id});
     }

@@ -21,6 +21,11 @@ inline constexpr int32_t kPermInherit = 1;
 // brokerAddrs key of the master (`MixAll.MASTER_ID`); slaves have ids > 0.
 inline constexpr int64_t kMasterBrokerId = 0;
 
+// Queues one route may describe (the sum over its QueueDatas, and over orderTopicConf). Every
+// rebalance and send turns a route into one MessageQueue per queue, so a peer claiming 2^31 queues
+// must not make us build them; real topics have a few hundred brokers with 8-64 queues at most.
+inline constexpr int64_t kMaxRouteQueues = 65536;
+
 struct QueueData {
   std::string broker_name;
   int32_t read_queue_nums = 0;
@@ -61,6 +66,7 @@ struct TopicRouteData {
   std::optional<std::string> order_topic_conf;  // "broker-a:4;broker-b:4"
 
   // Accepts the standard and the legacy fastjson form (unquoted brokerAddrs keys, `topicSynFlag`).
+  // Throws ProtocolError for malformed routes and routes with more than kMaxRouteQueues queues.
   static TopicRouteData decode(std::string_view json);
   // Standard JSON with fastjson's sorted keys (for test peers and caches).
   std::string encode() const;
@@ -69,7 +75,8 @@ struct TopicRouteData {
   // Consumer view: queues 0..readQueueNums-1 of every readable QueueData, sorted by broker name.
   std::vector<MessageQueue> subscribe_queues(const std::string& topic) const;
   // Producer view: queues 0..writeQueueNums-1 of every writable QueueData whose broker has a
-  // master, sorted by broker name. A non-empty orderTopicConf takes precedence, like in Java.
+  // master, sorted by broker name. A non-empty orderTopicConf takes precedence, like in Java; its
+  // malformed items, and items that would take it beyond kMaxRouteQueues, are skipped.
   std::vector<MessageQueue> publish_queues(const std::string& topic) const;
 
   friend bool operator==(const TopicRouteData& a, const TopicRouteData& b) {

@@ -1,0 +1,1 @@
+price BETWEEN 1.5 AND 10 AND NOT (name CONTAINS 'x''y')

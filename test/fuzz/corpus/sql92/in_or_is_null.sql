@@ -1,0 +1,1 @@
+TAGS IN ('TagA', 'TagB') OR region IS NOT NULL

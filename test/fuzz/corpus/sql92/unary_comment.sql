@@ -1,0 +1,1 @@
+-c >= -5E2 OR d = TRUE /* comment */ OR e STARTSWITH 'ab' -- line
