@@ -9,11 +9,12 @@ namespace rocketmq {
 namespace {
 
 // Every default-constructed or moved-from MessageExt points here, so getters never meet a null
-// pointer and default construction allocates nothing.
+// pointer and default construction allocates nothing. Leaked on purpose: consume threads may still
+// make and drop messages while static destruction runs at process exit.
 const std::shared_ptr<const detail::MessageExtData>& empty_data() noexcept {
-  static const std::shared_ptr<const detail::MessageExtData> empty =
-      std::make_shared<detail::MessageExtData>();
-  return empty;
+  static const auto* const empty =
+      new std::shared_ptr<const detail::MessageExtData>(std::make_shared<detail::MessageExtData>());
+  return *empty;
 }
 
 }  // namespace

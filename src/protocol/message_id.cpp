@@ -135,8 +135,9 @@ UniqueIdGenerator::UniqueIdGenerator(std::string ip_bytes) {
 }
 
 UniqueIdGenerator& UniqueIdGenerator::instance() {
-  static UniqueIdGenerator generator;
-  return generator;
+  // Leaked on purpose: a send on a library thread may still ask for an id during static destruction.
+  static UniqueIdGenerator* const generator = new UniqueIdGenerator();
+  return *generator;
 }
 
 void UniqueIdGenerator::start_month_containing(std::int64_t time_ms) {
