@@ -83,10 +83,11 @@ class FakeRebalanceHost : public RebalanceHost {
     started_.push_back({queue, process_queue, offset});
   }
 
-  void on_queue_dropped(const MessageQueue& queue,
+  bool on_queue_dropped(const MessageQueue& queue,
                         const std::shared_ptr<ProcessQueue>& process_queue) override {
     std::lock_guard<std::mutex> lock(mutex_);
     dropped_.push_back({queue, process_queue, process_queue->dropped()});
+    return true;
   }
 
   void set_consumer_ids(std::vector<std::string> ids) {
