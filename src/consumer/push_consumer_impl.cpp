@@ -364,7 +364,9 @@ void PushConsumer::Impl::on_topic_route(const std::string& topic, const protocol
 void PushConsumer::Impl::do_rebalance() {
   if (state_.load() != State::Running) return;
   rebalance_->do_rebalance();
-  if (orderly_clustering() && rebalance_->lock_refused()) rebalance_again_soon();
+  // Orderly: a queue whose lock was refused (its previous owner still finishing a call), or one
+  // this consumer could not release yet, is retried shortly rather than a whole interval later.
+  if (orderly_listener_ && (rebalance_->lock_refused() || !rebalance_->releasing().empty())) rebalance_again_soon();
 }
 
 void PushConsumer::Impl::rebalance_again_soon() {
@@ -538,9 +540,13 @@ void PushConsumer::Impl::start_pull(const MessageQueue& queue,
 bool PushConsumer::Impl::on_queue_dropped(const MessageQueue& queue,
                                           const std::shared_ptr<consumer::ProcessQueue>& process_queue) {
   std::unique_lock<std::timed_mutex> consuming(process_queue->consume_lock(), std::defer_lock);
-  if (orderly_listener_ && !consuming.try_lock_for(kReleaseWait)) {
+  // Only the first attempt waits: the retries come every second, and the rebalancing thread should
+  // not stall once per queue each time while calls run long.
+  if (orderly_listener_ && !(process_queue->try_unlock_times() == 0 ? consuming.try_lock_for(kReleaseWait)
+                                                                      : consuming.try_lock())) {
     // An orderly listener call is in flight: its commit comes first, the release later.
     process_queue->count_unlock_attempt();
+    LOG_INFO("listener call on " << queue.to_string() << " still in flight; releasing it later");
     return false;
   }
   offset_store_->persist(queue);
