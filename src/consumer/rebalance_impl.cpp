@@ -51,6 +51,7 @@ std::vector<MessageQueue> RebalanceImpl::topic_queues(const std::string& topic) 
 
 bool RebalanceImpl::do_rebalance() {
   std::lock_guard<std::mutex> serial(rebalance_mutex_);
+  if (closed_) return false;
   lock_refused_ = false;
   retry_releases();
   std::map<std::string, std::vector<MessageQueue>> work;
@@ -158,6 +159,7 @@ std::shared_ptr<ProcessQueue> RebalanceImpl::process_queue(const MessageQueue& q
 
 void RebalanceImpl::drop_queue(const MessageQueue& queue) {
   std::lock_guard<std::mutex> serial(rebalance_mutex_);
+  if (closed_) return;
   std::shared_ptr<ProcessQueue> process_queue;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -193,6 +195,8 @@ std::map<MessageQueue, std::shared_ptr<ProcessQueue>> RebalanceImpl::releasing()
 }
 
 std::map<MessageQueue, std::shared_ptr<ProcessQueue>> RebalanceImpl::drop_all() {
+  std::lock_guard<std::mutex> serial(rebalance_mutex_);
+  closed_ = true;
   std::map<MessageQueue, std::shared_ptr<ProcessQueue>> all;
   std::lock_guard<std::mutex> lock(mutex_);
   for (auto& [queue, process_queue] : owned_) process_queue->mark_dropped();

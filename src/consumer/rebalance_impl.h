@@ -66,7 +66,8 @@ class RebalanceImpl {
   // May wait for a rebalance in progress: not from an I/O thread.
   void drop_queue(const MessageQueue& queue);
   // Shutdown: marks every queue dropped and returns them, those still releasing included (the caller
-  // commits their offsets).
+  // commits their offsets and releases their broker locks). Waits for a rebalance in progress, so a
+  // queue it is just taking is included; rebalances after it do nothing.
   std::map<MessageQueue, std::shared_ptr<ProcessQueue>> drop_all();
   // Dropped queues whose release is still pending (see RebalanceHost::on_queue_dropped).
   std::map<MessageQueue, std::shared_ptr<ProcessQueue>> releasing() const;
@@ -93,6 +94,7 @@ class RebalanceImpl {
   std::map<MessageQueue, std::shared_ptr<ProcessQueue>> owned_;
   std::map<MessageQueue, std::shared_ptr<ProcessQueue>> releasing_;  // dropped, not yet released
   std::atomic<bool> lock_refused_{false};
+  bool closed_ = false;  // drop_all ran; guarded by rebalance_mutex_
 };
 
 }  // namespace rocketmq::consumer

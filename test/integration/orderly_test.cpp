@@ -533,3 +533,61 @@ TEST_CASE("broadcasting orderly: each consumer gets every message, every key in 
   std::error_code ignored;
   std::filesystem::remove_all(offsets_dir, ignored);
 }
+
+TEST_CASE("orderly shutdown abandons a stuck call after shutdown_timeout and releases the queue locks",
+          "[consumer][cluster][orderly][lifecycle]") {
+  const auto topic = unique_name("it_ord_stuck");
+  const auto group = unique_name("it_ord_stuck_g");
+  create_topic(topic);
+  {
+    OrderedProducer producer;
+    producer.send_rounds(topic, 1, 5);  // key-0:0 .. key-0:4 on one queue
+  }
+  std::atomic<bool> entered{false};
+  std::atomic<bool> release{false};
+  std::atomic<bool> returned{false};
+  auto stuck_tracker = std::make_shared<OrderTracker>();
+  auto option = orderly_option(group, unique_name("ord_stuck_a"));
+  option.set_shutdown_timeout(2s);
+  auto stuck = std::make_unique<PushConsumer>(option);
+  stuck->subscribe(topic, "*");
+  stuck->register_message_listener(
+      std::make_unique<OrderlyRecorder>(stuck_tracker, "stuck", [&](const std::vector<MessageExt>&) {
+        entered = true;
+        // Stuck until the test lets go (bounded, so a failing test cannot hang forever).
+        const auto limit = std::chrono::steady_clock::now() + 60s;
+        while (!release.load() && std::chrono::steady_clock::now() < limit) std::this_thread::sleep_for(5ms);
+        returned = true;
+        return ConsumeResult::Success;
+      }));
+  stuck->start();
+  REQUIRE(wait_until([&] { return entered.load(); }, 60s));
+
+  const auto started = std::chrono::steady_clock::now();
+  stuck->shutdown();
+  const auto took = std::chrono::steady_clock::now() - started;
+  WARN("shutdown with a stuck orderly call took "
+       << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
+  CHECK(took < 6s);
+  stuck.reset();  // the call in flight outlives its consumer
+
+  // The locks were released: another consumer of the group takes the queue at once and gets the
+  // abandoned (uncommitted) message again, then the rest in order.
+  auto tracker = std::make_shared<OrderTracker>();
+  PushConsumer next(orderly_option(group, unique_name("ord_stuck_b")));
+  next.subscribe(topic, "*");
+  next.register_message_listener(std::make_unique<OrderlyRecorder>(tracker, "next"));
+  const auto next_started = std::chrono::steady_clock::now();
+  next.start();
+  REQUIRE(wait_until([&] { return tracker->complete(1, 5); }, 30s));
+  WARN("the next consumer had every message "
+       << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - next_started)
+              .count()
+       << " ms after it started");
+  CHECK(tracker->gaps() == 0);
+  CHECK(tracker->redeliveries() == 0);
+  CHECK(tracker->distinct() == 5);
+  release = true;
+  REQUIRE(wait_until([&] { return returned.load(); }, 10s));
+  next.shutdown();
+}

@@ -485,6 +485,12 @@ TEST_CASE("Rebalance drop_all marks every queue dropped and hands them over", "[
   // The caller commits their offsets; the host is not called back.
   CHECK(host.dropped().empty());
   CHECK(rebalance.drop_all().empty());
+  // Shut down: a rebalance that was waiting takes nothing (no broker lock can leak past shutdown).
+  const int locks_before = host.lock_calls();
+  CHECK_FALSE(rebalance.do_rebalance());
+  CHECK(rebalance.process_queues().empty());
+  CHECK(host.started().empty());
+  CHECK(host.lock_calls() == locks_before);
 }
 
 TEST_CASE("Rebalance with lookups and drops from other threads", "[consumer][rebalance]") {
