@@ -77,7 +77,7 @@ void ConsumeMessageOrderlyService::run(const std::shared_ptr<ProcessQueue>& proc
       enqueue(process_queue, queue);  // behind the other queues' tasks
       return;
     }
-    std::unique_lock<std::timed_mutex> consuming(process_queue->consume_lock());
+    std::unique_lock<ConsumeLock> consuming(process_queue->consume_lock());
     // Given away while waiting for the lock: the release ran first, the next owner consumes.
     if (stopping_.load() || process_queue->dropped()) return;
     auto batch = process_queue->take(batch_size_);

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <vector>
 
+#include "consumer/consume_lock.h"
 #include "rocketmq/message_ext.h"
 
 namespace rocketmq::consumer {
@@ -47,7 +48,7 @@ class ProcessQueue {
   bool end_dispatch_if_idle();
   // Held across an orderly listener call and its commit: a queue given away is released (its broker
   // lock) only once this is free, so the next owner never overlaps the call in flight.
-  std::timed_mutex& consume_lock() noexcept { return consume_lock_; }
+  ConsumeLock& consume_lock() noexcept { return consume_lock_; }
 
   std::int64_t cached_count() const noexcept { return cached_count_.load(std::memory_order_relaxed); }
   std::int64_t cached_bytes() const noexcept { return cached_bytes_.load(std::memory_order_relaxed); }
@@ -92,7 +93,7 @@ class ProcessQueue {
   std::map<std::int64_t, MessageExt> messages_;
   std::map<std::int64_t, MessageExt> taken_;  // orderly: the batch of the listener call in flight
   bool dispatching_ = false;
-  std::timed_mutex consume_lock_;
+  ConsumeLock consume_lock_;
   std::int64_t max_offset_put_ = -1;
   std::atomic<std::int64_t> cached_count_{0};
   std::atomic<std::int64_t> cached_bytes_{0};

@@ -539,7 +539,7 @@ void PushConsumer::Impl::start_pull(const MessageQueue& queue,
 
 bool PushConsumer::Impl::on_queue_dropped(const MessageQueue& queue,
                                           const std::shared_ptr<consumer::ProcessQueue>& process_queue) {
-  std::unique_lock<std::timed_mutex> consuming(process_queue->consume_lock(), std::defer_lock);
+  std::unique_lock<consumer::ConsumeLock> consuming(process_queue->consume_lock(), std::defer_lock);
   // Only the first attempt waits: the retries come every second, and the rebalancing thread should
   // not stall once per queue each time while calls run long.
   if (orderly_listener_ && !(process_queue->try_unlock_times() == 0 ? consuming.try_lock_for(kReleaseWait)
