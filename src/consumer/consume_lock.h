@@ -6,8 +6,8 @@
 
 namespace rocketmq::consumer {
 
-// The consume token of one orderly queue (see ProcessQueue::consume_lock): a TimedLockable that
-// any thread may take and the same thread releases, usable with std::unique_lock.
+// The consume token of one orderly queue (see ProcessQueue::consume_lock): a TimedLockable, usable
+// with std::unique_lock. The SDK releases it on the thread that took it; nothing enforces that.
 //
 // Why not std::timed_mutex: libstdc++ implements its try_lock_for with pthread_mutex_clocklock,
 // which ThreadSanitizer (GCC 12) does not intercept, so every release after a timed acquisition is

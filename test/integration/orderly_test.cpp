@@ -426,6 +426,16 @@ TEST_CASE("orderly ReconsumeLater delivers the message again before anything aft
   consumer.register_message_listener(std::move(listener));
   consumer.start();
   REQUIRE(wait_until([&] { return tracker->complete(kKeys, kPerKey); }, 60s));
+  // mqadmin's view of the running consumer: orderly, every owned queue locked.
+  const std::string admin = std::string(ROCKETMQ_SOURCE_DIR) + "/test/cluster/cluster.sh admin ";
+  const auto status = run_command(admin + "consumerStatus -n " + shell_quote(namesrv_addr()) + " -g " + group +
+                                  " -i " + consumer.client_id() + " 2>&1");
+  std::string status_text;
+  for (const auto& line : status.stdout_lines) status_text += line + "\n";
+  INFO(status_text);
+  CHECK_THAT(status_text, Catch::Matchers::Contains("PROP_CONSUMEORDERLY") && Catch::Matchers::Contains("true"));
+  CHECK_THAT(status_text, Catch::Matchers::Contains("locked=true"));
+  CHECK_THAT(status_text, !Catch::Matchers::Contains("locked=false"));
   consumer.shutdown();
 
   CHECK(tracker->gaps() == 0);

@@ -18,6 +18,7 @@
 #include "common/elastic_thread_pool.h"
 #include "consumer/broker_queue_locker.h"
 #include "consumer/consume_host.h"
+#include "consumer/consume_lock.h"
 #include "consumer/consume_message_orderly_service.h"
 #include "consumer/message_ext_data.h"
 #include "consumer/process_queue.h"
@@ -639,4 +640,22 @@ TEST_CASE("Process queue take and settle_taken keep queue order and the commit r
   process_queue.settle_taken(process_queue.take(1), {});
   CHECK(process_queue.end_dispatch_if_idle());
   CHECK(process_queue.begin_dispatch());
+}
+
+TEST_CASE("Consume lock: exclusive, timed acquisition waits for the holder's release", "[consumer][consume_orderly]") {
+  rocketmq::consumer::ConsumeLock consume_lock;
+  consume_lock.lock();
+  CHECK_FALSE(consume_lock.try_lock());
+  const auto started = std::chrono::steady_clock::now();
+  CHECK_FALSE(consume_lock.try_lock_for(50ms));
+  CHECK(std::chrono::steady_clock::now() - started >= 50ms);
+  std::thread holder([&] {
+    std::this_thread::sleep_for(50ms);
+    consume_lock.unlock();
+  });
+  CHECK(consume_lock.try_lock_for(kDeadline));  // as soon as the holder lets go
+  holder.join();
+  consume_lock.unlock();
+  std::unique_lock<rocketmq::consumer::ConsumeLock> guard(consume_lock, std::defer_lock);
+  CHECK(guard.try_lock_for(10ms));
 }
