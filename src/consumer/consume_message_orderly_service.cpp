@@ -65,14 +65,6 @@ void ConsumeMessageOrderlyService::run(const std::shared_ptr<ProcessQueue>& proc
   // owns it, and a dropped or stopped queue is never dispatched again anyway.
   for (;;) {
     if (stopping_.load() || process_queue->dropped()) return;
-    if (!options_.broadcasting && !process_queue->lock_valid(options_.lock_max_age)) {
-      if (!host->lock_queue(queue, *process_queue)) {
-        lock_pauses_.fetch_add(1, std::memory_order_relaxed);
-        LOG_DEBUG("orderly consumption of " << queue.to_string() << " waits for its broker lock");
-        enqueue_later(*host, process_queue, queue, options_.lock_retry_delay);
-        return;
-      }
-    }
     if (std::chrono::steady_clock::now() >= slice_end) {
       enqueue(process_queue, queue);  // behind the other queues' tasks
       return;
@@ -80,6 +72,18 @@ void ConsumeMessageOrderlyService::run(const std::shared_ptr<ProcessQueue>& proc
     std::unique_lock<ConsumeLock> consuming(process_queue->consume_lock());
     // Given away while waiting for the lock: the release ran first, the next owner consumes.
     if (stopping_.load() || process_queue->dropped()) return;
+    // Re-locking under the consume lock: a release (which takes the consume lock before it unlocks
+    // the queue at the broker) either comes after and unlocks this lock too, or came before and the
+    // queue is seen dropped above; a lock taken here can never outlive the queue's ownership.
+    if (!options_.broadcasting && !process_queue->lock_valid(options_.lock_max_age)) {
+      if (!host->lock_queue(queue, *process_queue)) {
+        consuming.unlock();
+        lock_pauses_.fetch_add(1, std::memory_order_relaxed);
+        LOG_DEBUG("orderly consumption of " << queue.to_string() << " waits for its broker lock");
+        enqueue_later(*host, process_queue, queue, options_.lock_retry_delay);
+        return;
+      }
+    }
     auto batch = process_queue->take(batch_size_);
     if (batch.empty()) {
       consuming.unlock();

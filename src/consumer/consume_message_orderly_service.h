@@ -35,7 +35,8 @@ namespace rocketmq::consumer {
 //                   queue per client: such a message is logged and skipped.
 //   lock lost       clustering consumes a queue only while this client holds its broker lock,
 //                   renewed within `lock_max_age`; a task that finds it stale tries to lock the queue
-//                   itself and pauses (retrying every lock_retry_delay) until it has it again.
+//                   itself (under the consume lock, so a release cannot miss it) and pauses,
+//                   retrying every lock_retry_delay, until it has it again.
 // Offsets are committed after each settled batch, also when the queue was given away meanwhile:
 // the hand-over waits for that commit before it unlocks the queue.
 //
