@@ -10,6 +10,8 @@
 
 namespace rocketmq::consumer {
 
+class ProcessQueue;
+
 // What the consume services need from their consumer; the seam for broker-less unit tests.
 class ConsumeHost {
  public:
@@ -19,8 +21,12 @@ class ConsumeHost {
   virtual bool send_message_back(const MessageExt& message, int delay_level) = 0;
   // The new committed position of `queue` (only ever moves forward).
   virtual void commit_offset(const MessageQueue& queue, std::int64_t offset) = 0;
-  // Runs `task` later on a non-I/O thread.
+  // Runs `task` later on a non-I/O thread; dropped once the consumer stops running.
   virtual void run_later(std::chrono::milliseconds delay, std::function<void()> task) = 0;
+  // Orderly clustering: takes (or renews) the broker lock of `queue` and marks `process_queue`
+  // locked. False when the broker refused or could not be asked. A blocking request: called on
+  // consume threads, never on an I/O thread.
+  virtual bool lock_queue(const MessageQueue& queue, ProcessQueue& process_queue) { return true; }
 };
 
 }  // namespace rocketmq::consumer

@@ -10,17 +10,11 @@
 
 #include "common/elastic_thread_pool.h"
 #include "consumer/consume_host.h"
+#include "consumer/consume_message_service.h"
 #include "consumer/process_queue.h"
 #include "rocketmq/message_listener.h"
 
 namespace rocketmq::consumer {
-
-struct ConsumeStatsSnapshot {
-  std::int64_t consumed_ok = 0;
-  std::int64_t consumed_failed = 0;
-  std::int64_t timed_out = 0;
-  double average_rt_ms = 0;
-};
 
 // Runs MessageListenerConcurrently on the elastic consume pool, batches of consume_batch_size.
 //   Success         the batch leaves the process queue; the committed offset becomes the lowest
@@ -41,27 +35,27 @@ struct ConsumeStatsSnapshot {
 // Threads: submit() from the pull completions (I/O threads) and the scheduler; batches and their
 // listener calls on the pool's threads; expire_slow_batches() on the scheduler.
 class ConsumeMessageConcurrentlyService
-    : public std::enable_shared_from_this<ConsumeMessageConcurrentlyService> {
+    : public ConsumeMessageService,
+      public std::enable_shared_from_this<ConsumeMessageConcurrentlyService> {
  public:
   ConsumeMessageConcurrentlyService(std::weak_ptr<ConsumeHost> host,
                                     std::shared_ptr<MessageListenerConcurrently> listener,
                                     std::shared_ptr<common::ElasticThreadPool> pool, int batch_size,
                                     std::chrono::milliseconds consume_timeout, bool broadcasting);
 
-  // From now on results are dropped and nothing more is submitted. Idempotent.
-  void close() noexcept { closed_.store(true); }
-  bool closed() const noexcept { return closed_.load(); }
-
+  // ConsumeMessageService
+  void close() noexcept override { closed_.store(true); }
+  bool closed() const noexcept override { return closed_.load(); }
   void submit(const std::vector<MessageExt>& messages, const std::shared_ptr<ProcessQueue>& process_queue,
-              const MessageQueue& queue);
+              const MessageQueue& queue) override;
+  void periodic_check() override { expire_slow_batches(); }
+  // Batches already queued still run while the pool drains: they were handed out as a group.
+  void stop_dispatching() noexcept override {}
+  ConsumeResult consume_directly(const MessageExt& message) override;
+  ConsumeStatsSnapshot stats() const override;
 
   // Hands back the batches that exceeded consume_timeout. Called periodically.
   void expire_slow_batches();
-
-  // One message on the caller's thread (CONSUME_MESSAGE_DIRECTLY from mqadmin).
-  ConsumeResult consume_directly(const MessageExt& message);
-
-  ConsumeStatsSnapshot stats() const;
 
  private:
   struct Batch {

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <vector>
 
+#include "consumer/consume_lock.h"
 #include "rocketmq/message_ext.h"
 
 namespace rocketmq::consumer {
@@ -28,8 +29,26 @@ class ProcessQueue {
   std::int64_t remove(const std::vector<MessageExt>& messages);
 
   // Records that everything below `next_offset` was pulled, including messages filtered out and
-  // never put, so the committed offset can pass them. Returns true when nothing is cached.
+  // never put, so the committed offset can pass them. Returns true when nothing is cached (nor
+  // taken by an orderly listener call).
   bool pulled_through(std::int64_t next_offset);
+
+  // ---- orderly consumption: a batch is taken from the front, consumed, then settled.
+  // Moves up to `max` of the lowest cached offsets aside for one listener call and returns them in
+  // queue order (empty when nothing is cached). They still count as cached until settled.
+  std::vector<MessageExt> take(std::size_t max);
+  // Ends the taken batch: `done` leaves the queue, `again` (copies with a new reconsume count)
+  // replaces its taken messages and goes back to the front, as does anything else still taken.
+  // Returns the offset that may be committed, by remove()'s rule.
+  std::int64_t settle_taken(const std::vector<MessageExt>& done, const std::vector<MessageExt>& again);
+  // One task at a time runs a queue's listener calls: true when the caller became that task.
+  bool begin_dispatch();
+  // The dispatching task stops when nothing is cached: true when it did (the flag is cleared), false
+  // when messages arrived meanwhile and it must go on. Atomic with put(), so none are left behind.
+  bool end_dispatch_if_idle();
+  // Held across an orderly listener call and its commit: a queue given away is released (its broker
+  // lock) only once this is free, so the next owner never overlaps the call in flight.
+  ConsumeLock& consume_lock() noexcept { return consume_lock_; }
 
   std::int64_t cached_count() const noexcept { return cached_count_.load(std::memory_order_relaxed); }
   std::int64_t cached_bytes() const noexcept { return cached_bytes_.load(std::memory_order_relaxed); }
@@ -50,10 +69,20 @@ class ProcessQueue {
     return Clock::time_point(Clock::duration(last_consume_.load()));
   }
 
-  // Orderly consumption: the broker lock and its freshness.
+  // Orderly consumption: the broker lock and its freshness. set_locked(true) renews it.
   bool locked() const noexcept { return locked_.load(); }
   void set_locked(bool locked) noexcept;
   Clock::time_point last_lock() const noexcept { return Clock::time_point(Clock::duration(last_lock_.load())); }
+  // Held and renewed within `max_age`: the broker keeps a lock 60 s after its last renewal, renewals
+  // run every 20 s, so an older one may already belong to another client.
+  bool lock_valid(Clock::duration max_age) const noexcept {
+    return locked() && Clock::now() - last_lock() <= max_age;
+  }
+  // Releases of this queue that had to wait for a listener call in flight (running info).
+  void count_unlock_attempt() noexcept { try_unlock_times_.fetch_add(1, std::memory_order_relaxed); }
+  std::int64_t try_unlock_times() const noexcept { return try_unlock_times_.load(std::memory_order_relaxed); }
+  // Wall-clock time (ms) of the last renewal, for running info; 0 when never locked.
+  std::int64_t last_lock_epoch_millis() const noexcept { return last_lock_epoch_millis_.load(); }
 
   // Broker max offset seen by the last pull (lag = max_offset - committed offset).
   void set_broker_max_offset(std::int64_t offset) noexcept { broker_max_offset_ = offset; }
@@ -62,6 +91,9 @@ class ProcessQueue {
  private:
   mutable std::mutex mutex_;
   std::map<std::int64_t, MessageExt> messages_;
+  std::map<std::int64_t, MessageExt> taken_;  // orderly: the batch of the listener call in flight
+  bool dispatching_ = false;
+  ConsumeLock consume_lock_;
   std::int64_t max_offset_put_ = -1;
   std::atomic<std::int64_t> cached_count_{0};
   std::atomic<std::int64_t> cached_bytes_{0};
@@ -70,6 +102,8 @@ class ProcessQueue {
   std::atomic<Clock::rep> last_pull_{Clock::now().time_since_epoch().count()};
   std::atomic<Clock::rep> last_consume_{Clock::now().time_since_epoch().count()};
   std::atomic<Clock::rep> last_lock_{0};
+  std::atomic<std::int64_t> last_lock_epoch_millis_{0};
+  std::atomic<std::int64_t> try_unlock_times_{0};
   std::atomic<std::int64_t> broker_max_offset_{-1};
 };
 

@@ -10,6 +10,8 @@
 #include "common/log.h"
 #include "common/thread_name.h"
 #include "common/validators.h"
+#include "consumer/consume_message_concurrently_service.h"
+#include "consumer/consume_message_orderly_service.h"
 #include "consumer/local_file_offset_store.h"
 #include "consumer/message_ext_data.h"
 #include "consumer/remote_broker_offset_store.h"
@@ -32,6 +34,14 @@ constexpr std::chrono::milliseconds kSuspendedDelay{1000};
 // Every step of a live loop touches its queue: at least every pull timeout plus a retry delay.
 constexpr std::chrono::seconds kPullLoopSilenceLimit{120};
 constexpr std::chrono::seconds kCheckConsumptionPeriod{10};
+// Orderly clustering: locks are renewed every 20 s and count as lost 30 s after the last renewal
+// (a broker keeps them 60 s); a queue given away waits this long for its listener call in flight
+// per attempt before the rebalance moves on (and tries again next time).
+constexpr std::chrono::seconds kLockRenewPeriod{20};
+constexpr std::chrono::seconds kLockMaxAge{30};
+constexpr std::chrono::milliseconds kLockWaitDelay{1000};
+constexpr std::chrono::milliseconds kReleaseWait{1000};
+constexpr std::chrono::milliseconds kRelockRebalanceDelay{1000};
 constexpr std::int32_t kPullFlagCommitOffset = 0x1;
 constexpr std::int32_t kPullFlagSuspend = 0x2;
 constexpr std::int32_t kPullFlagSubscription = 0x4;
@@ -63,7 +73,7 @@ PushConsumer::Impl::Impl(ConsumerOption option)
 // the shutdown, an I/O thread finishing a pull, the scheduler. Nothing here waits for long or joins
 // its own thread: the pool detaches the calling worker, the instance tears down elsewhere.
 PushConsumer::Impl::~Impl() {
-  if (concurrent_service_) concurrent_service_->close();
+  if (consume_service_) consume_service_->close();
   if (pool_) pool_->shutdown(std::chrono::milliseconds(0));
 }
 
@@ -128,9 +138,6 @@ void PushConsumer::Impl::start() {
   if (!concurrent_listener_ && !orderly_listener_) {
     throw ClientError("start(): no message listener (register_message_listener)");
   }
-  if (orderly_listener_) {
-    throw ClientError("start(): MessageListenerOrderly is not supported yet; use MessageListenerConcurrently");
-  }
   if (pending_subscriptions_.empty()) throw ClientError("start(): no subscription (subscribe)");
 
   client::ClientConfig config;
@@ -163,9 +170,30 @@ void PushConsumer::Impl::start() {
   pool_ = std::make_shared<common::ElasticThreadPool>("consume-" + option_.group_name(), option_.consume_thread_min(),
                                                       option_.consume_thread_max(),
                                                       option_.consume_thread_keep_alive());
-  concurrent_service_ = std::make_shared<consumer::ConsumeMessageConcurrentlyService>(
-      std::weak_ptr<consumer::ConsumeHost>(weak_from_this()), concurrent_listener_, pool_,
-      option_.consume_batch_size(), option_.consume_timeout(), broadcasting);
+  if (orderly_listener_) {
+    consumer::ConsumeMessageOrderlyService::Options orderly;
+    orderly.batch_size = option_.consume_batch_size();
+    orderly.suspend_time = option_.suspend_time();
+    orderly.max_reconsume_times = option_.max_reconsume_times();
+    orderly.broadcasting = broadcasting;
+    orderly.lock_max_age = kLockMaxAge;
+    orderly.lock_retry_delay = kLockWaitDelay;
+    consume_service_ = std::make_shared<consumer::ConsumeMessageOrderlyService>(
+        std::weak_ptr<consumer::ConsumeHost>(weak_from_this()), orderly_listener_, pool_, orderly);
+    if (!broadcasting) {
+      auto weak_instance = std::weak_ptr<client::MQClientInstance>(instance_);
+      locker_ = std::make_unique<consumer::BrokerQueueLocker>(
+          instance_->api(), option_.group_name(), instance_->client_id(),
+          [weak_instance](const std::string& broker_name) {
+            auto instance = weak_instance.lock();
+            return instance ? instance->broker_address(broker_name, 0, true) : std::nullopt;
+          });
+    }
+  } else {
+    consume_service_ = std::make_shared<consumer::ConsumeMessageConcurrentlyService>(
+        std::weak_ptr<consumer::ConsumeHost>(weak_from_this()), concurrent_listener_, pool_,
+        option_.consume_batch_size(), option_.consume_timeout(), broadcasting);
+  }
   start_timestamp_ = now_millis();
 
   // Routes first: an unreachable name server is a setup error the caller must see.
@@ -198,6 +226,11 @@ void PushConsumer::Impl::start() {
   expire_task_ = instance_->scheduler().schedule_every(kCheckConsumptionPeriod, kCheckConsumptionPeriod, [weak] {
     if (auto self = weak.lock(); self && self->state_.load() == State::Running) self->check_consumption();
   });
+  if (orderly_clustering()) {
+    lock_task_ = instance_->scheduler().schedule_every(kLockRenewPeriod, kLockRenewPeriod, [weak] {
+      if (auto self = weak.lock(); self && self->state_.load() == State::Running) self->renew_locks();
+    });
+  }
   instance_->scheduler().post([weak] {
     auto self = weak.lock();
     if (!self || self->state_.load() != State::Running) return;
@@ -218,10 +251,11 @@ void PushConsumer::Impl::start() {
 }
 
 void PushConsumer::Impl::abandon_start() {
-  concurrent_service_->close();
+  consume_service_->close();
   pool_->shutdown(std::chrono::milliseconds(0));
   instance_->shutdown_if_unused();
-  concurrent_service_.reset();
+  locker_.reset();
+  consume_service_.reset();
   pool_.reset();
   rebalance_.reset();
   offset_store_.reset();
@@ -242,12 +276,15 @@ void PushConsumer::Impl::shutdown() {
   // the caller (or ~PushConsumer) longer than shutdown_timeout.
   const auto deadline = std::chrono::steady_clock::now() + option_.shutdown_timeout();
   instance_->scheduler().cancel(expire_task_);
-  // Pull loops see the state and stop; listener calls in flight finish and commit their offsets.
+  instance_->scheduler().cancel(lock_task_);
+  // Pull loops see the state and stop; listener calls in flight finish and commit their offsets
+  // (an orderly queue starts no further batch).
+  consume_service_->stop_dispatching();
   if (!pool_->shutdown(option_.shutdown_timeout())) {
     LOG_WARN("listener calls still running after the shutdown timeout; their messages will be delivered again");
   }
   // Calls still running keep the service and the listener alive; their results are dropped.
-  concurrent_service_->close();
+  consume_service_->close();
   // Committing and unregistering talk to the brokers: on a thread of their own that co-owns this
   // consumer, waited for until the deadline. Past it they finish in the background.
   auto done = std::make_shared<std::promise<void>>();
@@ -283,7 +320,14 @@ void PushConsumer::Impl::finish_shutdown() {
   auto owned = rebalance_->drop_all();
   std::set<MessageQueue> queues;
   for (const auto& [queue, process_queue] : owned) queues.insert(queue);
-  offset_store_->persist_all(queues);
+  if (orderly_clustering()) {
+    // The next owner locks a queue as soon as it is free and starts from its committed offset:
+    // every offset is on the broker (synchronously) before any lock is released.
+    for (const auto& queue : queues) offset_store_->persist(queue);
+    locker_->unlock(queues, false);
+  } else {
+    offset_store_->persist_all(queues);
+  }
   const auto committed = steady_clock::now();
   instance_->unregister_consumer(option_.group_name());
   const auto unregistered = steady_clock::now();
@@ -331,6 +375,32 @@ void PushConsumer::Impl::on_topic_route(const std::string& topic, const protocol
 void PushConsumer::Impl::do_rebalance() {
   if (state_.load() != State::Running) return;
   rebalance_->do_rebalance();
+  // Orderly: a queue whose lock was refused (its previous owner still finishing a call), or one
+  // this consumer could not release yet, is retried shortly rather than a whole interval later.
+  if (orderly_listener_ && (rebalance_->lock_refused() || !rebalance_->releasing().empty())) rebalance_again_soon();
+}
+
+void PushConsumer::Impl::rebalance_again_soon() {
+  if (rebalance_retry_pending_.exchange(true)) return;
+  auto weak = weak_from_this();
+  instance_->scheduler().schedule(kRelockRebalanceDelay, [weak] {
+    auto self = weak.lock();
+    if (!self) return;
+    self->rebalance_retry_pending_ = false;
+    self->do_rebalance();
+  });
+}
+
+void PushConsumer::Impl::renew_locks() {
+  auto owned = rebalance_->process_queues();
+  for (auto& [queue, process_queue] : rebalance_->releasing()) owned.emplace(queue, process_queue);
+  locker_->lock_all(owned);
+}
+
+bool PushConsumer::Impl::lock_queue(const MessageQueue& queue, consumer::ProcessQueue& process_queue) {
+  if (!locker_) return true;
+  if (state_.load() != State::Running) return false;
+  return locker_->lock(queue, process_queue);
 }
 
 void PushConsumer::Impl::persist_offsets() {
@@ -367,10 +437,12 @@ protocol::ConsumerRunningInfo PushConsumer::Impl::running_info() {
     queue_info.cached_msg_count = static_cast<std::int32_t>(process_queue->cached_count());
     queue_info.cached_msg_size_in_mib = static_cast<std::int32_t>(process_queue->cached_bytes() / (1024 * 1024));
     queue_info.locked = process_queue->locked();
+    queue_info.last_lock_timestamp = process_queue->last_lock_epoch_millis();
+    queue_info.try_unlock_times = process_queue->try_unlock_times();
     queue_info.droped = process_queue->dropped();
     info.mq_table[queue] = queue_info;
   }
-  const auto consumed = concurrent_service_->stats();
+  const auto consumed = consume_service_->stats();
   for (const auto& topic : subscribed_topics()) {
     protocol::ConsumeStatus status;
     status.consume_rt = consumed.average_rt_ms;
@@ -403,7 +475,7 @@ protocol::ConsumeMessageDirectlyResult PushConsumer::Impl::consume_directly(prot
   data->topic = message.topic;
   data->broker_name = broker_name;
   data->stored = std::move(message);
-  const auto outcome = concurrent_service_->consume_directly(detail::MessageExtAccess::make(std::move(data)));
+  const auto outcome = consume_service_->consume_directly(detail::MessageExtAccess::make(std::move(data)));
   result.consume_result =
       outcome == ConsumeResult::Success ? protocol::kConsumeResultSuccess : protocol::kConsumeResultLater;
   result.spent_time_mills =
@@ -476,10 +548,24 @@ void PushConsumer::Impl::start_pull(const MessageQueue& queue,
   guarded_pull(request);
 }
 
-void PushConsumer::Impl::on_queue_dropped(const MessageQueue& queue,
+bool PushConsumer::Impl::on_queue_dropped(const MessageQueue& queue,
                                           const std::shared_ptr<consumer::ProcessQueue>& process_queue) {
+  std::unique_lock<consumer::ConsumeLock> consuming(process_queue->consume_lock(), std::defer_lock);
+  // Only the first attempt waits: the retries come every second, and the rebalancing thread should
+  // not stall once per queue each time while calls run long.
+  if (orderly_listener_ && !(process_queue->try_unlock_times() == 0 ? consuming.try_lock_for(kReleaseWait)
+                                                                      : consuming.try_lock())) {
+    // An orderly listener call is in flight: its commit comes first, the release later.
+    process_queue->count_unlock_attempt();
+    LOG_INFO("listener call on " << queue.to_string() << " still in flight; releasing it later");
+    return false;
+  }
   offset_store_->persist(queue);
   offset_store_->remove_offset(queue);
+  // Still under the consume lock, and after the synchronous commit: the next owner starts where
+  // this one stopped, and no call of this consumer can overlap its calls.
+  if (orderly_clustering()) locker_->unlock({queue}, false);
+  return true;
 }
 
 // ---- consumer::ConsumeHost ----------------------------------------------------------------------
@@ -563,7 +649,7 @@ void PushConsumer::Impl::pull_loop_failed(const std::shared_ptr<PullRequest>& re
 }
 
 void PushConsumer::Impl::check_consumption() {
-  concurrent_service_->expire_slow_batches();
+  consume_service_->periodic_check();
   const auto now = consumer::ProcessQueue::Clock::now();
   bool restarted = false;
   for (const auto& [queue, process_queue] : rebalance_->process_queues()) {
@@ -587,6 +673,11 @@ void PushConsumer::Impl::pull(std::shared_ptr<PullRequest> request) {
   process_queue.touch_pull();
   if (suspended_) {
     pull_later(std::move(request), kSuspendedDelay);
+    return;
+  }
+  // Orderly clustering pulls only while holding the broker lock; the consume side re-locks.
+  if (orderly_clustering() && !process_queue.lock_valid(kLockMaxAge)) {
+    pull_later(std::move(request), kLockWaitDelay);
     return;
   }
   if (process_queue.cached_count() >= option_.process_queue_size() ||
@@ -710,7 +801,7 @@ void PushConsumer::Impl::on_pulled(const std::shared_ptr<PullRequest>& request, 
       if (process_queue->pulled_through(result.next_begin_offset)) {
         commit_offset(request->queue, result.next_begin_offset);
       }
-      if (!messages.empty()) concurrent_service_->submit(messages, process_queue, request->queue);
+      if (!messages.empty()) consume_service_->submit(messages, process_queue, request->queue);
       break;
     }
     case client::PullStatus::NoNewMessage:
@@ -785,8 +876,8 @@ ConsumerStats PushConsumer::Impl::stats() const {
   stats.pulls = pulls_.load();
   stats.pull_errors = pull_errors_.load();
   stats.flow_control_pauses = flow_control_pauses_.load();
-  if (concurrent_service_) {
-    const auto consumed = concurrent_service_->stats();
+  if (consume_service_) {
+    const auto consumed = consume_service_->stats();
     stats.consumed_ok = consumed.consumed_ok;
     stats.consumed_failed = consumed.consumed_failed;
   }

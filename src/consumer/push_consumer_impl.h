@@ -10,8 +10,9 @@
 #include "client/client_inner.h"
 #include "client/mq_client_instance.h"
 #include "common/elastic_thread_pool.h"
+#include "consumer/broker_queue_locker.h"
 #include "consumer/consume_host.h"
-#include "consumer/consume_message_concurrently_service.h"
+#include "consumer/consume_message_service.h"
 #include "consumer/offset_store.h"
 #include "consumer/rebalance_impl.h"
 #include "rocketmq/push_consumer.h"
@@ -62,13 +63,17 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
   std::int64_t compute_pull_offset(const MessageQueue& queue) override;
   void start_pull(const MessageQueue& queue, const std::shared_ptr<consumer::ProcessQueue>& process_queue,
                   std::int64_t offset) override;
-  void on_queue_dropped(const MessageQueue& queue,
+  bool on_queue_dropped(const MessageQueue& queue,
                         const std::shared_ptr<consumer::ProcessQueue>& process_queue) override;
 
   // consumer::ConsumeHost
   bool send_message_back(const MessageExt& message, int delay_level) override;
   void commit_offset(const MessageQueue& queue, std::int64_t offset) override;
   void run_later(std::chrono::milliseconds delay, std::function<void()> task) override;
+
+  // consumer::RebalanceHost and consumer::ConsumeHost: the broker lock of an orderly clustering
+  // consumer (always true otherwise). Rebalancing (scheduler) and consume threads.
+  bool lock_queue(const MessageQueue& queue, consumer::ProcessQueue& process_queue) override;
 
  private:
   enum class State { Created, Running, ShuttingDown, Stopped };
@@ -89,6 +94,12 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
   void pull_later(std::shared_ptr<PullRequest> request, std::chrono::milliseconds delay);
   // Runs every 10 s on the scheduler: slow listener calls, and pull loops silent for too long.
   void check_consumption();
+  // Orderly clustering, every 20 s on the scheduler: renews the broker locks of every owned queue.
+  void renew_locks();
+  // Orderly clustering: a rebalance whose lock was refused (the previous owner still releasing)
+  // runs again shortly on the scheduler instead of a whole rebalance interval later.
+  void rebalance_again_soon();
+  bool orderly_clustering() const noexcept { return locker_ != nullptr; }
   void on_pulled(const std::shared_ptr<PullRequest>& request, client::PullResult&& result, std::exception_ptr error);
   std::vector<MessageExt> to_messages(std::vector<protocol::StoredMessage>&& stored, const MessageQueue& queue,
                                       const protocol::SubscriptionData& subscription);
@@ -121,8 +132,13 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
   std::unique_ptr<consumer::OffsetStore> offset_store_;
   std::unique_ptr<consumer::RebalanceImpl> rebalance_;
   std::shared_ptr<common::ElasticThreadPool> pool_;
-  std::shared_ptr<consumer::ConsumeMessageConcurrentlyService> concurrent_service_;
+  // Concurrently or orderly, per the registered listener.
+  std::shared_ptr<consumer::ConsumeMessageService> consume_service_;
+  // Orderly clustering only (null otherwise): the brokers' queue locks.
+  std::unique_ptr<consumer::BrokerQueueLocker> locker_;
   common::Scheduler::TaskId expire_task_ = 0;
+  common::Scheduler::TaskId lock_task_ = 0;
+  std::atomic<bool> rebalance_retry_pending_{false};
   std::int64_t start_timestamp_ = 0;
 
   mutable std::mutex suggestion_mutex_;

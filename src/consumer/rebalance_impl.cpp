@@ -51,6 +51,9 @@ std::vector<MessageQueue> RebalanceImpl::topic_queues(const std::string& topic) 
 
 bool RebalanceImpl::do_rebalance() {
   std::lock_guard<std::mutex> serial(rebalance_mutex_);
+  if (closed_) return false;
+  lock_refused_ = false;
+  retry_releases();
   std::map<std::string, std::vector<MessageQueue>> work;
   std::set<std::string> unsubscribed;
   {
@@ -112,17 +115,26 @@ bool RebalanceImpl::update_owned(const std::string& topic, const std::set<Messag
   }
   for (const auto& [queue, process_queue] : dropped) {
     LOG_INFO("group " << group_ << " gives up " << queue.to_string());
-    host_.on_queue_dropped(queue, process_queue);
+    release(queue, process_queue);
   }
   bool changed = !dropped.empty();
   for (const auto& queue : added) {
-    if (!host_.lock_queue(queue)) continue;
+    {
+      // Still releasing (its last listener call in flight): taking it now would overlap that call.
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (releasing_.count(queue) != 0) continue;
+    }
+    auto process_queue = std::make_shared<ProcessQueue>();
+    // The lock comes first, the offset after it: the previous owner committed before unlocking.
+    if (!host_.lock_queue(queue, *process_queue)) {
+      lock_refused_ = true;
+      continue;
+    }
     const std::int64_t offset = host_.compute_pull_offset(queue);
     if (offset < 0) {
       LOG_WARN("group " << group_ << " cannot tell where to start " << queue.to_string() << "; retrying later");
       continue;
     }
-    auto process_queue = std::make_shared<ProcessQueue>();
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (!owned_.emplace(queue, process_queue).second) continue;
@@ -147,6 +159,7 @@ std::shared_ptr<ProcessQueue> RebalanceImpl::process_queue(const MessageQueue& q
 
 void RebalanceImpl::drop_queue(const MessageQueue& queue) {
   std::lock_guard<std::mutex> serial(rebalance_mutex_);
+  if (closed_) return;
   std::shared_ptr<ProcessQueue> process_queue;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -156,14 +169,40 @@ void RebalanceImpl::drop_queue(const MessageQueue& queue) {
     process_queue->mark_dropped();  // before anyone can see the queue as not owned
     owned_.erase(it);
   }
-  host_.on_queue_dropped(queue, process_queue);
+  release(queue, process_queue);
+}
+
+void RebalanceImpl::release(const MessageQueue& queue, const std::shared_ptr<ProcessQueue>& process_queue) {
+  if (host_.on_queue_dropped(queue, process_queue)) return;
+  LOG_INFO("group " << group_ << " cannot release " << queue.to_string() << " yet (a listener call is in flight); "
+                    << "retrying at the next rebalance");
+  std::lock_guard<std::mutex> lock(mutex_);
+  releasing_[queue] = process_queue;
+}
+
+void RebalanceImpl::retry_releases() {
+  std::map<MessageQueue, std::shared_ptr<ProcessQueue>> pending;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pending.swap(releasing_);
+  }
+  for (const auto& [queue, process_queue] : pending) release(queue, process_queue);
+}
+
+std::map<MessageQueue, std::shared_ptr<ProcessQueue>> RebalanceImpl::releasing() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return releasing_;
 }
 
 std::map<MessageQueue, std::shared_ptr<ProcessQueue>> RebalanceImpl::drop_all() {
+  std::lock_guard<std::mutex> serial(rebalance_mutex_);
+  closed_ = true;
   std::map<MessageQueue, std::shared_ptr<ProcessQueue>> all;
   std::lock_guard<std::mutex> lock(mutex_);
   for (auto& [queue, process_queue] : owned_) process_queue->mark_dropped();
   all.swap(owned_);
+  all.insert(releasing_.begin(), releasing_.end());
+  releasing_.clear();
   return all;
 }
 

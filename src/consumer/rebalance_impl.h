@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -25,13 +26,16 @@ class RebalanceHost {
   // Where a newly owned queue starts: committed offset, else per consume_from_where. A negative
   // value means "not now" (the broker could not be asked); the next rebalance tries again.
   virtual std::int64_t compute_pull_offset(const MessageQueue& queue) = 0;
-  // Orderly consumption only: take the broker lock before owning a queue.
-  virtual bool lock_queue(const MessageQueue& queue) { return true; }
+  // Orderly clustering: take the broker lock of a queue about to be owned (and mark its new,
+  // not yet published process queue locked). False leaves the queue for a later rebalance.
+  virtual bool lock_queue(const MessageQueue& queue, ProcessQueue& process_queue) { return true; }
   // Starts the one pull loop of a newly owned queue.
   virtual void start_pull(const MessageQueue& queue, const std::shared_ptr<ProcessQueue>& process_queue,
                           std::int64_t offset) = 0;
-  // A queue was given away (already marked dropped): commit its offset and forget it.
-  virtual void on_queue_dropped(const MessageQueue& queue, const std::shared_ptr<ProcessQueue>& process_queue) = 0;
+  // A queue was given away (already marked dropped): commit its offset and forget it. False when it
+  // cannot be released yet (an orderly listener call still in flight): RebalanceImpl then keeps it
+  // as releasing, does not take it again, and calls on_queue_dropped again at the next rebalance.
+  virtual bool on_queue_dropped(const MessageQueue& queue, const std::shared_ptr<ProcessQueue>& process_queue) = 0;
 };
 
 // Decides which queues this consumer owns and keeps one ProcessQueue (and so one pull loop) per
@@ -52,18 +56,28 @@ class RebalanceImpl {
 
   // Re-allocates every subscribed topic. Returns true when the owned set changed.
   bool do_rebalance();
+  // True when the last do_rebalance left a wanted queue unowned because its broker lock was
+  // refused (orderly): the caller rebalances again soon rather than after a whole interval.
+  bool lock_refused() const noexcept { return lock_refused_.load(); }
 
   std::map<MessageQueue, std::shared_ptr<ProcessQueue>> process_queues() const;
   std::shared_ptr<ProcessQueue> process_queue(const MessageQueue& queue) const;
   // Gives a queue up now (offset moved, seek); the next rebalance takes it again from the store.
   // May wait for a rebalance in progress: not from an I/O thread.
   void drop_queue(const MessageQueue& queue);
-  // Shutdown: marks every queue dropped and returns them (the caller commits their offsets).
+  // Shutdown: marks every queue dropped and returns them, those still releasing included (the caller
+  // commits their offsets and releases their broker locks). Waits for a rebalance in progress, so a
+  // queue it is just taking is included; rebalances after it do nothing.
   std::map<MessageQueue, std::shared_ptr<ProcessQueue>> drop_all();
+  // Dropped queues whose release is still pending (see RebalanceHost::on_queue_dropped).
+  std::map<MessageQueue, std::shared_ptr<ProcessQueue>> releasing() const;
 
  private:
   bool rebalance_topic(const std::string& topic, const std::vector<MessageQueue>& queues);
   bool update_owned(const std::string& topic, const std::set<MessageQueue>& wanted);
+  // Hands a dropped queue to the host; keeps it as releasing when the host cannot release it yet.
+  void release(const MessageQueue& queue, const std::shared_ptr<ProcessQueue>& process_queue);
+  void retry_releases();
 
   const std::string group_;
   const std::string client_id_;
@@ -78,6 +92,9 @@ class RebalanceImpl {
   std::map<std::string, protocol::SubscriptionData> subscriptions_;
   std::map<std::string, std::vector<MessageQueue>> topic_queues_;
   std::map<MessageQueue, std::shared_ptr<ProcessQueue>> owned_;
+  std::map<MessageQueue, std::shared_ptr<ProcessQueue>> releasing_;  // dropped, not yet released
+  std::atomic<bool> lock_refused_{false};
+  bool closed_ = false;  // drop_all ran; guarded by rebalance_mutex_
 };
 
 }  // namespace rocketmq::consumer

@@ -83,10 +83,42 @@ class FakeRebalanceHost : public RebalanceHost {
     started_.push_back({queue, process_queue, offset});
   }
 
-  void on_queue_dropped(const MessageQueue& queue,
+  bool on_queue_dropped(const MessageQueue& queue,
                         const std::shared_ptr<ProcessQueue>& process_queue) override {
     std::lock_guard<std::mutex> lock(mutex_);
     dropped_.push_back({queue, process_queue, process_queue->dropped()});
+    return busy_.count(queue) == 0;
+  }
+
+  bool lock_queue(const MessageQueue& queue, ProcessQueue& process_queue) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++lock_calls_;
+    if (refused_locks_.count(queue) != 0) return false;
+    process_queue.set_locked(true);
+    return true;
+  }
+
+  // An orderly call in flight on `queue`: on_queue_dropped cannot release it.
+  void set_busy(const MessageQueue& queue, bool busy) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (busy) {
+      busy_.insert(queue);
+    } else {
+      busy_.erase(queue);
+    }
+  }
+  // Another client holds the broker lock of `queue`.
+  void set_lock_refused(const MessageQueue& queue, bool refused) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (refused) {
+      refused_locks_.insert(queue);
+    } else {
+      refused_locks_.erase(queue);
+    }
+  }
+  int lock_calls() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return lock_calls_;
   }
 
   void set_consumer_ids(std::vector<std::string> ids) {
@@ -133,6 +165,9 @@ class FakeRebalanceHost : public RebalanceHost {
   std::vector<Started> started_;
   std::vector<Dropped> dropped_;
   int find_calls_ = 0;
+  std::set<MessageQueue> busy_;
+  std::set<MessageQueue> refused_locks_;
+  int lock_calls_ = 0;
 };
 
 std::set<MessageQueue> owned_set(const RebalanceImpl& rebalance) {
@@ -450,6 +485,12 @@ TEST_CASE("Rebalance drop_all marks every queue dropped and hands them over", "[
   // The caller commits their offsets; the host is not called back.
   CHECK(host.dropped().empty());
   CHECK(rebalance.drop_all().empty());
+  // Shut down: a rebalance that was waiting takes nothing (no broker lock can leak past shutdown).
+  const int locks_before = host.lock_calls();
+  CHECK_FALSE(rebalance.do_rebalance());
+  CHECK(rebalance.process_queues().empty());
+  CHECK(host.started().empty());
+  CHECK(host.lock_calls() == locks_before);
 }
 
 TEST_CASE("Rebalance with lookups and drops from other threads", "[consumer][rebalance]") {
@@ -514,4 +555,67 @@ TEST_CASE("Rebalance with lookups and drops from other threads", "[consumer][reb
     ++reports[entry.process_queue.get()];
   }
   for (const auto& [process_queue, count] : reports) CHECK(count == 1);
+}
+
+TEST_CASE("Rebalance keeps a queue it cannot release yet and does not take it again meanwhile",
+          "[consumer][rebalance][orderly]") {
+  FakeRebalanceHost host;
+  host.set_consumer_ids({"cid-b"});
+  RebalanceImpl rebalance(kGroup, kClientId, MessageModel::Clustering, rocketmq::allocate_averagely(), host);
+  rebalance.set_subscription(kTopic, subscription_of(kTopic));
+  rebalance.set_topic_queues(kTopic, queues_of(kTopic, 4));
+  REQUIRE(rebalance.do_rebalance());
+  REQUIRE(owned_set(rebalance) == range_of(kTopic, 0, 3));
+  const auto old_process_queue = rebalance.process_queue(queue_of(kTopic, 0));
+  for (const auto& [queue, process_queue] : rebalance.process_queues()) CHECK(process_queue->locked());
+
+  // A second consumer takes 0..1; queue 0 still has a listener call in flight.
+  host.set_busy(queue_of(kTopic, 0), true);
+  host.set_consumer_ids({"cid-a", "cid-b"});
+  REQUIRE(rebalance.do_rebalance());
+  CHECK(owned_set(rebalance) == range_of(kTopic, 2, 3));
+  REQUIRE(rebalance.releasing().size() == 1);
+  CHECK(rebalance.releasing().begin()->first == queue_of(kTopic, 0));
+  CHECK(old_process_queue->dropped());
+
+  // Back to one consumer before the call returned: queue 0 is not taken again while releasing.
+  host.set_consumer_ids({"cid-b"});
+  host.clear_records();
+  rebalance.do_rebalance();
+  CHECK(owned_set(rebalance) == range_of(kTopic, 1, 3));
+  CHECK(rebalance.releasing().size() == 1);
+  CHECK(host.dropped().size() == 1);  // the release was tried again
+
+  // The call returned: the next rebalance releases it first, then takes it with a new process queue.
+  host.set_busy(queue_of(kTopic, 0), false);
+  REQUIRE(rebalance.do_rebalance());
+  CHECK(rebalance.releasing().empty());
+  CHECK(owned_set(rebalance) == range_of(kTopic, 0, 3));
+  CHECK(rebalance.process_queue(queue_of(kTopic, 0)) != old_process_queue);
+  // Shutdown hands back owned and releasing queues alike.
+  host.set_busy(queue_of(kTopic, 1), true);
+  host.set_consumer_ids({"cid-a", "cid-b"});
+  rebalance.do_rebalance();
+  CHECK(rebalance.releasing().size() == 1);
+  CHECK(rebalance.drop_all().size() == 3);
+  CHECK(rebalance.releasing().empty());
+}
+
+TEST_CASE("Rebalance leaves a queue whose broker lock is refused for a later attempt", "[consumer][rebalance][orderly]") {
+  FakeRebalanceHost host;
+  host.set_consumer_ids({"cid-b"});
+  host.set_lock_refused(queue_of(kTopic, 1), true);
+  RebalanceImpl rebalance(kGroup, kClientId, MessageModel::Clustering, rocketmq::allocate_averagely(), host);
+  rebalance.set_subscription(kTopic, subscription_of(kTopic));
+  rebalance.set_topic_queues(kTopic, queues_of(kTopic, 3));
+  REQUIRE(rebalance.do_rebalance());
+  CHECK(owned_set(rebalance) == std::set<MessageQueue>{queue_of(kTopic, 0), queue_of(kTopic, 2)});
+  CHECK(rebalance.lock_refused());
+  CHECK(started_set(host.started()) == std::set<MessageQueue>{queue_of(kTopic, 0), queue_of(kTopic, 2)});
+
+  host.set_lock_refused(queue_of(kTopic, 1), false);
+  REQUIRE(rebalance.do_rebalance());
+  CHECK_FALSE(rebalance.lock_refused());
+  CHECK(owned_set(rebalance) == range_of(kTopic, 0, 2));
+  CHECK(rebalance.process_queue(queue_of(kTopic, 1))->locked());
 }

@@ -25,7 +25,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
 import org.apache.rocketmq.client.consumer.MessageSelector;
 import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus;
+import org.apache.rocketmq.client.consumer.listener.ConsumeOrderlyStatus;
 import org.apache.rocketmq.client.consumer.listener.MessageListenerConcurrently;
+import org.apache.rocketmq.client.consumer.listener.MessageListenerOrderly;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.SendResult;
 import org.apache.rocketmq.common.TopicConfig;
@@ -63,6 +65,7 @@ public final class Interop {
         "               [--property k=v]... [--body-size 128] [--binary] [--queue-id Q [--broker NAME]]",
         "  consume      --namesrv ADDR --group G --topic T [--expr '*' | --sql 'a > 1'] [--from first|last]",
         "               [--count N] [--timeout-ms 60000] [--idle-ms 0] [--broadcast] [--dedup] [--raw-last]",
+        "               [--orderly [--work-ms 0]]   (MessageListenerOrderly; each line also has receivedAt)",
         "  offsets      --namesrv ADDR --group G --topic T",
         "  dump         --namesrv ADDR --topic T",
         "exit: 0 ok, 1 failure, 2 usage, 3 consume timeout");
@@ -124,10 +127,10 @@ public final class Interop {
     static final class Opts {
         final Map<String, List<String>> values = new HashMap<>();
         final Set<String> flags = new HashSet<>();
-        static final Set<String> FLAG_NAMES = Set.of("order", "binary", "broadcast", "dedup", "raw-last");
+        static final Set<String> FLAG_NAMES = Set.of("order", "binary", "broadcast", "dedup", "raw-last", "orderly");
         static final Set<String> VALUE_NAMES = Set.of("namesrv", "topic", "queues", "cluster", "count", "group",
             "tags", "keys-prefix", "property", "body-size", "queue-id", "broker", "expr", "sql", "from",
-            "timeout-ms", "idle-ms");
+            "timeout-ms", "idle-ms", "work-ms");
 
         static Opts parse(String[] a, int from) {
             Opts o = new Opts();
@@ -555,6 +558,8 @@ public final class Interop {
         long idleMs = o.num("idle-ms", 0);
         boolean broadcast = o.flag("broadcast");
         boolean dedup = o.flag("dedup");
+        boolean orderly = o.flag("orderly");
+        long workMs = o.num("work-ms", 0);
         if (sql != null && o.has("expr")) {
             throw new UsageException("--expr and --sql are exclusive");
         }
@@ -591,7 +596,8 @@ public final class Interop {
         } else {
             consumer.subscribe(topic, expr);
         }
-        consumer.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
+        // Prints the batch; true when the listener must park (beyond --count).
+        final java.util.function.Predicate<List<MessageExt>> handle = msgs -> {
             inFlight.incrementAndGet();
             boolean park = false;
             try {
@@ -606,32 +612,59 @@ public final class Interop {
                             duplicates.incrementAndGet();
                             continue;
                         }
-                        emit(messageJson(m));
+                        Json line = messageJson(m);
+                        if (orderly) {
+                            line.put("receivedAt", System.currentTimeMillis());
+                            line.put("body", new String(m.getBody(), StandardCharsets.UTF_8));
+                        }
+                        emit(line);
                         lastArrival.set(System.nanoTime());
                         if (printed.incrementAndGet() == count) {
                             done.countDown();
                         }
                     }
                 }
+                if (workMs > 0 && !park) {
+                    try {
+                        Thread.sleep(workMs);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
             } finally {
                 inFlight.decrementAndGet();
             }
-            if (park) {
-                // Never return: any status would either commit the offset (SUCCESS) or send the message
-                // back to the retry topic (RECONSUME_LATER), and shutdown interrupts consume threads.
-                // The process halts after shutdown, leaving the message uncommitted for the next run.
-                synchronized (parkForever) {
-                    while (true) {
-                        try {
-                            parkForever.wait();
-                        } catch (InterruptedException ignored) {
-                            // keep parking
-                        }
+            return park;
+        };
+        final Runnable parkNow = () -> {
+            // Never return: any status would either commit the offset (SUCCESS) or send the message
+            // back to the retry topic (RECONSUME_LATER), and shutdown interrupts consume threads.
+            // The process halts after shutdown, leaving the message uncommitted for the next run.
+            synchronized (parkForever) {
+                while (true) {
+                    try {
+                        parkForever.wait();
+                    } catch (InterruptedException ignored) {
+                        // keep parking
                     }
                 }
             }
-            return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
-        });
+        };
+        if (orderly) {
+            consumer.registerMessageListener((MessageListenerOrderly) (msgs, ctx) -> {
+                if (handle.test(msgs)) {
+                    parkNow.run();
+                }
+                return ConsumeOrderlyStatus.SUCCESS;
+            });
+        } else {
+            consumer.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
+                if (handle.test(msgs)) {
+                    parkNow.run();
+                }
+                return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+            });
+        }
 
         if (where == ConsumeFromWhere.CONSUME_FROM_LAST_OFFSET && !broadcast && !o.flag("raw-last")) {
             seedLastOffsets(namesrv, group, topic);
@@ -639,7 +672,7 @@ public final class Interop {
         long t0 = System.nanoTime();
         consumer.start();
         err("consumer " + group + " started on " + topic + (sql != null ? " sql=" + sql : " expr=" + expr)
-            + " from=" + from + (broadcast ? " broadcast" : ""));
+            + " from=" + from + (broadcast ? " broadcast" : "") + (orderly ? " orderly" : ""));
         int rc;
         String reason;
         long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(timeoutMs);

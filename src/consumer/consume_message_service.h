@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "consumer/process_queue.h"
+#include "rocketmq/consume_result.h"
+#include "rocketmq/message_ext.h"
+#include "rocketmq/message_queue.h"
+
+namespace rocketmq::consumer {
+
+struct ConsumeStatsSnapshot {
+  std::int64_t consumed_ok = 0;
+  std::int64_t consumed_failed = 0;
+  std::int64_t timed_out = 0;
+  double average_rt_ms = 0;
+};
+
+// How a push consumer hands pulled messages to its listener: concurrently
+// (ConsumeMessageConcurrentlyService) or one batch at a time per queue, in queue order
+// (ConsumeMessageOrderlyService). The consumer holds one, chosen by the registered listener.
+//
+// Lifetime rules shared by both: a pool task co-owns the service (and so the listener and the
+// pool) and holds the consumer only weakly, through its ConsumeHost, for the duration of its
+// batches; after close() results are dropped and nothing is committed.
+class ConsumeMessageService {
+ public:
+  virtual ~ConsumeMessageService() = default;
+
+  // `messages` were just put into `process_queue` by the pull loop of `queue` (I/O thread).
+  virtual void submit(const std::vector<MessageExt>& messages, const std::shared_ptr<ProcessQueue>& process_queue,
+                      const MessageQueue& queue) = 0;
+  // Periodic housekeeping on the scheduler thread (every 10 s): slow listener calls.
+  virtual void periodic_check() = 0;
+  // Shutdown begins: no new listener call starts; calls in flight finish and apply their results.
+  // Messages not delivered yet are delivered again after a restart (never committed).
+  virtual void stop_dispatching() noexcept = 0;
+  // From now on results are dropped and nothing more is submitted. Idempotent.
+  virtual void close() noexcept = 0;
+  virtual bool closed() const noexcept = 0;
+  // One message on the caller's thread (CONSUME_MESSAGE_DIRECTLY from mqadmin, processor thread).
+  virtual ConsumeResult consume_directly(const MessageExt& message) = 0;
+  virtual ConsumeStatsSnapshot stats() const = 0;
+};
+
+}  // namespace rocketmq::consumer

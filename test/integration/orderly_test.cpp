@@ -1,0 +1,603 @@
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "integration/consumer_support.h"
+
+using namespace std::chrono_literals;
+using namespace rocketmq::test;
+using rocketmq::ConsumeResult;
+using rocketmq::MessageExt;
+using rocketmq::PushConsumer;
+
+namespace {
+
+std::string order_key(int key) { return "key-" + std::to_string(key); }
+
+// Bodies are "<order key>:<sequence number>".
+std::pair<std::string, int> parse_body(const std::string& body) {
+  const auto colon = body.rfind(':');
+  return {body.substr(0, colon), std::atoi(body.c_str() + colon + 1)};
+}
+
+std::string queue_name(const MessageExt& message) {
+  return message.get_broker_name() + ":" + std::to_string(message.get_queue_id());
+}
+
+// Shared by every listener of a test: checks, across consumers, that no two listener calls overlap
+// on one queue and that every key's sequence arrives in order. At least once: a message seen again
+// (sequence at or below the highest seen) is counted as a redelivery; a sequence number beyond the
+// next one is a gap, i.e. something arrived before an earlier message of its key.
+class OrderTracker {
+ public:
+  void enter(const std::string& queue) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (++in_flight_[queue] > 1) ++overlaps_;
+  }
+  void leave(const std::string& queue) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    --in_flight_[queue];
+  }
+  void record(const std::string& consumer, const MessageExt& message) {
+    const auto [key, seq] = parse_body(message.get_body());
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto [it, inserted] = highest_.emplace(key, -1);
+    int& highest = it->second;
+    if (seq <= highest) {
+      ++redeliveries_;
+    } else {
+      if (seq != highest + 1) {
+        ++gaps_;
+        if (gap_examples_.size() < 10) {
+          gap_examples_.push_back(key + " got " + std::to_string(seq) + " after " + std::to_string(highest));
+        }
+      }
+      highest = seq;
+    }
+    distinct_.insert(message.get_body());
+    ++per_consumer_[consumer];
+  }
+
+  std::size_t distinct() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return distinct_.size();
+  }
+  long overlaps() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return overlaps_;
+  }
+  long gaps() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return gaps_;
+  }
+  long redeliveries() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return redeliveries_;
+  }
+  std::vector<std::string> gap_examples() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return gap_examples_;
+  }
+  long delivered_by(const std::string& consumer) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = per_consumer_.find(consumer);
+    return it == per_consumer_.end() ? 0 : it->second;
+  }
+  // Every key reached its last sequence number.
+  bool complete(int keys, int per_key) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (static_cast<int>(highest_.size()) != keys) return false;
+    for (const auto& [key, highest] : highest_) {
+      if (highest != per_key - 1) return false;
+    }
+    return true;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, int> in_flight_;
+  std::map<std::string, int> highest_;
+  std::set<std::string> distinct_;
+  std::map<std::string, long> per_consumer_;
+  std::vector<std::string> gap_examples_;
+  long overlaps_ = 0;
+  long gaps_ = 0;
+  long redeliveries_ = 0;
+};
+
+struct Delivery {
+  std::string queue;
+  std::string body;
+  int reconsume_times;
+  std::chrono::steady_clock::time_point at;
+  std::int64_t wall_ms;  // comparable with the Java peer's receivedAt
+};
+
+std::int64_t wall_millis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class OrderlyRecorder : public rocketmq::MessageListenerOrderly {
+ public:
+  using Decide = std::function<ConsumeResult(const std::vector<MessageExt>&)>;
+  OrderlyRecorder(std::shared_ptr<OrderTracker> tracker, std::string name, Decide decide = nullptr,
+                  std::chrono::microseconds work = 0us)
+      : tracker_(std::move(tracker)), name_(std::move(name)), decide_(std::move(decide)), work_(work) {}
+
+  ConsumeResult consume_message(const std::vector<MessageExt>& messages) override {
+    const auto queue = queue_name(messages.front());
+    tracker_->enter(queue);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (const auto& message : messages) {
+        tracker_->record(name_, message);
+        deliveries_.push_back({queue, message.get_body(), message.get_reconsume_times(),
+                               std::chrono::steady_clock::now(), wall_millis()});
+      }
+    }
+    // Some work, so that an overlapping call on the same queue (a broken hand-over) would show.
+    if (work_.count() > 0) std::this_thread::sleep_for(work_);
+    const auto result = decide_ ? decide_(messages) : ConsumeResult::Success;
+    tracker_->leave(queue);
+    return result;
+  }
+
+  std::vector<Delivery> deliveries() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return deliveries_;
+  }
+
+ private:
+  std::shared_ptr<OrderTracker> tracker_;
+  const std::string name_;
+  Decide decide_;
+  const std::chrono::microseconds work_;
+  mutable std::mutex mutex_;
+  std::vector<Delivery> deliveries_;
+};
+
+rocketmq::ConsumerOption orderly_option(const std::string& group, const std::string& instance) {
+  auto option = consumer_option(group, instance);
+  option.set_rebalance_interval(std::chrono::seconds(5));
+  return option;
+}
+
+// Our producer, ordered: the hash selector puts every message of a key on one queue.
+class OrderedProducer {
+ public:
+  OrderedProducer() {
+    rocketmq::ProducerOption option;
+    option.set_name_server_addr(namesrv_addr());
+    option.set_group_name(unique_name("it_ord_producer"));
+    option.set_request_timeout(std::chrono::seconds(10));
+    producer_ = std::make_unique<rocketmq::Producer>(option);
+    producer_->start();
+  }
+  ~OrderedProducer() { producer_->shutdown(); }
+
+  void send(const std::string& topic, int key, int seq) {
+    rocketmq::Message message(topic, "TagA", order_key(key) + ":" + std::to_string(seq));
+    message.set_keys(order_key(key));
+    producer_->send(message, selector_, order_key(key));
+  }
+  // Every key's sequence 0..per_key-1, keys interleaved: round r sends sequence r of every key.
+  void send_rounds(const std::string& topic, int keys, int per_key, std::atomic<int>* rounds_done = nullptr,
+                   std::chrono::milliseconds pause = 0ms) {
+    for (int seq = 0; seq < per_key; ++seq) {
+      for (int key = 0; key < keys; ++key) send(topic, key, seq);
+      if (rounds_done) ++*rounds_done;
+      if (pause.count() > 0) std::this_thread::sleep_for(pause);
+    }
+  }
+
+ private:
+  std::unique_ptr<rocketmq::Producer> producer_;
+  const rocketmq::MessageQueueSelector selector_ = rocketmq::select_queue_by_hash();
+};
+
+}  // namespace
+
+TEST_CASE("orderly consumers keep every key in order while one leaves and another joins",
+          "[consumer][cluster][orderly]") {
+  constexpr int kKeys = 64;
+  constexpr int kPerKey = 100;
+  const auto topic = unique_name("it_ord_topic");
+  const auto group = unique_name("it_ord_group");
+  create_topic(topic);  // 8 queues on each broker
+  auto tracker = std::make_shared<OrderTracker>();
+
+  auto make_consumer = [&](const std::string& name) {
+    auto consumer = std::make_unique<PushConsumer>(orderly_option(group, unique_name("ord_" + name)));
+    consumer->subscribe(topic, "*");
+    consumer->register_message_listener(std::make_unique<OrderlyRecorder>(tracker, name, nullptr, 1000us));
+    consumer->start();
+    return consumer;
+  };
+  auto first = make_consumer("first");
+  auto leaving = make_consumer("leaving");
+  REQUIRE(wait_until([&] { return first->stats().owned_queues > 0 && leaving->stats().owned_queues > 0; }, 60s));
+
+  OrderedProducer producer;
+  std::atomic<int> rounds{0};
+  auto sending = std::async(std::launch::async, [&] { producer.send_rounds(topic, kKeys, kPerKey, &rounds, 30ms); });
+
+  // One consumer leaves while messages flow, another joins later.
+  REQUIRE(wait_until([&] { return rounds.load() >= 25 && tracker->delivered_by("leaving") > 0; }, 120s));
+  leaving->shutdown();
+  REQUIRE(wait_until([&] { return rounds.load() >= 55; }, 120s));
+  auto joining = make_consumer("joining");
+  sending.get();
+  REQUIRE(wait_until([&] { return tracker->complete(kKeys, kPerKey); }, 120s));
+  REQUIRE(wait_until([&] { return tracker->distinct() == static_cast<std::size_t>(kKeys * kPerKey); }, 30s));
+
+  WARN("first " << tracker->delivered_by("first") << ", leaving " << tracker->delivered_by("leaving")
+                << ", joining " << tracker->delivered_by("joining") << " deliveries; redeliveries "
+                << tracker->redeliveries());
+  INFO("gaps: " << Catch::Detail::stringify(tracker->gap_examples()));
+  CHECK(tracker->gaps() == 0);
+  CHECK(tracker->overlaps() == 0);
+  CHECK(tracker->delivered_by("leaving") > 0);
+  CHECK(tracker->delivered_by("joining") > 0);
+  // Hand-overs commit (synchronously) before unlocking: the next owner starts where the last stopped.
+  CHECK(tracker->redeliveries() == 0);
+  const auto stats = first->stats();
+  CHECK(stats.consumed_failed == 0);
+  joining->shutdown();
+  first->shutdown();
+}
+
+TEST_CASE("C++ and Java orderly consumers share a group and keep every key in order",
+          "[consumer][cluster][orderly][interop]") {
+  constexpr int kKeys = 64;
+  constexpr int kPerKey = 100;
+  const auto topic = unique_name("it_ord_java");
+  const auto group = unique_name("it_ord_java_g");
+  create_topic(topic);
+  auto tracker = std::make_shared<OrderTracker>();
+  std::vector<OrderlyRecorder*> recorders;
+  auto make_consumer = [&](const std::string& name) {
+    auto listener = std::make_unique<OrderlyRecorder>(tracker, name, nullptr, 1000us);
+    recorders.push_back(listener.get());
+    auto consumer = std::make_unique<PushConsumer>(orderly_option(group, unique_name("ord_java_" + name)));
+    consumer->subscribe(topic, "*");
+    consumer->register_message_listener(std::move(listener));
+    consumer->start();
+    return consumer;
+  };
+  auto first = make_consumer("first");
+  auto second = make_consumer("second");
+  // The Java orderly consumer joins while messages flow and leaves once idle for 8 s.
+  auto java = std::async(std::launch::async, [&] {
+    return run_interop("consume --orderly --work-ms 1 --namesrv " + shell_quote(namesrv_addr()) + " --group " +
+                       group + " --topic " + topic + " --from first --idle-ms 8000 --timeout-ms 180000");
+  });
+  OrderedProducer producer;
+  std::atomic<int> rounds{0};
+  producer.send_rounds(topic, kKeys, kPerKey, &rounds, 60ms);
+  const auto java_result = java.get();
+  REQUIRE(java_result.exit_code == 0);
+
+  // Every delivery of every consumer, by wall-clock time (one machine, one clock).
+  struct Arrival {
+    std::int64_t at;
+    int seq;
+    std::string who;
+  };
+  std::map<std::string, std::vector<Arrival>> by_key;
+  std::set<std::string> distinct;
+  long java_count = 0;
+  for (const auto& line : java_result.stdout_lines) {
+    auto row = parse_json(line);
+    const auto [key, seq] = parse_body(row["body"].GetString());
+    by_key[key].push_back({row["receivedAt"].GetInt64(), seq, "java"});
+    distinct.insert(row["body"].GetString());
+    ++java_count;
+  }
+  // The C++ consumers own the Java consumer's queues again after it left.
+  REQUIRE(wait_until(
+      [&] {
+        std::set<std::string> all = distinct;
+        for (auto* recorder : recorders) {
+          for (const auto& delivery : recorder->deliveries()) all.insert(delivery.body);
+        }
+        return all.size() == static_cast<std::size_t>(kKeys * kPerKey);
+      },
+      60s));
+  for (auto* recorder : recorders) {
+    for (const auto& delivery : recorder->deliveries()) {
+      const auto [key, seq] = parse_body(delivery.body);
+      by_key[key].push_back({delivery.wall_ms, seq, "cpp"});
+      distinct.insert(delivery.body);
+    }
+  }
+  long gaps = 0;
+  long redeliveries = 0;
+  std::vector<std::string> examples;
+  for (auto& [key, arrivals] : by_key) {
+    std::stable_sort(arrivals.begin(), arrivals.end(), [](const Arrival& a, const Arrival& b) {
+      return a.at != b.at ? a.at < b.at : a.seq < b.seq;
+    });
+    int highest = -1;
+    for (const auto& arrival : arrivals) {
+      if (arrival.seq <= highest) {
+        ++redeliveries;
+      } else {
+        if (arrival.seq != highest + 1) {
+          ++gaps;
+          if (examples.size() < 10) {
+            examples.push_back(key + " got " + std::to_string(arrival.seq) + " from " + arrival.who + " after " +
+                               std::to_string(highest));
+          }
+        }
+        highest = arrival.seq;
+      }
+    }
+  }
+  WARN("Java took " << java_count << " deliveries, C++ first " << tracker->delivered_by("first") << ", second "
+                    << tracker->delivered_by("second") << "; redeliveries " << redeliveries);
+  INFO("gaps: " << Catch::Detail::stringify(examples));
+  CHECK(distinct.size() == static_cast<std::size_t>(kKeys * kPerKey));
+  CHECK(gaps == 0);
+  CHECK(tracker->overlaps() == 0);  // between the two C++ consumers (same process)
+  CHECK(java_count > 0);
+  second->shutdown();
+  first->shutdown();
+}
+
+TEST_CASE("orderly hand-over waits for the listener call in flight before the next owner starts",
+          "[consumer][cluster][orderly]") {
+  constexpr int kKeys = 16;
+  constexpr int kPerKey = 6;
+  const auto topic = unique_name("it_ord_slow");
+  const auto group = unique_name("it_ord_slow_g");
+  create_topic(topic);
+  {
+    OrderedProducer producer;
+    producer.send_rounds(topic, kKeys, kPerKey);
+  }
+  auto tracker = std::make_shared<OrderTracker>();
+  // Calls longer than the 1 s the old owner waits per release attempt: hand-overs find calls in
+  // flight, keep those queues releasing, and the new owner's locks are refused until they end.
+  auto make_consumer = [&](const std::string& name) {
+    auto consumer = std::make_unique<PushConsumer>(orderly_option(group, unique_name("ord_slow_" + name)));
+    consumer->subscribe(topic, "*");
+    consumer->register_message_listener(std::make_unique<OrderlyRecorder>(tracker, name, nullptr, 1500ms));
+    consumer->start();
+    return consumer;
+  };
+  auto first = make_consumer("first");
+  REQUIRE(wait_until([&] { return tracker->delivered_by("first") >= 8; }, 60s));
+  const auto joined = std::chrono::steady_clock::now();
+  auto second = make_consumer("second");
+  REQUIRE(wait_until([&] { return tracker->delivered_by("second") > 0; }, 60s));
+  WARN("the second consumer's first message came "
+       << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - joined).count()
+       << " ms after it joined");
+  REQUIRE(wait_until([&] { return tracker->complete(kKeys, kPerKey); }, 120s));
+  second->shutdown();
+  first->shutdown();
+  INFO("gaps: " << Catch::Detail::stringify(tracker->gap_examples()));
+  CHECK(tracker->overlaps() == 0);
+  CHECK(tracker->gaps() == 0);
+  CHECK(tracker->redeliveries() == 0);
+  CHECK(tracker->distinct() == static_cast<std::size_t>(kKeys * kPerKey));
+}
+
+TEST_CASE("orderly ReconsumeLater delivers the message again before anything after it in its queue",
+          "[consumer][cluster][orderly]") {
+  constexpr int kKeys = 16;
+  constexpr int kPerKey = 20;
+  const auto topic = unique_name("it_ord_retry");
+  const auto group = unique_name("it_ord_retry_g");
+  create_topic(topic);
+  {
+    OrderedProducer producer;
+    producer.send_rounds(topic, kKeys, kPerKey);
+  }
+  const std::string doomed = order_key(3) + ":5";
+  std::atomic<int> failures{0};
+  auto tracker = std::make_shared<OrderTracker>();
+  auto listener = std::make_unique<OrderlyRecorder>(tracker, "only", [&](const std::vector<MessageExt>& messages) {
+    for (const auto& message : messages) {
+      if (message.get_body() == doomed && failures.load() < 2) {
+        ++failures;
+        return ConsumeResult::ReconsumeLater;
+      }
+    }
+    return ConsumeResult::Success;
+  });
+  auto* recorder = listener.get();
+  auto option = orderly_option(group, unique_name("ord_retry"));
+  option.set_suspend_time(500ms);
+  PushConsumer consumer(option);
+  consumer.subscribe(topic, "*");
+  consumer.register_message_listener(std::move(listener));
+  consumer.start();
+  REQUIRE(wait_until([&] { return tracker->complete(kKeys, kPerKey); }, 60s));
+  // mqadmin's view of the running consumer: orderly, every owned queue locked.
+  const std::string admin = std::string(ROCKETMQ_SOURCE_DIR) + "/test/cluster/cluster.sh admin ";
+  const auto status = run_command(admin + "consumerStatus -n " + shell_quote(namesrv_addr()) + " -g " + group +
+                                  " -i " + consumer.client_id() + " 2>&1");
+  std::string status_text;
+  for (const auto& line : status.stdout_lines) status_text += line + "\n";
+  INFO(status_text);
+  CHECK_THAT(status_text, Catch::Matchers::Contains("PROP_CONSUMEORDERLY") && Catch::Matchers::Contains("true"));
+  CHECK_THAT(status_text, Catch::Matchers::Contains("locked=true"));
+  CHECK_THAT(status_text, !Catch::Matchers::Contains("locked=false"));
+  consumer.shutdown();
+
+  CHECK(tracker->gaps() == 0);
+  CHECK(tracker->overlaps() == 0);
+  CHECK(failures.load() == 2);
+  // In the doomed message's queue: three deliveries of it in a row, suspend_time apart, counted up.
+  std::vector<Delivery> in_queue;
+  std::string doomed_queue;
+  for (const auto& delivery : recorder->deliveries()) {
+    if (delivery.body == doomed) doomed_queue = delivery.queue;
+  }
+  REQUIRE_FALSE(doomed_queue.empty());
+  for (const auto& delivery : recorder->deliveries()) {
+    if (delivery.queue == doomed_queue) in_queue.push_back(delivery);
+  }
+  std::size_t first = 0;
+  while (first < in_queue.size() && in_queue[first].body != doomed) ++first;
+  REQUIRE(first + 3 < in_queue.size());
+  for (int i = 0; i < 3; ++i) {
+    CHECK(in_queue[first + i].body == doomed);
+    CHECK(in_queue[first + i].reconsume_times == i);
+  }
+  CHECK(in_queue[first + 3].body != doomed);
+  CHECK(in_queue[first + 1].at - in_queue[first].at >= 450ms);
+  CHECK(in_queue[first + 2].at - in_queue[first + 1].at >= 450ms);
+  CHECK(tracker->redeliveries() == 2);
+}
+
+TEST_CASE("orderly message failing max_reconsume_times ends in %DLQ%<group> and its queue goes on",
+          "[consumer][cluster][orderly]") {
+  const auto topic = unique_name("it_ord_dlq");
+  const auto group = unique_name("it_ord_dlq_g");
+  create_topic(topic);
+  {
+    OrderedProducer producer;
+    producer.send_rounds(topic, 1, 6);  // key-0:0 .. key-0:5, all on one queue
+  }
+  const std::string doomed = order_key(0) + ":3";
+  auto tracker = std::make_shared<OrderTracker>();
+  auto listener = std::make_unique<OrderlyRecorder>(tracker, "only", [&](const std::vector<MessageExt>& messages) {
+    for (const auto& message : messages) {
+      if (message.get_body() == doomed) return ConsumeResult::ReconsumeLater;
+    }
+    return ConsumeResult::Success;
+  });
+  auto* recorder = listener.get();
+  auto option = orderly_option(group, unique_name("ord_dlq"));
+  option.set_suspend_time(200ms);
+  option.set_max_reconsume_times(2);
+  PushConsumer consumer(option);
+  consumer.subscribe(topic, "*");
+  consumer.register_message_listener(std::move(listener));
+  consumer.start();
+  REQUIRE(wait_until([&] { return tracker->complete(1, 6); }, 60s));
+  auto dlq = run_interop("consume --namesrv " + shell_quote(namesrv_addr()) + " --group " +
+                         unique_name("it_ord_dlq_reader") + " --topic " + shell_quote("%DLQ%" + group) +
+                         " --from first --count 1 --timeout-ms 60000");
+  consumer.shutdown();
+  std::vector<std::string> bodies;
+  for (const auto& delivery : recorder->deliveries()) bodies.push_back(delivery.body);
+  // Delivered with reconsume counts 0, 1, 2, then dead-lettered; 4 and 5 only after that.
+  CHECK(bodies == std::vector<std::string>{"key-0:0", "key-0:1", "key-0:2", doomed, doomed, doomed, "key-0:4",
+                                           "key-0:5"});
+  REQUIRE(dlq.exit_code == 0);
+  REQUIRE(dlq.stdout_lines.size() == 1);
+  auto dead = parse_json(dlq.stdout_lines[0]);
+  CHECK(std::string(dead["keys"].GetString()) == "key-0");
+}
+
+TEST_CASE("broadcasting orderly: each consumer gets every message, every key in order",
+          "[consumer][cluster][orderly][broadcast]") {
+  constexpr int kKeys = 16;
+  constexpr int kPerKey = 50;
+  const auto topic = unique_name("it_ord_bcast");
+  const auto group = unique_name("it_ord_bcast_g");
+  const auto offsets_dir = std::filesystem::temp_directory_path() / unique_name("rmq_ord_offsets");
+  create_topic(topic);
+  auto tracker_a = std::make_shared<OrderTracker>();
+  auto tracker_b = std::make_shared<OrderTracker>();
+  auto make_consumer = [&](const std::shared_ptr<OrderTracker>& tracker, const std::string& name) {
+    auto option = orderly_option(group, unique_name("ord_bcast_" + name));
+    option.set_message_model(rocketmq::MessageModel::Broadcasting);
+    option.set_offset_store_dir(offsets_dir.string());
+    auto consumer = std::make_unique<PushConsumer>(option);
+    consumer->subscribe(topic, "*");
+    consumer->register_message_listener(std::make_unique<OrderlyRecorder>(tracker, name, nullptr, 100us));
+    consumer->start();
+    return consumer;
+  };
+  auto a = make_consumer(tracker_a, "a");
+  auto b = make_consumer(tracker_b, "b");
+  REQUIRE(wait_until([&] { return a->stats().owned_queues == 16 && b->stats().owned_queues == 16; }, 60s));
+  {
+    OrderedProducer producer;
+    producer.send_rounds(topic, kKeys, kPerKey);
+  }
+  REQUIRE(wait_until([&] { return tracker_a->complete(kKeys, kPerKey) && tracker_b->complete(kKeys, kPerKey); }, 60s));
+  a->shutdown();
+  b->shutdown();
+  for (const auto* tracker : {tracker_a.get(), tracker_b.get()}) {
+    CHECK(tracker->distinct() == static_cast<std::size_t>(kKeys * kPerKey));
+    CHECK(tracker->gaps() == 0);
+    CHECK(tracker->overlaps() == 0);
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(offsets_dir, ignored);
+}
+
+TEST_CASE("orderly shutdown abandons a stuck call after shutdown_timeout and releases the queue locks",
+          "[consumer][cluster][orderly][lifecycle]") {
+  const auto topic = unique_name("it_ord_stuck");
+  const auto group = unique_name("it_ord_stuck_g");
+  create_topic(topic);
+  {
+    OrderedProducer producer;
+    producer.send_rounds(topic, 1, 5);  // key-0:0 .. key-0:4 on one queue
+  }
+  std::atomic<bool> entered{false};
+  std::atomic<bool> release{false};
+  std::atomic<bool> returned{false};
+  auto stuck_tracker = std::make_shared<OrderTracker>();
+  auto option = orderly_option(group, unique_name("ord_stuck_a"));
+  option.set_shutdown_timeout(2s);
+  auto stuck = std::make_unique<PushConsumer>(option);
+  stuck->subscribe(topic, "*");
+  stuck->register_message_listener(
+      std::make_unique<OrderlyRecorder>(stuck_tracker, "stuck", [&](const std::vector<MessageExt>&) {
+        entered = true;
+        // Stuck until the test lets go (bounded, so a failing test cannot hang forever).
+        const auto limit = std::chrono::steady_clock::now() + 60s;
+        while (!release.load() && std::chrono::steady_clock::now() < limit) std::this_thread::sleep_for(5ms);
+        returned = true;
+        return ConsumeResult::Success;
+      }));
+  stuck->start();
+  REQUIRE(wait_until([&] { return entered.load(); }, 60s));
+
+  const auto started = std::chrono::steady_clock::now();
+  stuck->shutdown();
+  const auto took = std::chrono::steady_clock::now() - started;
+  WARN("shutdown with a stuck orderly call took "
+       << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
+  CHECK(took < 6s);
+  stuck.reset();  // the call in flight outlives its consumer
+
+  // The locks were released: another consumer of the group takes the queue at once and gets the
+  // abandoned (uncommitted) message again, then the rest in order.
+  auto tracker = std::make_shared<OrderTracker>();
+  PushConsumer next(orderly_option(group, unique_name("ord_stuck_b")));
+  next.subscribe(topic, "*");
+  next.register_message_listener(std::make_unique<OrderlyRecorder>(tracker, "next"));
+  const auto next_started = std::chrono::steady_clock::now();
+  next.start();
+  REQUIRE(wait_until([&] { return tracker->complete(1, 5); }, 30s));
+  WARN("the next consumer had every message "
+       << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - next_started)
+              .count()
+       << " ms after it started");
+  CHECK(tracker->gaps() == 0);
+  CHECK(tracker->redeliveries() == 0);
+  CHECK(tracker->distinct() == 5);
+  release = true;
+  REQUIRE(wait_until([&] { return returned.load(); }, 10s));
+  next.shutdown();
+}
