@@ -74,9 +74,13 @@ std::string ClientConfig::resolve_instance_name(const std::string& instance_name
 std::shared_ptr<MQClientInstance> MQClientInstance::acquire(const ClientConfig& config) {
   const std::string id = config.client_id();
   auto& reg = registry();
+  // Declared before the lock: if it holds the last reference, the instance is released after
+  // unlocking (its teardown takes the registry lock itself).
+  std::shared_ptr<MQClientInstance> existing;
   std::lock_guard<std::mutex> lock(reg.mutex);
   auto& slot = reg.instances[id];
-  if (auto existing = slot.lock(); existing && !existing->closing()) return existing;
+  existing = slot.lock();
+  if (existing && !existing->closing()) return existing;
   auto remoting = std::make_unique<remoting::RemotingClient>(config.remoting);
   auto api = std::make_unique<RemotingMQClientAPI>(*remoting, config.name_server_addr, config.request_timeout);
   std::shared_ptr<MQClientInstance> instance(new MQClientInstance(config, std::move(api), std::move(remoting)),
@@ -118,10 +122,11 @@ void MQClientInstance::shutdown() {
   // there, see destroy_instance) finishes the job.
   if (remoting_ && !remoting_->in_own_thread()) remoting_->shutdown();
   auto& reg = registry();
+  std::shared_ptr<MQClientInstance> current;  // released after unlocking, as in acquire()
   std::lock_guard<std::mutex> lock(reg.mutex);
   auto it = reg.instances.find(client_id_);
   if (it != reg.instances.end()) {
-    auto current = it->second.lock();
+    current = it->second.lock();
     if (!current || current.get() == this) reg.instances.erase(it);
   }
 }
@@ -157,6 +162,7 @@ void MQClientInstance::unregister_consumer(const std::string& group) {
   std::set<std::string> addresses;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    // First, as the Java client does: a heartbeat sent meanwhile must not announce it again.
     consumers_.erase(group);
     for (const auto& [name, ids] : broker_addrs_) {
       for (const auto& [id, address] : ids) addresses.insert(address);

@@ -131,6 +131,8 @@ void PushConsumer::Impl::set_listener(std::unique_ptr<MessageListenerOrderly> li
 }
 
 void PushConsumer::Impl::start() {
+  // Serialised with shutdown(): a shutdown() during start() waits for it, then stops the consumer.
+  std::lock_guard<std::mutex> serial(shutdown_mutex_);
   std::unique_lock<std::mutex> lock(mutex_);
   if (state_.load() != State::Created) throw ClientError("start() called twice, or after shutdown()");
   if (option_.name_server_addr().empty()) throw ClientError("start(): no name server address (set_name_server_addr)");
@@ -148,6 +150,15 @@ void PushConsumer::Impl::start() {
   config.rebalance_interval = option_.rebalance_interval();
   config.persist_offset_interval = option_.persist_offset_interval();
   instance_ = client::MQClientInstance::acquire(config);
+  // Whatever fails from here to the registration, nothing but this thread has seen these parts:
+  // they are undone so that start() may be retried and the instance is not left acquired.
+  struct AbandonOnThrow {
+    Impl* self;
+    bool armed = true;
+    ~AbandonOnThrow() {
+      if (armed) self->abandon_start();
+    }
+  } undo{this};
   const bool broadcasting = option_.message_model() == MessageModel::Broadcasting;
   if (broadcasting) {
     offset_store_ = std::make_unique<consumer::LocalFileOffsetStore>(option_.offset_store_dir(),
@@ -206,17 +217,11 @@ void PushConsumer::Impl::start() {
       if (error.response_code() != static_cast<int>(protocol::ResponseCode::kTopicNotExist)) throw;
       if (topic != retry_topic()) LOG_WARN("topic " << topic << " does not exist yet; waiting for it to appear");
     } catch (const Error& error) {
-      // Nothing but this thread has seen these parts yet: undo them, so start() may be retried.
-      abandon_start();
       throw ClientError("start(): cannot reach the name server " + option_.name_server_addr() + ": " + error.what());
     }
   }
-  try {
-    instance_->register_consumer(shared_from_this());
-  } catch (...) {
-    abandon_start();
-    throw;
-  }
+  instance_->register_consumer(shared_from_this());
+  undo.armed = false;
   state_ = State::Running;
   // Route updates done before registration did not reach us: apply the cached routes now.
   for (const auto& topic : topics) {
@@ -251,9 +256,9 @@ void PushConsumer::Impl::start() {
 }
 
 void PushConsumer::Impl::abandon_start() {
-  consume_service_->close();
-  pool_->shutdown(std::chrono::milliseconds(0));
-  instance_->shutdown_if_unused();
+  if (consume_service_) consume_service_->close();
+  if (pool_) pool_->shutdown(std::chrono::milliseconds(0));
+  if (instance_) instance_->shutdown_if_unused();
   locker_.reset();
   consume_service_.reset();
   pool_.reset();
@@ -294,6 +299,8 @@ void PushConsumer::Impl::shutdown() {
       self->finish_shutdown();
     } catch (const std::exception& error) {
       LOG_WARN("push consumer " << self->option_.group_name() << ": shutdown: " << error.what());
+    } catch (...) {
+      LOG_WARN("push consumer " << self->option_.group_name() << ": shutdown: a non-standard exception");
     }
     done->set_value();
   };
@@ -326,7 +333,9 @@ void PushConsumer::Impl::finish_shutdown() {
     for (const auto& queue : queues) offset_store_->persist(queue);
     locker_->unlock(queues, false);
   } else {
-    offset_store_->persist_all(queues);
+    // Synchronously, queue by queue: a oneway commit could still sit unwritten when the
+    // connection closes right after.
+    for (const auto& queue : queues) offset_store_->persist(queue);
   }
   const auto committed = steady_clock::now();
   instance_->unregister_consumer(option_.group_name());
@@ -906,6 +915,8 @@ PushConsumer::~PushConsumer() {
     impl_->shutdown();
   } catch (const std::exception& error) {
     LOG_ERROR("push consumer shutdown in the destructor failed: " << error.what());
+  } catch (...) {
+    LOG_ERROR("push consumer shutdown in the destructor failed with a non-standard exception");
   }
 }
 void PushConsumer::subscribe(const std::string& topic, const std::string& expression) {

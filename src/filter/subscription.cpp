@@ -113,15 +113,19 @@ class FilterRegistry {
   std::map<std::pair<std::string, std::int64_t>, std::shared_ptr<const ClientSideFilter>> filters_;
 };
 
+// Leaked on purpose, like the cache below: pull completions on I/O threads consult them, also
+// while static destruction runs at process exit.
 FilterRegistry& registry() {
-  static FilterRegistry instance;
-  return instance;
+  static FilterRegistry* const instance = new FilterRegistry();
+  return *instance;
 }
 
 // SQL92 subscriptions sent to the broker carry their text; compile each text once.
 std::shared_ptr<const sql92::Selector> compiled(const std::string& text) {
-  static std::mutex mutex;
-  static std::map<std::string, std::shared_ptr<const sql92::Selector>> cache;
+  static auto* const mutex_owner = new std::mutex();
+  static auto* const cache_owner = new std::map<std::string, std::shared_ptr<const sql92::Selector>>();
+  auto& mutex = *mutex_owner;
+  auto& cache = *cache_owner;
   {
     std::lock_guard<std::mutex> lock(mutex);
     auto it = cache.find(text);

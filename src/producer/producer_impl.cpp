@@ -256,18 +256,30 @@ void ProducerImpl::start() {
   }
   // An unreachable name server is a setup error the caller must see now, not at the first send.
   // TBW102's route is also what sends to not-yet-created topics use.
+  // A failed start leaves no acquired instance behind (nor a running producer): start() may be retried.
+  auto release = [&] {
+    if (!injected_instance_) instance->shutdown_if_unused();
+  };
   try {
     instance->update_topic_route(kDefaultTopic);
   } catch (const BrokerError&) {
     // Reachable; the cluster just does not auto-create topics.
   } catch (const Error& error) {
+    release();
     throw ClientError("start(): cannot reach the name server " + option_.name_server_addr() + ": " + error.what());
   }
-  executor_ = std::make_shared<common::ElasticThreadPool>("producer-cb-" + option_.group_name(), kMinCallbackThreads,
-                                                          kMaxCallbackThreads);
+  auto executor = std::make_shared<common::ElasticThreadPool>("producer-cb-" + option_.group_name(),
+                                                              kMinCallbackThreads, kMaxCallbackThreads);
+  try {
+    instance->register_producer(shared_from_this());
+  } catch (...) {
+    executor->shutdown(std::chrono::milliseconds(0));
+    release();
+    throw;
+  }
+  executor_ = std::move(executor);
   std::atomic_store(&instance_, instance);
   state_ = State::Running;
-  instance->register_producer(shared_from_this());
   std::weak_ptr<client::MQClientInstance> weak_instance = instance;
   instance->scheduler().post([weak_instance] {
     if (auto alive = weak_instance.lock()) alive->send_heartbeat_to_all_brokers();

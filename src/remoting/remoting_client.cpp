@@ -535,6 +535,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
 std::shared_ptr<Connection> RemotingClient::Impl::connection_for(const std::string& address) {
   std::lock_guard<std::mutex> lock(mutex_);
+  // Checked under the lock shutdown() takes for its snapshot of the connections: one opened after
+  // that snapshot would never be closed.
+  if (shut_down_.load()) throw ClientError("the remoting client was shut down");
   auto& slot = connections_[address];
   if (!slot) {
     slot = std::make_shared<Connection>(shared_from_this(), address);
@@ -642,8 +645,14 @@ void RemotingClient::invoke_async(const std::string& address, RemotingCommand re
     throw;
   }
   const std::int32_t opaque = request.opaque;
-  impl_->connection_for(address)->send_request(opaque, std::move(frame), timeout, std::move(request),
-                                               std::move(callback));
+  std::shared_ptr<Connection> connection;
+  try {
+    connection = impl_->connection_for(address);
+  } catch (...) {
+    impl_->pending_async_.fetch_sub(1);
+    throw;
+  }
+  connection->send_request(opaque, std::move(frame), timeout, std::move(request), std::move(callback));
 }
 
 RemotingCommand RemotingClient::invoke_sync(const std::string& address, RemotingCommand request,
@@ -653,6 +662,12 @@ RemotingCommand RemotingClient::invoke_sync(const std::string& address, Remoting
   auto future = promise->get_future();
   invoke_async(address, std::move(request), timeout,
                [promise](InvokeResult&& result) { promise->set_value(std::move(result)); });
+  // Every request completes within its timeout; the margin only guards against a completion lost
+  // to a shutdown race, which must not hang the caller forever.
+  if (future.wait_for(timeout + std::chrono::seconds(5)) != std::future_status::ready) {
+    throw TimeoutError("no answer from " + address + " within " + std::to_string(timeout.count()) +
+                       " ms (request lost while the client shut down)");
+  }
   InvokeResult result = future.get();
   if (result.error) std::rethrow_exception(result.error);
   return std::move(*result.response);
@@ -680,7 +695,14 @@ void RemotingClient::invoke_oneway(const std::string& address, RemotingCommand r
     impl_->pending_oneway_.fetch_sub(1);
     throw;
   }
-  impl_->connection_for(address)->send_frame(std::move(frame), true);
+  std::shared_ptr<Connection> connection;
+  try {
+    connection = impl_->connection_for(address);
+  } catch (...) {
+    impl_->pending_oneway_.fetch_sub(1);
+    throw;
+  }
+  connection->send_frame(std::move(frame), true);
 }
 
 void RemotingClient::run_after(std::chrono::milliseconds delay, std::function<void()> task) {
