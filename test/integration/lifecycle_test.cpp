@@ -122,6 +122,24 @@ bool wait_log(ListenerLog& log, std::chrono::milliseconds deadline, Predicate pr
 
 std::string helper_path() { return ROCKETMQ_LIFECYCLE_HELPER; }
 
+// What one run of `lifecycle_helper broadcast-consume` printed.
+struct BroadcastRun {
+  int exit_code = -1;
+  std::optional<std::string> client;
+  std::set<std::string> ids;
+};
+
+BroadcastRun run_broadcast_helper(const std::string& command) {
+  const auto result = run_command(command);
+  BroadcastRun run;
+  run.exit_code = result.exit_code;
+  for (const auto& line : result.stdout_lines) {
+    if (line.rfind("client ", 0) == 0) run.client = line.substr(7);
+    if (line.rfind("msg ", 0) == 0) run.ids.insert(line.substr(4));
+  }
+  return run;
+}
+
 }  // namespace
 
 TEST_CASE("100 start and shutdown cycles of producers and consumers in alternating orders lose nothing and leave "
@@ -351,31 +369,19 @@ TEST_CASE("a broadcasting consumer restarted with the default instance name resu
                       group + " " + shell_quote(directory.string()) + " ";
 
   const auto first_batch = produce(topic, 30);
-  auto first = run_command(helper + "30");
+  const auto first = run_broadcast_helper(helper + "30");
   REQUIRE(first.exit_code == 0);
-  std::optional<std::string> first_client;
-  std::set<std::string> first_ids;
-  for (const auto& line : first.stdout_lines) {
-    if (line.rfind("client ", 0) == 0) first_client = line.substr(7);
-    if (line.rfind("msg ", 0) == 0) first_ids.insert(line.substr(4));
-  }
-  REQUIRE(first_client);
-  CHECK_THAT(*first_client, Catch::EndsWith("@DEFAULT"));
-  CHECK(first_ids == std::set<std::string>(first_batch.begin(), first_batch.end()));
+  REQUIRE(first.client);
+  CHECK_THAT(*first.client, Catch::EndsWith("@DEFAULT"));
+  CHECK(first.ids == std::set<std::string>(first_batch.begin(), first_batch.end()));
 
   // A new process: with the pid in the client id the saved offsets were not found and the first
   // 30 came again (the consumer starts from the first offset).
   const auto second_batch = produce(topic, 20);
-  auto second = run_command(helper + "20");
+  const auto second = run_broadcast_helper(helper + "20");
   REQUIRE(second.exit_code == 0);
-  std::set<std::string> second_ids;
-  std::optional<std::string> second_client;
-  for (const auto& line : second.stdout_lines) {
-    if (line.rfind("client ", 0) == 0) second_client = line.substr(7);
-    if (line.rfind("msg ", 0) == 0) second_ids.insert(line.substr(4));
-  }
-  CHECK(second_client == first_client);
-  CHECK(second_ids == std::set<std::string>(second_batch.begin(), second_batch.end()));
+  CHECK(second.client == first.client);
+  CHECK(second.ids == std::set<std::string>(second_batch.begin(), second_batch.end()));
   fs::remove_all(directory);
 }
 
