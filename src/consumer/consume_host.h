@@ -19,8 +19,9 @@ class ConsumeHost {
   // CONSUMER_SEND_MSG_BACK of one failed message (delay level 0 lets the broker pick 3 + retries).
   // False when the broker did not take it: the message then stays cached and is retried locally.
   virtual bool send_message_back(const MessageExt& message, int delay_level) = 0;
-  // The new committed position of `queue` (only ever moves forward).
-  virtual void commit_offset(const MessageQueue& queue, std::int64_t offset) = 0;
+  // The new committed position of `queue` (only ever moves forward), reached by `process_queue`'s
+  // consumption. Ignored once a seek or an offset reset replaced that process queue's position.
+  virtual void commit_offset(const MessageQueue& queue, const ProcessQueue& process_queue, std::int64_t offset) = 0;
   // Runs `task` later on a non-I/O thread; dropped once the consumer stops running.
   virtual void run_later(std::chrono::milliseconds delay, std::function<void()> task) = 0;
   // Orderly clustering: takes (or renews) the broker lock of `queue` and marks `process_queue`

@@ -78,6 +78,15 @@ ConsumeResult ConsumeMessageConcurrentlyService::call_listener(const std::vector
 void ConsumeMessageConcurrentlyService::run(ConsumeHost& host, const std::shared_ptr<Batch>& batch) {
   // A queue given away while this batch waited: the new owner delivers these messages.
   if (batch->process_queue->dropped() || closed()) return;
+  // Suspended: the batch waits in the gate and is queued again by the resume.
+  const bool entered = gate_enter(batch->queue, [weak = weak_from_this(), batch] {
+    auto self = weak.lock();
+    if (!self || self->closed()) return;
+    self->pool_->submit([self, batch] {
+      if (auto host = self->host_.lock()) self->run(*host, batch);
+    });
+  });
+  if (!entered) return;
   batch->started = std::chrono::steady_clock::now();
   std::list<std::weak_ptr<Batch>>::iterator entry;
   {
@@ -90,8 +99,8 @@ void ConsumeMessageConcurrentlyService::run(ConsumeHost& host, const std::shared
     std::lock_guard<std::mutex> lock(running_mutex_);
     running_.erase(entry);
   }
-  if (batch->settled.exchange(true)) return;  // handed back as too slow meanwhile
-  settle(host, batch, result);
+  if (!batch->settled.exchange(true)) settle(host, batch, result);  // else handed back as too slow meanwhile
+  gate_leave(batch->queue);
 }
 
 void ConsumeMessageConcurrentlyService::settle(ConsumeHost& host, const std::shared_ptr<Batch>& batch,
@@ -131,7 +140,7 @@ void ConsumeMessageConcurrentlyService::settle(ConsumeHost& host, const std::sha
     }
   }
   const std::int64_t offset = process_queue->remove(done);
-  if (offset >= 0 && !process_queue->dropped()) host.commit_offset(batch->queue, offset);
+  if (offset >= 0 && !process_queue->dropped()) host.commit_offset(batch->queue, *process_queue, offset);
   if (!retry_here.empty()) retry_locally(host, std::move(retry_here), process_queue, batch->queue);
 }
 
@@ -175,7 +184,7 @@ void ConsumeMessageConcurrentlyService::expire_slow_batches() {
       }
     }
     const std::int64_t offset = batch->process_queue->remove(released);
-    if (offset >= 0 && !batch->process_queue->dropped()) host->commit_offset(batch->queue, offset);
+    if (offset >= 0 && !batch->process_queue->dropped()) host->commit_offset(batch->queue, *batch->process_queue, offset);
     if (!refused.empty()) retry_locally(*host, std::move(refused), batch->process_queue, batch->queue);
   }
 }

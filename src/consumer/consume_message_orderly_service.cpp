@@ -61,6 +61,7 @@ void ConsumeMessageOrderlyService::run(const std::shared_ptr<ProcessQueue>& proc
   auto host = host_.lock();
   if (!host) return;  // the consumer is gone: nothing was committed for these messages
   const auto slice_end = std::chrono::steady_clock::now() + options_.time_slice;
+  process_queue->set_consume_paused(false);
   // Returning without end_dispatch_if_idle keeps the dispatch flag: on a pause the delayed task
   // owns it, and a dropped or stopped queue is never dispatched again anyway.
   for (;;) {
@@ -80,28 +81,39 @@ void ConsumeMessageOrderlyService::run(const std::shared_ptr<ProcessQueue>& proc
         consuming.unlock();
         lock_pauses_.fetch_add(1, std::memory_order_relaxed);
         LOG_DEBUG("orderly consumption of " << queue.to_string() << " waits for its broker lock");
+        process_queue->set_consume_paused(true);
         enqueue_later(*host, process_queue, queue, options_.lock_retry_delay);
         return;
       }
     }
+    // Suspended: the parked task keeps the dispatch flag and is queued again by the resume.
+    const bool entered = gate_enter(queue, [weak = weak_from_this(), process_queue, queue] {
+      auto self = weak.lock();
+      if (self && !self->stopping_.load() && !process_queue->dropped()) self->enqueue(process_queue, queue);
+    });
+    if (!entered) return;
     auto batch = process_queue->take(batch_size_);
     if (batch.empty()) {
+      gate_leave(queue);
       consuming.unlock();
       if (process_queue->end_dispatch_if_idle()) return;
       continue;  // messages arrived between take and the check
     }
     process_queue->touch_consume();
-    const ConsumeResult result = call_listener(batch);
+    const ConsumeResult result = call_listener(batch, &queue);
     if (closed()) {
       // Returned after the consumer's shutdown timeout: not committed, delivered again.
       process_queue->settle_taken({}, {});
+      gate_leave(queue);
       LOG_INFO("orderly listener call on " << batch.size() << " message(s) of " << queue.to_string()
                                            << " returned after shutdown; its result is dropped");
       return;
     }
     const bool pause = settle(*host, batch, result, *process_queue, queue);
+    gate_leave(queue);
     consuming.unlock();
     if (pause) {
+      process_queue->set_consume_paused(true);
       enqueue_later(*host, process_queue, queue, options_.suspend_time);
       return;
     }
@@ -115,7 +127,7 @@ bool ConsumeMessageOrderlyService::settle(ConsumeHost& host, const std::vector<M
   if (result == ConsumeResult::Success) {
     consumed_ok_.fetch_add(count, std::memory_order_relaxed);
     const auto offset = process_queue.settle_taken(batch, {});
-    if (offset >= 0) host.commit_offset(queue, offset);
+    if (offset >= 0) host.commit_offset(queue, process_queue, offset);
     return false;
   }
   consumed_failed_.fetch_add(count, std::memory_order_relaxed);
@@ -145,11 +157,12 @@ bool ConsumeMessageOrderlyService::settle(ConsumeHost& host, const std::vector<M
     again.push_back(with_reconsume_times(message, times + 1));
   }
   const auto offset = process_queue.settle_taken(done, again);
-  if (!done.empty() && offset >= 0) host.commit_offset(queue, offset);
+  if (!done.empty() && offset >= 0) host.commit_offset(queue, process_queue, offset);
   return !again.empty();
 }
 
-ConsumeResult ConsumeMessageOrderlyService::call_listener(const std::vector<MessageExt>& messages) {
+ConsumeResult ConsumeMessageOrderlyService::call_listener(const std::vector<MessageExt>& messages,
+                                                         const MessageQueue* queue) {
   const auto started = std::chrono::steady_clock::now();
   ConsumeResult result = ConsumeResult::ReconsumeLater;
   try {
@@ -160,10 +173,19 @@ ConsumeResult ConsumeMessageOrderlyService::call_listener(const std::vector<Mess
   } catch (...) {
     LOG_WARN("orderly listener threw a non-standard exception; the queue pauses and the batch comes again");
   }
+  const auto elapsed = std::chrono::steady_clock::now() - started;
   listener_calls_.fetch_add(1, std::memory_order_relaxed);
-  listener_nanos_.fetch_add(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count(),
-      std::memory_order_relaxed);
+  listener_nanos_.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count(),
+                            std::memory_order_relaxed);
+  if (elapsed > options_.consume_timeout) {
+    timed_out_.fetch_add(static_cast<std::int64_t>(messages.size()), std::memory_order_relaxed);
+    LOG_WARN("orderly listener call on " << messages.size() << " message(s)"
+                                         << (queue ? " of " + queue->to_string() : std::string())
+                                         << ", first " << messages.front().get_msg_id() << ", took "
+                                         << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()
+                                         << " ms, over the consume timeout of " << options_.consume_timeout.count()
+                                         << " ms; its queue waited for it (order is kept)");
+  }
   return result;
 }
 
@@ -175,6 +197,7 @@ ConsumeStatsSnapshot ConsumeMessageOrderlyService::stats() const {
   ConsumeStatsSnapshot snapshot;
   snapshot.consumed_ok = consumed_ok_.load();
   snapshot.consumed_failed = consumed_failed_.load();
+  snapshot.timed_out = timed_out_.load();
   const auto calls = listener_calls_.load();
   snapshot.average_rt_ms =
       calls == 0 ? 0.0 : static_cast<double>(listener_nanos_.load()) / 1e6 / static_cast<double>(calls);

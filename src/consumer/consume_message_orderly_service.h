@@ -59,6 +59,9 @@ class ConsumeMessageOrderlyService : public ConsumeMessageService,
     std::chrono::milliseconds lock_max_age{30000};
     std::chrono::milliseconds lock_retry_delay{1000};
     std::chrono::milliseconds time_slice{1000};
+    // A listener call running longer is logged and counted (ConsumeStatsSnapshot::timed_out); it
+    // is never abandoned: its queue waits for it, which is what keeps the order.
+    std::chrono::milliseconds consume_timeout{15 * 60 * 1000};
   };
 
   ConsumeMessageOrderlyService(std::weak_ptr<ConsumeHost> host, std::shared_ptr<MessageListenerOrderly> listener,
@@ -67,7 +70,8 @@ class ConsumeMessageOrderlyService : public ConsumeMessageService,
   // ConsumeMessageService
   void submit(const std::vector<MessageExt>& messages, const std::shared_ptr<ProcessQueue>& process_queue,
               const MessageQueue& queue) override;
-  // Orderly calls have no consume timeout (the Java client's rule): a slow call holds its queue.
+  // Orderly calls are never abandoned (the Java client's rule): a slow call holds its queue. Calls
+  // over consume_timeout are logged and counted when they return; nothing else to check here.
   void periodic_check() override {}
   void stop_dispatching() noexcept override { stopping_.store(true); }
   void close() noexcept override {
@@ -91,7 +95,7 @@ class ConsumeMessageOrderlyService : public ConsumeMessageService,
   // Applies a listener result under the consume lock; true when the queue must pause.
   bool settle(ConsumeHost& host, const std::vector<MessageExt>& batch, ConsumeResult result,
               ProcessQueue& process_queue, const MessageQueue& queue);
-  ConsumeResult call_listener(const std::vector<MessageExt>& messages);
+  ConsumeResult call_listener(const std::vector<MessageExt>& messages, const MessageQueue* queue = nullptr);
 
   const std::weak_ptr<ConsumeHost> host_;
   const std::shared_ptr<MessageListenerOrderly> listener_;
@@ -105,6 +109,7 @@ class ConsumeMessageOrderlyService : public ConsumeMessageService,
   std::atomic<std::int64_t> consumed_failed_{0};
   std::atomic<std::int64_t> dead_lettered_{0};
   std::atomic<std::int64_t> lock_pauses_{0};
+  std::atomic<std::int64_t> timed_out_{0};
   std::atomic<std::int64_t> listener_calls_{0};
   std::atomic<std::int64_t> listener_nanos_{0};
 };

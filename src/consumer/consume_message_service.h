@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "consumer/consume_gate.h"
 #include "consumer/process_queue.h"
 #include "rocketmq/consume_result.h"
 #include "rocketmq/message_ext.h"
@@ -43,6 +44,22 @@ class ConsumeMessageService {
   // One message on the caller's thread (CONSUME_MESSAGE_DIRECTLY from mqadmin, processor thread).
   virtual ConsumeResult consume_directly(const MessageExt& message) = 0;
   virtual ConsumeStatsSnapshot stats() const = 0;
+
+  // The consumer's suspend/resume gate, set once before the first submit() (none: never paused).
+  void set_gate(std::shared_ptr<ConsumeGate> gate) noexcept { gate_ = std::move(gate); }
+
+ protected:
+  // Every listener call of a queue enters the gate first and leaves it after its result was
+  // applied; a paused queue's work is parked as `retry` instead.
+  bool gate_enter(const MessageQueue& queue, ConsumeGate::Parked retry) {
+    return !gate_ || gate_->enter(queue, std::move(retry));
+  }
+  void gate_leave(const MessageQueue& queue) {
+    if (gate_) gate_->leave(queue);
+  }
+
+ private:
+  std::shared_ptr<ConsumeGate> gate_;
 };
 
 }  // namespace rocketmq::consumer

@@ -60,6 +60,18 @@ class ProcessQueue {
   std::int64_t next_offset_after_cache() const;
 
   bool dropped() const noexcept { return dropped_.load(std::memory_order_acquire); }
+  // A seek or an offset reset replaced this queue's position: nothing it consumed may be committed.
+  // Set and read under the consumer's commit mutex.
+  void mark_offset_reset() noexcept { offset_reset_ = true; }
+  bool offset_reset() const noexcept { return offset_reset_; }
+  // The last pull that answered (max offset known from it).
+  void touch_pull_answer() noexcept { last_pull_answer_ = Clock::now().time_since_epoch().count(); }
+  Clock::time_point last_pull_answer() const noexcept {
+    return Clock::time_point(Clock::duration(last_pull_answer_.load()));
+  }
+  // Flow control paused its pulls at the last step (slow consumer).
+  void set_flow_controlled(bool on) noexcept { flow_controlled_.store(on, std::memory_order_relaxed); }
+  bool flow_controlled() const noexcept { return flow_controlled_.load(std::memory_order_relaxed); }
   void mark_dropped() noexcept { dropped_.store(true, std::memory_order_release); }
 
   void touch_pull() noexcept { last_pull_ = Clock::now().time_since_epoch().count(); }
@@ -84,6 +96,11 @@ class ProcessQueue {
   // Wall-clock time (ms) of the last renewal, for running info; 0 when never locked.
   std::int64_t last_lock_epoch_millis() const noexcept { return last_lock_epoch_millis_.load(); }
 
+  // Orderly consumption: the queue waits (after ReconsumeLater, or for its broker lock) before its
+  // next listener call. For stats and running info.
+  void set_consume_paused(bool paused) noexcept { consume_paused_.store(paused, std::memory_order_relaxed); }
+  bool consume_paused() const noexcept { return consume_paused_.load(std::memory_order_relaxed); }
+
   // Broker max offset seen by the last pull (lag = max_offset - committed offset).
   void set_broker_max_offset(std::int64_t offset) noexcept { broker_max_offset_ = offset; }
   std::int64_t broker_max_offset() const noexcept { return broker_max_offset_.load(); }
@@ -99,6 +116,10 @@ class ProcessQueue {
   std::atomic<std::int64_t> cached_bytes_{0};
   std::atomic<bool> dropped_{false};
   std::atomic<bool> locked_{false};
+  std::atomic<bool> consume_paused_{false};
+  std::atomic<bool> flow_controlled_{false};
+  bool offset_reset_ = false;
+  std::atomic<Clock::rep> last_pull_answer_{0};
   std::atomic<Clock::rep> last_pull_{Clock::now().time_since_epoch().count()};
   std::atomic<Clock::rep> last_consume_{Clock::now().time_since_epoch().count()};
   std::atomic<Clock::rep> last_lock_{0};

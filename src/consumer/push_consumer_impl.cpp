@@ -1,5 +1,6 @@
 #include "consumer/push_consumer_impl.h"
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <random>
@@ -14,6 +15,7 @@
 #include "consumer/consume_message_orderly_service.h"
 #include "consumer/local_file_offset_store.h"
 #include "consumer/message_ext_data.h"
+#include "consumer/pull_api_wrapper.h"
 #include "consumer/remote_broker_offset_store.h"
 #include "filter/subscription.h"
 #include "protocol/message_const.h"
@@ -29,7 +31,8 @@ constexpr std::chrono::milliseconds kPullTimeout{30000};
 constexpr std::int64_t kBrokerSuspendMillis = 15000;
 constexpr std::chrono::milliseconds kPullRetryDelay{3000};
 constexpr std::chrono::milliseconds kFlowControlDelay{50};
-constexpr std::chrono::milliseconds kSuspendedDelay{1000};
+// A queue whose last pull answer is older than this gets its max offset from GET_MAX_OFFSET.
+constexpr std::chrono::seconds kMaxOffsetRefreshAge{5};
 // A pull loop that has not stepped for this long is restarted (Java drops such process queues).
 // Every step of a live loop touches its queue: at least every pull timeout plus a retry delay.
 constexpr std::chrono::seconds kPullLoopSilenceLimit{120};
@@ -42,9 +45,6 @@ constexpr std::chrono::seconds kLockMaxAge{30};
 constexpr std::chrono::milliseconds kLockWaitDelay{1000};
 constexpr std::chrono::milliseconds kReleaseWait{1000};
 constexpr std::chrono::milliseconds kRelockRebalanceDelay{1000};
-constexpr std::int32_t kPullFlagCommitOffset = 0x1;
-constexpr std::int32_t kPullFlagSuspend = 0x2;
-constexpr std::int32_t kPullFlagSubscription = 0x4;
 
 std::int64_t now_millis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -172,6 +172,13 @@ void PushConsumer::Impl::start() {
         });
   }
   offset_store_->load();
+  consumer::PullAPIWrapper::Settings pull_settings;
+  pull_settings.group = option_.group_name();
+  pull_settings.pull_batch_size = option_.pull_batch_size();
+  pull_settings.clustering = !broadcasting;
+  pull_settings.timeout = kPullTimeout;
+  pull_settings.broker_suspend_millis = kBrokerSuspendMillis;
+  pull_api_ = std::make_unique<consumer::PullAPIWrapper>(*instance_, pull_settings);
   rebalance_ = std::make_unique<consumer::RebalanceImpl>(option_.group_name(), instance_->client_id(),
                                                          option_.message_model(), option_.allocate_strategy(), *this);
   for (const auto& [topic, subscription] : pending_subscriptions_) rebalance_->set_subscription(topic, subscription);
@@ -189,6 +196,7 @@ void PushConsumer::Impl::start() {
     orderly.broadcasting = broadcasting;
     orderly.lock_max_age = kLockMaxAge;
     orderly.lock_retry_delay = kLockWaitDelay;
+    orderly.consume_timeout = option_.consume_timeout();
     consume_service_ = std::make_shared<consumer::ConsumeMessageOrderlyService>(
         std::weak_ptr<consumer::ConsumeHost>(weak_from_this()), orderly_listener_, pool_, orderly);
     if (!broadcasting) {
@@ -205,6 +213,7 @@ void PushConsumer::Impl::start() {
         std::weak_ptr<consumer::ConsumeHost>(weak_from_this()), concurrent_listener_, pool_,
         option_.consume_batch_size(), option_.consume_timeout(), broadcasting);
   }
+  consume_service_->set_gate(gate_);
   start_timestamp_ = now_millis();
 
   // Routes first: an unreachable name server is a setup error the caller must see.
@@ -264,6 +273,7 @@ void PushConsumer::Impl::abandon_start() {
   pool_.reset();
   rebalance_.reset();
   offset_store_.reset();
+  pull_api_.reset();
   instance_.reset();
 }
 
@@ -290,6 +300,7 @@ void PushConsumer::Impl::shutdown() {
   }
   // Calls still running keep the service and the listener alive; their results are dropped.
   consume_service_->close();
+  gate_->close();  // parked batches and pulls are released: their messages come again after a restart
   // Committing and unregistering talk to the brokers: on a thread of their own that co-owns this
   // consumer, waited for until the deadline. Past it they finish in the background.
   auto done = std::make_shared<std::promise<void>>();
@@ -571,6 +582,7 @@ bool PushConsumer::Impl::on_queue_dropped(const MessageQueue& queue,
   }
   offset_store_->persist(queue);
   offset_store_->remove_offset(queue);
+  pull_api_->forget(queue);
   // Still under the consume lock, and after the synchronous commit: the next owner starts where
   // this one stopped, and no call of this consumer can overlap its calls.
   if (orderly_clustering()) locker_->unlock({queue}, false);
@@ -600,7 +612,10 @@ bool PushConsumer::Impl::send_message_back(const MessageExt& message, int delay_
   }
 }
 
-void PushConsumer::Impl::commit_offset(const MessageQueue& queue, std::int64_t offset) {
+void PushConsumer::Impl::commit_offset(const MessageQueue& queue, const consumer::ProcessQueue& process_queue,
+                                       std::int64_t offset) {
+  std::lock_guard<std::mutex> lock(commit_mutex_);
+  if (process_queue.offset_reset()) return;  // a seek moved the queue: this position is obsolete
   offset_store_->update_offset(queue, offset, true);
 }
 
@@ -659,10 +674,12 @@ void PushConsumer::Impl::pull_loop_failed(const std::shared_ptr<PullRequest>& re
 
 void PushConsumer::Impl::check_consumption() {
   consume_service_->periodic_check();
+  refresh_max_offsets(false);
   const auto now = consumer::ProcessQueue::Clock::now();
   bool restarted = false;
   for (const auto& [queue, process_queue] : rebalance_->process_queues()) {
     if (process_queue->dropped() || now - process_queue->last_pull() < kPullLoopSilenceLimit) continue;
+    if (gate_->paused(queue)) continue;  // a suspended queue's loop waits in the gate on purpose
     // Its loop ended without dropping the queue (a lost completion, a timer that never fired):
     // give the queue up and take it again, which starts a new loop from the committed offset.
     pull_loop_restarts_.fetch_add(1, std::memory_order_relaxed);
@@ -680,10 +697,11 @@ void PushConsumer::Impl::pull(std::shared_ptr<PullRequest> request) {
   auto& process_queue = *request->process_queue;
   if (process_queue.dropped()) return;  // the queue was given away: this loop ends here
   process_queue.touch_pull();
-  if (suspended_) {
-    pull_later(std::move(request), kSuspendedDelay);
-    return;
-  }
+  // Suspended: the next pull waits in the gate and is sent by the resume.
+  const bool parked = gate_->park_if_paused(request->queue, [weak = weak_from_this(), request] {
+    if (auto self = weak.lock()) self->guarded_pull(request);
+  });
+  if (parked) return;
   // Orderly clustering pulls only while holding the broker lock; the consume side re-locks.
   if (orderly_clustering() && !process_queue.lock_valid(kLockMaxAge)) {
     pull_later(std::move(request), kLockWaitDelay);
@@ -691,77 +709,36 @@ void PushConsumer::Impl::pull(std::shared_ptr<PullRequest> request) {
   }
   if (process_queue.cached_count() >= option_.process_queue_size() ||
       process_queue.cached_bytes() >= option_.process_queue_bytes() || process_queue.span() > option_.max_span()) {
-    flow_control_pauses_.fetch_add(1, std::memory_order_relaxed);
+    if (!process_queue.flow_controlled()) flow_control_pauses_.fetch_add(1, std::memory_order_relaxed);
+    process_queue.set_flow_controlled(true);
     pull_later(std::move(request), kFlowControlDelay);
     return;
   }
+  process_queue.set_flow_controlled(false);
   protocol::SubscriptionData subscription;
   if (!rebalance_->subscription(request->queue.topic, subscription)) {
     pull_later(std::move(request), kPullRetryDelay);  // unsubscribed meanwhile: the rebalance drops it
     return;
   }
-  std::int64_t suggested = 0;
-  {
-    std::lock_guard<std::mutex> lock(suggestion_mutex_);
-    auto it = suggested_broker_id_.find(request->queue);
-    if (it != suggested_broker_id_.end()) suggested = it->second;
-  }
-  auto address = instance_->broker_address(request->queue.broker_name, suggested);
+  auto address = pull_api_->pull_address(request->queue);
   if (!address) {
     LOG_WARN("no address for broker " << request->queue.broker_name << "; pulling again in 3 s");
     pull_later(std::move(request), kPullRetryDelay);
     return;
   }
-  protocol::PullMessageRequestHeader header;
-  header.consumer_group = option_.group_name();
-  header.topic = request->queue.topic;
-  header.queue_id = request->queue.queue_id;
-  header.queue_offset = request->next_offset;
-  header.max_msg_nums = option_.pull_batch_size();
-  header.sys_flag = kPullFlagSuspend | kPullFlagSubscription;
-  if (option_.message_model() == MessageModel::Clustering) {
-    const auto committed = offset_store_->read_offset(request->queue, consumer::ReadOffsetType::Memory);
-    if (committed > 0) {
-      header.sys_flag |= kPullFlagCommitOffset;
-      header.commit_offset = committed;
-    }
-  }
-  header.suspend_timeout_millis = kBrokerSuspendMillis;
-  header.subscription = subscription.sub_string;
-  header.sub_version = subscription.sub_version;
-  header.expression_type = subscription.expression_type;
-  header.broker_name = request->queue.broker_name;
+  const std::int64_t committed = option_.message_model() == MessageModel::Clustering
+                                     ? offset_store_->read_offset(request->queue, consumer::ReadOffsetType::Memory)
+                                     : 0;
+  const auto header = pull_api_->build_request(request->queue, request->next_offset, committed, subscription);
   auto weak = weak_from_this();
   try {
-    instance_->api().pull_message(*address, header, kPullTimeout,
-                                  [weak, request](client::PullResult&& result, std::exception_ptr error) {
-                                    if (auto self = weak.lock()) self->guarded_on_pulled(request, std::move(result), error);
-                                  });
+    pull_api_->send(*address, header, [weak, request](client::PullResult&& result, std::exception_ptr error) {
+      if (auto self = weak.lock()) self->guarded_on_pulled(request, std::move(result), error);
+    });
   } catch (const std::exception& error) {
     LOG_WARN("pull of " << request->queue.to_string() << " not sent: " << error.what());
     pull_later(std::move(request), kPullRetryDelay);
   }
-}
-
-std::vector<MessageExt> PushConsumer::Impl::to_messages(std::vector<protocol::StoredMessage>&& stored,
-                                                        const MessageQueue& queue,
-                                                        const protocol::SubscriptionData& subscription) {
-  std::vector<MessageExt> messages;
-  messages.reserve(stored.size());
-  const bool retry = queue.topic == retry_topic();
-  for (auto& record : stored) {
-    if (!filter::matches(subscription, record)) continue;
-    auto data = std::make_shared<detail::MessageExtData>();
-    data->broker_name = queue.broker_name;
-    data->topic = record.topic;
-    if (retry) {
-      auto original = record.properties.find(protocol::message_property::kRetryTopic);
-      if (original != record.properties.end()) data->topic = original->second;
-    }
-    data->stored = std::move(record);
-    messages.push_back(detail::MessageExtAccess::make(std::move(data)));
-  }
-  return messages;
 }
 
 void PushConsumer::Impl::on_pulled(const std::shared_ptr<PullRequest>& request, client::PullResult&& result,
@@ -790,25 +767,23 @@ void PushConsumer::Impl::on_pulled(const std::shared_ptr<PullRequest>& request, 
     } catch (const std::exception& e) {
       LOG_WARN("pull of " << request->queue.to_string() << " at " << request->next_offset << " failed: " << e.what());
     }
+    pull_api_->pull_failed(request->queue);
     pull_later(request, kPullRetryDelay);
     return;
   }
   pulls_.fetch_add(1, std::memory_order_relaxed);
-  {
-    std::lock_guard<std::mutex> lock(suggestion_mutex_);
-    suggested_broker_id_[request->queue] = result.suggest_which_broker_id;
-  }
   process_queue->set_broker_max_offset(result.max_offset);
+  process_queue->touch_pull_answer();
+  protocol::SubscriptionData subscription;
+  rebalance_->subscription(request->queue.topic, subscription);
+  auto messages = pull_api_->process(request->queue, result, subscription);
   switch (result.status) {
     case client::PullStatus::Found: {
-      protocol::SubscriptionData subscription;
-      rebalance_->subscription(request->queue.topic, subscription);
-      auto messages = to_messages(std::move(result.messages), request->queue, subscription);
       request->next_offset = result.next_begin_offset;
       if (!messages.empty()) process_queue->put(messages);
       // Filtered-out offsets after the last delivered message still count as consumed.
       if (process_queue->pulled_through(result.next_begin_offset)) {
-        commit_offset(request->queue, result.next_begin_offset);
+        commit_offset(request->queue, *process_queue, result.next_begin_offset);
       }
       if (!messages.empty()) consume_service_->submit(messages, process_queue, request->queue);
       break;
@@ -817,7 +792,7 @@ void PushConsumer::Impl::on_pulled(const std::shared_ptr<PullRequest>& request, 
     case client::PullStatus::NoMatchedMessage:
       request->next_offset = result.next_begin_offset;
       if (process_queue->pulled_through(result.next_begin_offset)) {
-        commit_offset(request->queue, result.next_begin_offset);
+        commit_offset(request->queue, *process_queue, result.next_begin_offset);
       }
       break;
     case client::PullStatus::OffsetIllegal: {
@@ -842,43 +817,192 @@ void PushConsumer::Impl::on_pulled(const std::shared_ptr<PullRequest>& request, 
   }
 }
 
-// ---- seek ----------------------------------------------------------------------------------------
+// ---- seek, lag, suspend -----------------------------------------------------------------------------
 
 void PushConsumer::Impl::apply_offsets(const std::string& topic, const std::map<MessageQueue, std::int64_t>& offsets) {
+  // 1. Stop the old loops: nothing they consumed or pulled may commit from now on.
+  std::vector<std::shared_ptr<consumer::ProcessQueue>> stopped;
+  {
+    std::lock_guard<std::mutex> lock(commit_mutex_);
+    for (const auto& [queue, offset] : offsets) {
+      if (queue.topic != topic) continue;
+      if (auto process_queue = rebalance_->process_queue(queue)) {
+        process_queue->mark_offset_reset();
+        process_queue->mark_dropped();
+        stopped.push_back(process_queue);
+      }
+    }
+  }
+  // 2. The new position, committed to the broker (or the local store) for every queue, owned or not,
+  //    so that whoever owns a queue next starts there.
   for (const auto& [queue, offset] : offsets) {
     if (queue.topic != topic) continue;
     offset_store_->update_offset(queue, offset, false);
     offset_store_->persist(queue);
-    if (rebalance_->process_queue(queue)) rebalance_->drop_queue(queue);
   }
+  // 3. Give the stopped queues up (their release commits the new position once more) and take them
+  //    again from it.
+  for (const auto& [queue, offset] : offsets) {
+    if (queue.topic == topic && rebalance_->process_queue(queue)) rebalance_->drop_queue(queue);
+  }
+  LOG_INFO("group " << option_.group_name() << ": " << offsets.size() << " queue(s) of " << topic << " moved ("
+                    << stopped.size() << " owned here)");
   instance_->rebalance_soon();
 }
 
+std::vector<MessageQueue> PushConsumer::Impl::seekable_queues(const char* what, const std::string& topic) const {
+  require_running(what);
+  const auto subscribed = subscribed_topics();
+  if (subscribed.count(topic) == 0) throw ClientError(std::string(what) + ": " + topic + " is not subscribed");
+  auto queues = rebalance_->topic_queues(topic);
+  if (queues.empty()) throw ClientError(std::string(what) + ": " + topic + " has no queues (no route yet)");
+  return {queues.begin(), queues.end()};
+}
+
 void PushConsumer::Impl::seek_by_timestamp(const std::string& topic, std::int64_t epoch_millis) {
-  require_running("seek_by_timestamp");
+  const auto queues = seekable_queues("seek_by_timestamp", topic);
+  if (epoch_millis < 0) throw ClientError("seek_by_timestamp: negative timestamp " + std::to_string(epoch_millis));
+  if (epoch_millis > now_millis() + 1000) {
+    throw ClientError("seek_by_timestamp: timestamp " + std::to_string(epoch_millis) + " is in the future");
+  }
   std::map<MessageQueue, std::int64_t> offsets;
-  for (const auto& queue : rebalance_->topic_queues(topic)) {
+  for (const auto& queue : queues) {
     auto address = broker_address(queue.broker_name);
     if (!address) throw ClientError("seek_by_timestamp: no address for broker " + queue.broker_name);
     offsets[queue] = instance_->api().search_offset(*address, topic, queue.queue_id, epoch_millis);
   }
-  if (offsets.empty()) throw ClientError("seek_by_timestamp: " + topic + " is not subscribed or has no queues");
   apply_offsets(topic, offsets);
 }
 
 void PushConsumer::Impl::seek_to_offset(const std::string& topic, int queue_id, std::int64_t offset) {
-  require_running("seek_to_offset");
+  const auto queues = seekable_queues("seek_to_offset", topic);
   if (offset < 0) throw ClientError("seek_to_offset: negative offset " + std::to_string(offset));
   std::map<MessageQueue, std::int64_t> offsets;
-  for (const auto& queue : rebalance_->topic_queues(topic)) {
+  for (const auto& queue : queues) {
     if (queue.queue_id == queue_id) offsets[queue] = offset;
   }
   if (offsets.empty()) {
-    throw ClientError("seek_to_offset: " + topic + " has no queue " + std::to_string(queue_id) +
-                      " (or is not subscribed)");
+    throw ClientError("seek_to_offset: " + topic + " has no queue " + std::to_string(queue_id));
   }
   apply_offsets(topic, offsets);
 }
+
+void PushConsumer::Impl::seek_to_offset(const MessageQueue& queue, std::int64_t offset) {
+  const auto queues = seekable_queues("seek_to_offset", queue.topic);
+  if (offset < 0) throw ClientError("seek_to_offset: negative offset " + std::to_string(offset));
+  if (std::find(queues.begin(), queues.end(), queue) == queues.end()) {
+    throw ClientError("seek_to_offset: " + queue.to_string() + " does not exist");
+  }
+  auto address = broker_address(queue.broker_name);
+  if (!address) throw ClientError("seek_to_offset: no address for broker " + queue.broker_name);
+  const auto max_offset = instance_->api().get_max_offset(*address, queue.topic, queue.queue_id);
+  if (offset > max_offset) {
+    throw ClientError("seek_to_offset: offset " + std::to_string(offset) + " is past the end of " + queue.to_string() +
+                      " (max offset " + std::to_string(max_offset) + ")");
+  }
+  apply_offsets(queue.topic, {{queue, offset}});
+}
+
+void PushConsumer::Impl::seek_to_begin(const std::string& topic) {
+  const auto queues = seekable_queues("seek_to_begin", topic);
+  std::map<MessageQueue, std::int64_t> offsets;
+  for (const auto& queue : queues) {
+    auto address = broker_address(queue.broker_name);
+    if (!address) throw ClientError("seek_to_begin: no address for broker " + queue.broker_name);
+    offsets[queue] = instance_->api().get_min_offset(*address, topic, queue.queue_id);
+  }
+  apply_offsets(topic, offsets);
+}
+
+void PushConsumer::Impl::seek_to_end(const std::string& topic) {
+  const auto queues = seekable_queues("seek_to_end", topic);
+  std::map<MessageQueue, std::int64_t> offsets;
+  for (const auto& queue : queues) {
+    auto address = broker_address(queue.broker_name);
+    if (!address) throw ClientError("seek_to_end: no address for broker " + queue.broker_name);
+    offsets[queue] = instance_->api().get_max_offset(*address, topic, queue.queue_id);
+  }
+  apply_offsets(topic, offsets);
+}
+
+std::int64_t PushConsumer::Impl::committed_offset(const MessageQueue& queue) const {
+  require_running("committed_offset");
+  auto offset = offset_store_->read_offset(queue, consumer::ReadOffsetType::Memory);
+  // Not consumed here (yet): what the broker (or the local file) has.
+  if (offset < 0) offset = offset_store_->read_offset(queue, consumer::ReadOffsetType::Store);
+  return offset < 0 ? -1 : offset;
+}
+
+std::vector<MessageQueue> PushConsumer::Impl::owned_queues() const {
+  std::vector<MessageQueue> queues;
+  if (!rebalance_ || state_.load() != State::Running) return queues;
+  for (const auto& [queue, process_queue] : rebalance_->process_queues()) queues.push_back(queue);
+  return queues;
+}
+
+void PushConsumer::Impl::refresh_max_offsets(bool all) {
+  const auto now = consumer::ProcessQueue::Clock::now();
+  std::set<std::string> failed_brokers;
+  for (const auto& [queue, process_queue] : rebalance_->process_queues()) {
+    if (process_queue->dropped() || failed_brokers.count(queue.broker_name) != 0) continue;
+    // A pull that answered lately brought the max offset with it.
+    if (!all && now - process_queue->last_pull_answer() < kMaxOffsetRefreshAge) continue;
+    auto address = broker_address(queue.broker_name);
+    if (!address) continue;
+    try {
+      process_queue->set_broker_max_offset(instance_->api().get_max_offset(*address, queue.topic, queue.queue_id));
+    } catch (const std::exception& error) {
+      failed_brokers.insert(queue.broker_name);
+      LOG_DEBUG("max offset of " << queue.to_string() << " unavailable: " << error.what());
+    }
+  }
+}
+
+ConsumerLag PushConsumer::Impl::lag() const {
+  require_running("lag");
+  const_cast<Impl*>(this)->refresh_max_offsets(true);
+  ConsumerLag result;
+  for (const auto& [queue, process_queue] : rebalance_->process_queues()) {
+    QueueLag entry;
+    entry.queue = queue;
+    entry.broker_max_offset = process_queue->broker_max_offset();
+    entry.committed_offset = offset_store_->read_offset(queue, consumer::ReadOffsetType::Memory);
+    entry.cached_messages = process_queue->cached_count();
+    if (entry.committed_offset >= 0 && entry.broker_max_offset > entry.committed_offset) {
+      entry.lag = entry.broker_max_offset - entry.committed_offset;
+    }
+    result.total += entry.lag;
+    result.queues.push_back(entry);
+  }
+  return result;
+}
+
+void PushConsumer::Impl::suspend() {
+  if (!gate_->suspend_all(option_.shutdown_timeout())) {
+    LOG_WARN("suspend(): listener calls still running after " << option_.shutdown_timeout().count() << " ms");
+  }
+}
+
+void PushConsumer::Impl::resume() { gate_->resume_all(); }
+
+void PushConsumer::Impl::suspend(const std::string& topic) {
+  if (!gate_->suspend_topic(topic, option_.shutdown_timeout())) {
+    LOG_WARN("suspend(" << topic << "): listener calls still running after " << option_.shutdown_timeout().count()
+                        << " ms");
+  }
+}
+
+void PushConsumer::Impl::resume(const std::string& topic) { gate_->resume_topic(topic); }
+
+void PushConsumer::Impl::suspend(const std::vector<MessageQueue>& queues) {
+  if (!gate_->suspend_queues(queues, option_.shutdown_timeout())) {
+    LOG_WARN("suspend(queues): listener calls still running after " << option_.shutdown_timeout().count() << " ms");
+  }
+}
+
+void PushConsumer::Impl::resume(const std::vector<MessageQueue>& queues) { gate_->resume_queues(queues); }
+
+std::vector<MessageQueue> PushConsumer::Impl::suspended_queues() const { return gate_->paused_of(owned_queues()); }
 
 ConsumerStats PushConsumer::Impl::stats() const {
   ConsumerStats stats;
@@ -889,6 +1013,7 @@ ConsumerStats PushConsumer::Impl::stats() const {
     const auto consumed = consume_service_->stats();
     stats.consumed_ok = consumed.consumed_ok;
     stats.consumed_failed = consumed.consumed_failed;
+    stats.consume_timeouts = consumed.timed_out;
   }
   if (pool_) {
     stats.consume_threads = pool_->threads();
@@ -896,12 +1021,26 @@ ConsumerStats PushConsumer::Impl::stats() const {
   }
   if (rebalance_ && state_.load() == State::Running) {
     for (const auto& [queue, process_queue] : rebalance_->process_queues()) {
+      QueueStats entry;
+      entry.queue = queue;
+      entry.committed_offset = offset_store_->read_offset(queue, consumer::ReadOffsetType::Memory);
+      entry.broker_max_offset = process_queue->broker_max_offset();
+      if (entry.committed_offset >= 0 && entry.broker_max_offset > entry.committed_offset) {
+        entry.lag = entry.broker_max_offset - entry.committed_offset;
+      }
+      entry.cached_messages = process_queue->cached_count();
+      entry.cached_bytes = process_queue->cached_bytes();
+      entry.suspended = gate_->paused(queue);
+      entry.flow_controlled = process_queue->flow_controlled();
+      entry.locked = process_queue->locked();
+      entry.last_lock_epoch_millis = process_queue->last_lock_epoch_millis();
+      entry.consume_paused = process_queue->consume_paused();
       ++stats.owned_queues;
-      stats.cached_messages += process_queue->cached_count();
-      stats.cached_bytes += process_queue->cached_bytes();
-      const auto committed = offset_store_->read_offset(queue, consumer::ReadOffsetType::Memory);
-      const auto max_offset = process_queue->broker_max_offset();
-      if (committed >= 0 && max_offset > committed) stats.lag += max_offset - committed;
+      stats.cached_messages += entry.cached_messages;
+      stats.cached_bytes += entry.cached_bytes;
+      stats.lag += entry.lag;
+      if (entry.flow_controlled) ++stats.flow_controlled_queues;
+      stats.queues.push_back(entry);
     }
   }
   return stats;
@@ -936,7 +1075,17 @@ void PushConsumer::start() { impl_->start(); }
 void PushConsumer::shutdown() { impl_->shutdown(); }
 void PushConsumer::suspend() { impl_->suspend(); }
 void PushConsumer::resume() { impl_->resume(); }
+void PushConsumer::suspend(const std::string& topic) { impl_->suspend(topic); }
+void PushConsumer::resume(const std::string& topic) { impl_->resume(topic); }
+void PushConsumer::suspend(const std::vector<MessageQueue>& queues) { impl_->suspend(queues); }
+void PushConsumer::resume(const std::vector<MessageQueue>& queues) { impl_->resume(queues); }
 bool PushConsumer::is_suspended() const { return impl_->suspended(); }
+std::vector<MessageQueue> PushConsumer::suspended_queues() const { return impl_->suspended_queues(); }
+void PushConsumer::seek_to_offset(const MessageQueue& queue, std::int64_t offset) { impl_->seek_to_offset(queue, offset); }
+void PushConsumer::seek_to_begin(const std::string& topic) { impl_->seek_to_begin(topic); }
+void PushConsumer::seek_to_end(const std::string& topic) { impl_->seek_to_end(topic); }
+std::int64_t PushConsumer::committed_offset(const MessageQueue& queue) const { return impl_->committed_offset(queue); }
+ConsumerLag PushConsumer::lag() const { return impl_->lag(); }
 void PushConsumer::seek_by_timestamp(const std::string& topic, std::int64_t epoch_millis) {
   impl_->seek_by_timestamp(topic, epoch_millis);
 }

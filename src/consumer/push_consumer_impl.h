@@ -11,9 +11,11 @@
 #include "client/mq_client_instance.h"
 #include "common/elastic_thread_pool.h"
 #include "consumer/broker_queue_locker.h"
+#include "consumer/consume_gate.h"
 #include "consumer/consume_host.h"
 #include "consumer/consume_message_service.h"
 #include "consumer/offset_store.h"
+#include "consumer/pull_api_wrapper.h"
 #include "consumer/rebalance_impl.h"
 #include "rocketmq/push_consumer.h"
 
@@ -37,11 +39,21 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
   void set_listener(std::unique_ptr<MessageListenerOrderly> listener);
   void start();
   void shutdown();
-  void suspend() noexcept { suspended_ = true; }
-  void resume() noexcept { suspended_ = false; }
-  bool suspended() const noexcept { return suspended_; }
+  void suspend();
+  void resume();
+  void suspend(const std::string& topic);
+  void resume(const std::string& topic);
+  void suspend(const std::vector<MessageQueue>& queues);
+  void resume(const std::vector<MessageQueue>& queues);
+  bool suspended() const { return gate_->all_suspended(); }
+  std::vector<MessageQueue> suspended_queues() const;
   void seek_by_timestamp(const std::string& topic, std::int64_t epoch_millis);
   void seek_to_offset(const std::string& topic, int queue_id, std::int64_t offset);
+  void seek_to_offset(const MessageQueue& queue, std::int64_t offset);
+  void seek_to_begin(const std::string& topic);
+  void seek_to_end(const std::string& topic);
+  std::int64_t committed_offset(const MessageQueue& queue) const;
+  ConsumerLag lag() const;
   ConsumerStats stats() const;
   std::string client_id() const;
 
@@ -68,7 +80,8 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
 
   // consumer::ConsumeHost
   bool send_message_back(const MessageExt& message, int delay_level) override;
-  void commit_offset(const MessageQueue& queue, std::int64_t offset) override;
+  void commit_offset(const MessageQueue& queue, const consumer::ProcessQueue& process_queue,
+                     std::int64_t offset) override;
   void run_later(std::chrono::milliseconds delay, std::function<void()> task) override;
 
   // consumer::RebalanceHost and consumer::ConsumeHost: the broker lock of an orderly clustering
@@ -101,9 +114,15 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
   void rebalance_again_soon();
   bool orderly_clustering() const noexcept { return locker_ != nullptr; }
   void on_pulled(const std::shared_ptr<PullRequest>& request, client::PullResult&& result, std::exception_ptr error);
-  std::vector<MessageExt> to_messages(std::vector<protocol::StoredMessage>&& stored, const MessageQueue& queue,
-                                      const protocol::SubscriptionData& subscription);
+  // Moves `offsets` (queues of `topic`): their process queues stop and can commit no more, the new
+  // offsets are committed, the queues are dropped and taken again from there.
   void apply_offsets(const std::string& topic, const std::map<MessageQueue, std::int64_t>& offsets);
+  // The subscribed topic's queues per the route; throws ClientError naming `what` when there are none.
+  std::vector<MessageQueue> seekable_queues(const char* what, const std::string& topic) const;
+  // GET_MAX_OFFSET for owned queues whose pulls have not reported one recently (suspended,
+  // flow-controlled, stalled), on the scheduler; a broker that fails is skipped for this round.
+  void refresh_max_offsets(bool all);
+  std::vector<MessageQueue> owned_queues() const;
   std::optional<std::string> broker_address(const std::string& broker_name) const;
   void require_running(const char* what) const;
   // Undoes a start() that failed before the consumer was registered.
@@ -117,7 +136,11 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
   // before and after start().
   const std::string instance_name_;
   std::atomic<State> state_{State::Created};
-  std::atomic<bool> suspended_{false};
+  // suspend()/resume(): shared with the consume service, which parks paused queues' batches in it.
+  const std::shared_ptr<consumer::ConsumeGate> gate_ = std::make_shared<consumer::ConsumeGate>();
+  // Serialises commits with seeks: a commit either lands before a seek marks its process queue reset
+  // (and is overwritten by the seek) or sees the mark and is dropped.
+  std::mutex commit_mutex_;
   mutable std::mutex mutex_;  // guards pending_subscriptions_, lifecycle transitions
   std::mutex shutdown_mutex_;  // a second shutdown() waits until the first one is done
   std::map<std::string, protocol::SubscriptionData> pending_subscriptions_;
@@ -130,6 +153,7 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
   // after shutdown (the instance then refuses requests with ClientError).
   std::shared_ptr<client::MQClientInstance> instance_;
   std::unique_ptr<consumer::OffsetStore> offset_store_;
+  std::unique_ptr<consumer::PullAPIWrapper> pull_api_;
   std::unique_ptr<consumer::RebalanceImpl> rebalance_;
   std::shared_ptr<common::ElasticThreadPool> pool_;
   // Concurrently or orderly, per the registered listener.
@@ -141,8 +165,6 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
   std::atomic<bool> rebalance_retry_pending_{false};
   std::int64_t start_timestamp_ = 0;
 
-  mutable std::mutex suggestion_mutex_;
-  std::map<MessageQueue, std::int64_t> suggested_broker_id_;
 
   std::atomic<std::int64_t> pulls_{0};
   std::atomic<std::int64_t> pull_errors_{0};

@@ -116,7 +116,7 @@ class FakeConsumeHost : public ConsumeHost {
     return accepted;
   }
 
-  void commit_offset(const MessageQueue& queue, std::int64_t offset) override {
+  void commit_offset(const MessageQueue& queue, const rocketmq::consumer::ProcessQueue&, std::int64_t offset) override {
     std::lock_guard<std::mutex> lock(mutex_);
     commits_.push_back({queue, offset});
   }

@@ -94,7 +94,7 @@ class FakeOrderlyHost : public ConsumeHost {
     return accepted;
   }
 
-  void commit_offset(const MessageQueue& queue, std::int64_t offset) override {
+  void commit_offset(const MessageQueue& queue, const rocketmq::consumer::ProcessQueue&, std::int64_t offset) override {
     std::lock_guard<std::mutex> lock(mutex_);
     auto& committed = commits_[queue.queue_id];
     committed = std::max(committed, offset);
