@@ -1,6 +1,7 @@
 #include "producer/producer_impl.h"
 
 #include <cstdlib>
+#include <thread>
 #include <utility>
 
 #include "common/java_hash.h"
@@ -24,6 +25,8 @@ namespace {
 namespace property = protocol::message_property;
 using protocol::ResponseCode;
 using Clock = std::chrono::steady_clock;
+// Between asks of a busy broker on an ordered send (times the attempt number).
+constexpr std::chrono::milliseconds kBusyBrokerPause{100};
 
 // The template topic of auto-created topics and the queue count the broker gives them (Java's
 // TopicValidator.AUTO_CREATE_TOPIC_KEY_TOPIC and DefaultMQProducer.defaultTopicQueueNums).
@@ -446,6 +449,23 @@ SendResult ProducerImpl::send_to_queue(const PreparedMessage& prepared, const Me
   }
 }
 
+SendResult ProducerImpl::send_to_fixed_queue(const PreparedMessage& prepared, const MessageQueue& queue) {
+  // The caller chose the queue (an ordered send): no other queue may take the message, but a broker
+  // that refused it for flow control (SYSTEM_BUSY: not stored) is asked again after a short pause,
+  // which keeps the order since the caller waits for this send.
+  const int attempts = 1 + option_.retry_times();
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return send_to_queue(prepared, queue);
+    } catch (const BrokerError& error) {
+      if (attempt >= attempts || error.response_code() != static_cast<int>(protocol::ResponseCode::kSystemBusy)) throw;
+      LOG_WARN("send of " << prepared.msg_id << " to " << queue.to_string() << " refused by a busy broker (attempt "
+                          << attempt << " of " << attempts << "); asking the same queue again");
+      std::this_thread::sleep_for(kBusyBrokerPause * attempt);
+    }
+  }
+}
+
 SendResult ProducerImpl::send_with_retries(const PreparedMessage& prepared) {
   const int attempts = 1 + option_.retry_times();
   std::string last_failed_broker;
@@ -501,7 +521,7 @@ SendResult ProducerImpl::send(const Message& message, const MessageQueue& queue)
   require_running();
   publish_info(message.topic());  // learns the broker addresses of the topic
   try {
-    return send_to_queue(prepared, queue);
+    return send_to_fixed_queue(prepared, queue);
   } catch (const Error&) {
     std::rethrow_exception(
         with_context(std::current_exception(), "send of " + prepared.msg_id + " to " + queue.to_string() + ": "));
@@ -519,7 +539,7 @@ SendResult ProducerImpl::send(const Message& message, const MessageQueueSelector
                       message.topic());
   }
   try {
-    return send_to_queue(prepared, queue);
+    return send_to_fixed_queue(prepared, queue);
   } catch (const Error&) {
     std::rethrow_exception(
         with_context(std::current_exception(), "send of " + prepared.msg_id + " to " + queue.to_string() + ": "));

@@ -107,6 +107,8 @@ class ProducerImpl : public client::ProducerInner, public std::enable_shared_fro
   // Synchronous send with retries on other brokers.
   SendResult send_with_retries(const PreparedMessage& prepared);
   SendResult send_to_queue(const PreparedMessage& prepared, const MessageQueue& queue);
+  // send_to_queue, asking again (up to retry_times) while the broker answers SYSTEM_BUSY.
+  SendResult send_to_fixed_queue(const PreparedMessage& prepared, const MessageQueue& queue);
 
   // Async machinery.
   void acquire_async_slot();
