@@ -74,8 +74,8 @@ int main(int argc, char** argv) {
               << " queues\n";
 
     // Pausing part of the assignment: one topic, or some queues (resume(topic) lifts both).
+    paused = false;  // before resume(): what it releases may be delivered before it returns
     consumer.resume();
-    paused = false;
     consumer.suspend(topic);
     std::cout << "topic " << topic << " suspended: " << consumer.suspended_queues().size() << " queue(s) paused\n";
 
