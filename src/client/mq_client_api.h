@@ -56,6 +56,10 @@ class MQClientAPI {
   virtual std::int64_t get_min_offset(const std::string& broker_addr, const std::string& topic, int queue_id) = 0;
   virtual std::int64_t search_offset(const std::string& broker_addr, const std::string& topic, int queue_id,
                                      std::int64_t timestamp) = 0;
+  // INVOKE_BROKER_TO_RESET_OFFSET: the broker moves the group's committed offsets of its queues of
+  // the topic (to `header.timestamp`, or one queue to `header.offset`) and makes every member of the
+  // group follow (RESET_CONSUMER_CLIENT_OFFSET, or an OFFSET_MOVED answer to their next pull).
+  virtual void reset_group_offset(const std::string& broker_addr, const protocol::ResetOffsetRequestHeader& header) = 0;
 
   // ---- producer
   virtual SendResponse send_message(const std::string& broker_addr, const protocol::SendMessageRequestHeaderV2& header,

@@ -159,6 +159,12 @@ std::int64_t RemotingMQClientAPI::search_offset(const std::string& broker_addr, 
   return protocol::OffsetResponseHeader::decode(response.ext_fields).offset;
 }
 
+void RemotingMQClientAPI::reset_group_offset(const std::string& broker_addr,
+                                             const protocol::ResetOffsetRequestHeader& header) {
+  auto response = invoke(broker_addr, make_request(RequestCode::kInvokeBrokerToResetOffset, header));
+  if (!is(response, ResponseCode::kSuccess)) throw_broker_error(response, broker_addr, "reset the group's offsets");
+}
+
 SendResponse RemotingMQClientAPI::send_message(const std::string& broker_addr,
                                                const protocol::SendMessageRequestHeaderV2& header, bool batch,
                                                const std::string& body, std::chrono::milliseconds timeout) {

@@ -31,6 +31,10 @@ constexpr std::chrono::milliseconds kPullTimeout{30000};
 constexpr std::int64_t kBrokerSuspendMillis = 15000;
 constexpr std::chrono::milliseconds kPullRetryDelay{3000};
 constexpr std::chrono::milliseconds kFlowControlDelay{50};
+// A RESET_CONSUMER_CLIENT_OFFSET repeating this client's own seek within this window is skipped.
+constexpr std::chrono::seconds kSeekEchoWindow{60};
+// After an illegal-offset pull answer, the wait before the corrected offset is committed.
+constexpr std::chrono::milliseconds kIllegalOffsetDelay{3000};
 // A queue whose last pull answer is older than this gets its max offset from GET_MAX_OFFSET.
 constexpr std::chrono::seconds kMaxOffsetRefreshAge{5};
 // A pull loop that has not stepped for this long is restarted (Java drops such process queues).
@@ -474,8 +478,24 @@ protocol::ConsumerRunningInfo PushConsumer::Impl::running_info() {
 
 void PushConsumer::Impl::reset_offsets(const std::string& topic, const std::map<MessageQueue, std::int64_t>& offsets) {
   if (state_.load() != State::Running) return;  // a broker request racing with shutdown
-  LOG_INFO("broker asked group " << option_.group_name() << " to reset " << offsets.size() << " offset(s) of " << topic);
-  apply_offsets(topic, offsets);
+  // The echo of a seek this client made and applied itself: applying it again would rewind what
+  // was consumed since.
+  std::map<MessageQueue, std::int64_t> wanted;
+  {
+    std::lock_guard<std::mutex> lock(seek_mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    for (const auto& [queue, offset] : offsets) {
+      auto it = recent_seeks_.find(queue);
+      if (it != recent_seeks_.end() && it->second.first == offset && now - it->second.second < kSeekEchoWindow) {
+        recent_seeks_.erase(it);
+        continue;
+      }
+      wanted.emplace(queue, offset);
+    }
+  }
+  LOG_INFO("broker asked group " << option_.group_name() << " to reset " << offsets.size() << " offset(s) of " << topic
+                                 << " (" << offsets.size() - wanted.size() << " already applied by this client's seek)");
+  if (!wanted.empty()) apply_offsets(topic, wanted);
 }
 
 std::map<MessageQueue, std::int64_t> PushConsumer::Impl::offsets_of(const std::string& topic) {
@@ -796,16 +816,32 @@ void PushConsumer::Impl::on_pulled(const std::shared_ptr<PullRequest>& request, 
       }
       break;
     case client::PullStatus::OffsetIllegal: {
+      if (result.next_begin_offset == request->next_offset) {
+        // OFFSET_MOVED to where this loop already is (a group-wide seek this client applied
+        // itself first): nothing to correct.
+        pull_later(request, kFlowControlDelay);
+        return;
+      }
+      // The Java client's handling: stop the queue now (nothing it consumed may commit any more),
+      // wait for the batches in flight to finish, then commit the offset the broker suggests and
+      // take the queue again from there.
       LOG_WARN("offset " << request->next_offset << " of " << request->queue.to_string()
-                         << " is illegal; the broker suggests " << result.next_begin_offset);
-      offset_store_->update_offset(request->queue, result.next_begin_offset, false);
-      // Dropping may wait for a rebalance in progress: not on this I/O thread.
-      auto weak = weak_from_this();
-      instance_->scheduler().post([weak, queue = request->queue] {
+                         << " is illegal; the broker suggests " << result.next_begin_offset << "; correcting in "
+                         << kIllegalOffsetDelay.count() << " ms");
+      {
+        std::lock_guard<std::mutex> lock(commit_mutex_);
+        process_queue->mark_offset_reset();
+        process_queue->mark_dropped();
+      }
+      run_later(kIllegalOffsetDelay, [weak = weak_from_this(), queue = request->queue, process_queue,
+                                      corrected = result.next_begin_offset] {
         auto self = weak.lock();
-        if (!self || self->state_.load() != State::Running) return;
-        self->rebalance_->drop_queue(queue);  // commits the corrected offset
-        self->do_rebalance();                 // and takes the queue again from there
+        if (!self) return;
+        self->offset_store_->update_offset(queue, corrected, false);
+        self->offset_store_->persist(queue);
+        // Still ours (not given away meanwhile): release it and take it again from the new offset.
+        if (self->rebalance_->process_queue(queue) == process_queue) self->rebalance_->drop_queue(queue);
+        self->do_rebalance();
       });
       return;
     }
@@ -859,6 +895,33 @@ std::vector<MessageQueue> PushConsumer::Impl::seekable_queues(const char* what, 
   return {queues.begin(), queues.end()};
 }
 
+void PushConsumer::Impl::reset_group(const std::string& topic, const std::vector<MessageQueue>& queues,
+                                     std::int64_t epoch_millis, const std::map<MessageQueue, std::int64_t>& applied) {
+  if (option_.message_model() != MessageModel::Clustering) return;  // broadcasting: offsets are per client
+  {
+    std::lock_guard<std::mutex> lock(seek_mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    for (const auto& [queue, offset] : applied) recent_seeks_[queue] = {offset, now};
+  }
+  std::set<std::string> brokers;
+  for (const auto& queue : queues) brokers.insert(queue.broker_name);
+  protocol::ResetOffsetRequestHeader header;
+  header.topic = topic;
+  header.group = option_.group_name();
+  header.timestamp = epoch_millis;
+  header.is_force = true;
+  for (const auto& broker : brokers) {
+    auto address = broker_address(broker);
+    if (!address) continue;
+    try {
+      instance_->api().reset_group_offset(*address, header);
+    } catch (const std::exception& error) {
+      LOG_WARN("seek of " << topic << ": broker " << broker << " could not move the other members of group "
+                          << option_.group_name() << ": " << error.what());
+    }
+  }
+}
+
 void PushConsumer::Impl::seek_by_timestamp(const std::string& topic, std::int64_t epoch_millis) {
   const auto queues = seekable_queues("seek_by_timestamp", topic);
   if (epoch_millis < 0) throw ClientError("seek_by_timestamp: negative timestamp " + std::to_string(epoch_millis));
@@ -872,6 +935,7 @@ void PushConsumer::Impl::seek_by_timestamp(const std::string& topic, std::int64_
     offsets[queue] = instance_->api().search_offset(*address, topic, queue.queue_id, epoch_millis);
   }
   apply_offsets(topic, offsets);
+  reset_group(topic, queues, epoch_millis, offsets);
 }
 
 void PushConsumer::Impl::seek_to_offset(const std::string& topic, int queue_id, std::int64_t offset) {

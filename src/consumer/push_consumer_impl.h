@@ -123,6 +123,10 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
   // flow-controlled, stalled), on the scheduler; a broker that fails is skipped for this round.
   void refresh_max_offsets(bool all);
   std::vector<MessageQueue> owned_queues() const;
+  // After a seek by timestamp applied here: every broker of the topic moves the other members of the
+  // group too. Remembers `applied`, so that the broker's echo of it to this client is skipped.
+  void reset_group(const std::string& topic, const std::vector<MessageQueue>& queues, std::int64_t epoch_millis,
+                   const std::map<MessageQueue, std::int64_t>& applied);
   std::optional<std::string> broker_address(const std::string& broker_name) const;
   void require_running(const char* what) const;
   // Undoes a start() that failed before the consumer was registered.
@@ -141,6 +145,8 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
   // Serialises commits with seeks: a commit either lands before a seek marks its process queue reset
   // (and is overwritten by the seek) or sees the mark and is dropped.
   std::mutex commit_mutex_;
+  std::mutex seek_mutex_;  // guards recent_seeks_
+  std::map<MessageQueue, std::pair<std::int64_t, std::chrono::steady_clock::time_point>> recent_seeks_;
   mutable std::mutex mutex_;  // guards pending_subscriptions_, lifecycle transitions
   std::mutex shutdown_mutex_;  // a second shutdown() waits until the first one is done
   std::map<std::string, protocol::SubscriptionData> pending_subscriptions_;

@@ -472,3 +472,70 @@ TEST_CASE("bad seek arguments are clear ClientErrors and the consumer keeps runn
   consumer.shutdown();
   producer.shutdown();
 }
+
+TEST_CASE("a seek by timestamp by one member moves the whole group", "[pause][cluster]") {
+  const auto topic = unique_name("it_seekgroup");
+  const auto group = unique_name("it_seekgroup_g");
+  rocketmq::test::create_topic(topic, 4);
+  rocketmq::Producer producer(producer_option());
+  producer.start();
+  for (int i = 0; i < 400; ++i) producer.send(rocketmq::Message(topic, "early-" + std::to_string(i)));
+  const auto pivot = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count() +
+                     2;
+  std::this_thread::sleep_until(std::chrono::system_clock::time_point(std::chrono::milliseconds(pivot + 1)));
+  std::vector<std::string> late;
+  for (int i = 0; i < 400; ++i) {
+    late.push_back("late-" + std::to_string(i));
+    producer.send(rocketmq::Message(topic, late.back()));
+  }
+
+  rocketmq::PushConsumer first(pause_option(group));
+  rocketmq::PushConsumer second(pause_option(group));
+  auto first_owned = std::make_unique<TimedListener>();
+  auto second_owned = std::make_unique<TimedListener>();
+  auto* first_listener = first_owned.get();
+  auto* second_listener = second_owned.get();
+  first.subscribe(topic, "*");
+  second.subscribe(topic, "*");
+  first.register_message_listener(std::move(first_owned));
+  second.register_message_listener(std::move(second_owned));
+  first.start();
+  second.start();
+  // Both own part of the topic and everything is consumed.
+  REQUIRE(wait_until(
+      [&] {
+        return first.stats().owned_queues >= 4 && second.stats().owned_queues >= 4 &&
+               first_listener->distinct() + second_listener->distinct() >= 800 && first.lag().total == 0 &&
+               second.lag().total == 0;
+      },
+      90s));
+
+  first.seek_by_timestamp(topic, pivot);
+  const auto seek_done = Clock::now();
+  const auto seen_after = [&] {
+    std::set<std::string> seen;
+    for (const auto* listener : {first_listener, second_listener}) {
+      for (const auto& message : listener->delivered_after(seek_done)) seen.insert(message.get_body());
+    }
+    return seen;
+  };
+  REQUIRE(wait_until(
+      [&] {
+        const auto seen = seen_after();
+        for (const auto& body : late) {
+          if (seen.count(body) == 0) return false;
+        }
+        return true;
+      },
+      60s));
+  INFO("after the seek: first " << first_listener->delivered_after(seek_done).size() << ", second "
+                                << second_listener->delivered_after(seek_done).size());
+  CHECK_FALSE(second_listener->delivered_after(seek_done).empty());
+  CHECK_FALSE(first_listener->delivered_after(seek_done).empty());
+  for (const auto& body : seen_after()) CHECK(body.rfind("late-", 0) == 0);
+  first.shutdown();
+  second.shutdown();
+  producer.shutdown();
+}

@@ -192,6 +192,11 @@ std::int64_t FakeMQClientAPI::get_min_offset(const std::string& broker_addr, con
   return value_or_zero(min_offsets_, queue_of(broker_addr, std::nullopt, topic, queue_id));
 }
 
+void FakeMQClientAPI::reset_group_offset(const std::string&, const protocol::ResetOffsetRequestHeader&) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (auto failure = begin_call("reset_group_offset")) std::rethrow_exception(failure);
+}
+
 std::int64_t FakeMQClientAPI::search_offset(const std::string& broker_addr, const std::string& topic,
                                             int queue_id, std::int64_t timestamp) {
   std::lock_guard<std::mutex> lock(mutex_);

@@ -96,6 +96,8 @@ class FakeMQClientAPI : public client::MQClientAPI {
                     const protocol::CreateTopicRequestHeader& header) override;
   std::int64_t get_max_offset(const std::string& broker_addr, const std::string& topic,
                               int queue_id) override;
+  void reset_group_offset(const std::string& broker_addr,
+                          const protocol::ResetOffsetRequestHeader& header) override;
   std::int64_t get_min_offset(const std::string& broker_addr, const std::string& topic,
                               int queue_id) override;
   std::int64_t search_offset(const std::string& broker_addr, const std::string& topic, int queue_id,
