@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +44,16 @@ struct ROCKETMQ_API ConsumerLag {
   std::int64_t total = 0;
 };
 
+// Rates of one topic over the last 10 s window (the figures of mqadmin consumerStatus).
+struct ROCKETMQ_API TopicConsumeStats {
+  double pull_tps = 0;  // messages pulled per second
+  double pull_rt_ms = 0;
+  double consume_ok_tps = 0;
+  double consume_failed_tps = 0;
+  double consume_rt_ms = 0;  // average listener call
+  std::int64_t consume_failed_total = 0;
+};
+
 // Counters of a running consumer, for monitoring and tests.
 struct ROCKETMQ_API ConsumerStats {
   std::int64_t consumed_ok = 0;      // messages whose listener call returned Success
@@ -59,6 +70,7 @@ struct ROCKETMQ_API ConsumerStats {
   std::int64_t lag = 0;                  // messages behind the brokers' max offsets (sum of queues[].lag)
   std::int64_t consume_timeouts = 0;     // messages whose listener call ran past consume_timeout
   std::vector<QueueStats> queues;        // every owned queue, in MessageQueue order
+  std::map<std::string, TopicConsumeStats> topics;  // by queue topic (%RETRY%<group> apart)
 };
 
 // Receives messages pushed by the SDK: it pulls from the brokers with long polling and calls the

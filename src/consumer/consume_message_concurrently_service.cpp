@@ -95,6 +95,7 @@ void ConsumeMessageConcurrentlyService::run(ConsumeHost& host, const std::shared
   }
   batch->process_queue->touch_consume();
   const ConsumeResult result = call_listener(batch->messages);
+  record_call(batch->queue, batch->messages.size(), result, std::chrono::steady_clock::now() - batch->started);
   {
     std::lock_guard<std::mutex> lock(running_mutex_);
     running_.erase(entry);

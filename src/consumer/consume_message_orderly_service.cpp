@@ -100,7 +100,9 @@ void ConsumeMessageOrderlyService::run(const std::shared_ptr<ProcessQueue>& proc
       continue;  // messages arrived between take and the check
     }
     process_queue->touch_consume();
+    const auto call_started = std::chrono::steady_clock::now();
     const ConsumeResult result = call_listener(batch, &queue);
+    record_call(queue, batch.size(), result, std::chrono::steady_clock::now() - call_started);
     if (closed()) {
       // Returned after the consumer's shutdown timeout: not committed, delivered again.
       process_queue->settle_taken({}, {});

@@ -6,6 +6,7 @@
 
 #include "consumer/consume_gate.h"
 #include "consumer/process_queue.h"
+#include "consumer/topic_stats.h"
 #include "rocketmq/consume_result.h"
 #include "rocketmq/message_ext.h"
 #include "rocketmq/message_queue.h"
@@ -47,6 +48,8 @@ class ConsumeMessageService {
 
   // The consumer's suspend/resume gate, set once before the first submit() (none: never paused).
   void set_gate(std::shared_ptr<ConsumeGate> gate) noexcept { gate_ = std::move(gate); }
+  // The consumer's per-topic figures, set once before the first submit() (none: not recorded).
+  void set_topic_stats(std::shared_ptr<TopicStats> stats) noexcept { topic_stats_ = std::move(stats); }
 
  protected:
   // Every listener call of a queue enters the gate first and leaves it after its result was
@@ -57,9 +60,17 @@ class ConsumeMessageService {
   void gate_leave(const MessageQueue& queue) {
     if (gate_) gate_->leave(queue);
   }
+  // One listener call on `messages` messages of `queue` returned `result` after `elapsed`.
+  void record_call(const MessageQueue& queue, std::size_t messages, ConsumeResult result,
+                   std::chrono::steady_clock::duration elapsed) {
+    if (!topic_stats_) return;
+    const bool ok = result == ConsumeResult::Success;
+    topic_stats_->consumed(queue.topic, ok ? messages : 0, ok ? 0 : messages, elapsed);
+  }
 
  private:
   std::shared_ptr<ConsumeGate> gate_;
+  std::shared_ptr<TopicStats> topic_stats_;
 };
 
 }  // namespace rocketmq::consumer

@@ -218,6 +218,7 @@ void PushConsumer::Impl::start() {
         option_.consume_batch_size(), option_.consume_timeout(), broadcasting);
   }
   consume_service_->set_gate(gate_);
+  consume_service_->set_topic_stats(topic_stats_);
   start_timestamp_ = now_millis();
 
   // Routes first: an unreachable name server is a setup error the caller must see.
@@ -466,11 +467,18 @@ protocol::ConsumerRunningInfo PushConsumer::Impl::running_info() {
     queue_info.droped = process_queue->dropped();
     info.mq_table[queue] = queue_info;
   }
-  const auto consumed = consume_service_->stats();
+  const auto rates = topic_stats_->rates();
   for (const auto& topic : subscribed_topics()) {
     protocol::ConsumeStatus status;
-    status.consume_rt = consumed.average_rt_ms;
-    status.consume_failed_msgs = consumed.consumed_failed;
+    auto it = rates.find(topic);
+    if (it != rates.end()) {
+      status.pull_rt = it->second.pull_rt_ms;
+      status.pull_tps = it->second.pull_tps;
+      status.consume_rt = it->second.consume_rt_ms;
+      status.consume_ok_tps = it->second.consume_ok_tps;
+      status.consume_failed_tps = it->second.consume_failed_tps;
+      status.consume_failed_msgs = it->second.consume_failed_total;
+    }
     info.status_table[topic] = status;
   }
   return info;
@@ -694,6 +702,7 @@ void PushConsumer::Impl::pull_loop_failed(const std::shared_ptr<PullRequest>& re
 
 void PushConsumer::Impl::check_consumption() {
   consume_service_->periodic_check();
+  topic_stats_->sample();
   refresh_max_offsets(false);
   const auto now = consumer::ProcessQueue::Clock::now();
   bool restarted = false;
@@ -751,6 +760,7 @@ void PushConsumer::Impl::pull(std::shared_ptr<PullRequest> request) {
                                      : 0;
   const auto header = pull_api_->build_request(request->queue, request->next_offset, committed, subscription);
   auto weak = weak_from_this();
+  request->sent_at = std::chrono::steady_clock::now();
   try {
     pull_api_->send(*address, header, [weak, request](client::PullResult&& result, std::exception_ptr error) {
       if (auto self = weak.lock()) self->guarded_on_pulled(request, std::move(result), error);
@@ -797,6 +807,7 @@ void PushConsumer::Impl::on_pulled(const std::shared_ptr<PullRequest>& request, 
   protocol::SubscriptionData subscription;
   rebalance_->subscription(request->queue.topic, subscription);
   auto messages = pull_api_->process(request->queue, result, subscription);
+  topic_stats_->pulled(request->queue.topic, messages.size(), std::chrono::steady_clock::now() - request->sent_at);
   switch (result.status) {
     case client::PullStatus::Found: {
       request->next_offset = result.next_begin_offset;
@@ -1078,6 +1089,16 @@ ConsumerStats PushConsumer::Impl::stats() const {
     stats.consumed_ok = consumed.consumed_ok;
     stats.consumed_failed = consumed.consumed_failed;
     stats.consume_timeouts = consumed.timed_out;
+  }
+  for (const auto& [topic, rates] : topic_stats_->rates()) {
+    TopicConsumeStats entry;
+    entry.pull_tps = rates.pull_tps;
+    entry.pull_rt_ms = rates.pull_rt_ms;
+    entry.consume_ok_tps = rates.consume_ok_tps;
+    entry.consume_failed_tps = rates.consume_failed_tps;
+    entry.consume_rt_ms = rates.consume_rt_ms;
+    entry.consume_failed_total = rates.consume_failed_total;
+    stats.topics.emplace(topic, entry);
   }
   if (pool_) {
     stats.consume_threads = pool_->threads();

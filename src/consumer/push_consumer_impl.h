@@ -17,6 +17,7 @@
 #include "consumer/offset_store.h"
 #include "consumer/pull_api_wrapper.h"
 #include "consumer/rebalance_impl.h"
+#include "consumer/topic_stats.h"
 #include "rocketmq/push_consumer.h"
 
 namespace rocketmq {
@@ -95,6 +96,7 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
     MessageQueue queue;
     std::shared_ptr<consumer::ProcessQueue> process_queue;
     std::int64_t next_offset = 0;
+    std::chrono::steady_clock::time_point sent_at{};  // of the pull in flight
   };
 
   void pull(std::shared_ptr<PullRequest> request);
@@ -145,6 +147,8 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
   // Serialises commits with seeks: a commit either lands before a seek marks its process queue reset
   // (and is overwritten by the seek) or sees the mark and is dropped.
   std::mutex commit_mutex_;
+  // Pull and consume rates per topic (stats().topics, running info), sampled every 10 s.
+  const std::shared_ptr<consumer::TopicStats> topic_stats_ = std::make_shared<consumer::TopicStats>();
   std::mutex seek_mutex_;  // guards recent_seeks_
   std::map<MessageQueue, std::pair<std::int64_t, std::chrono::steady_clock::time_point>> recent_seeks_;
   mutable std::mutex mutex_;  // guards pending_subscriptions_, lifecycle transitions
