@@ -69,6 +69,8 @@ struct ROCKETMQ_API ConsumerStats {
   int flow_controlled_queues = 0;        // queues whose pulls wait for their cache to drain now
   std::int64_t lag = 0;                  // messages behind the brokers' max offsets (sum of queues[].lag)
   std::int64_t consume_timeouts = 0;     // messages whose listener call ran past consume_timeout
+  std::int64_t undecodable_messages = 0;       // pulled records this client could not decode: skipped
+  std::int64_t undecodable_dead_lettered = 0;  // of those, moved to %DLQ%<group>
   std::vector<QueueStats> queues;        // every owned queue, in MessageQueue order
   std::map<std::string, TopicConsumeStats> topics;  // by queue topic (%RETRY%<group> apart)
 };

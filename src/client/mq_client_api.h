@@ -13,6 +13,7 @@
 #include "protocol/bodies/lock_batch_body.h"
 #include "protocol/bodies/topic_route_data.h"
 #include "protocol/headers.h"
+#include "protocol/message_decoder.h"
 #include "protocol/stored_message.h"
 
 namespace rocketmq::client {
@@ -26,6 +27,8 @@ struct PullResult {
   std::int64_t max_offset = 0;
   std::int64_t suggest_which_broker_id = 0;
   std::vector<protocol::StoredMessage> messages;  // decoded once, on the I/O thread
+  // Records that could not be decoded: skipped (the response's next_begin_offset passes them).
+  std::vector<protocol::RejectedRecord> rejected;
   std::size_t body_bytes = 0;
 };
 

@@ -234,7 +234,7 @@ void RemotingMQClientAPI::pull_message(const std::string& broker_addr, const pro
           pull.suggest_which_broker_id = header.suggest_which_broker_id;
           if (pull.status == PullStatus::Found) {
             pull.body_bytes = response.body.size();
-            pull.messages = protocol::decode_messages(response.body);
+            pull.messages = protocol::decode_messages_skipping_bad(response.body, pull.rejected);
             if (header.offset_delta) {
               // Wrapping like Java's long: both values come from the peer, and signed overflow is
               // undefined behaviour in C++.
@@ -242,6 +242,11 @@ void RemotingMQClientAPI::pull_message(const std::string& broker_addr, const pro
               for (auto& message : pull.messages) {
                 message.queue_offset =
                     static_cast<std::int64_t>(static_cast<std::uint64_t>(message.queue_offset) + delta);
+              }
+              for (auto& bad : pull.rejected) {
+                if (bad.queue_offset >= 0) {
+                  bad.queue_offset = static_cast<std::int64_t>(static_cast<std::uint64_t>(bad.queue_offset) + delta);
+                }
               }
             }
           }

@@ -806,6 +806,7 @@ void PushConsumer::Impl::on_pulled(const std::shared_ptr<PullRequest>& request, 
   process_queue->touch_pull_answer();
   protocol::SubscriptionData subscription;
   rebalance_->subscription(request->queue.topic, subscription);
+  if (!result.rejected.empty()) skip_undecodable(request->queue, std::move(result.rejected));
   auto messages = pull_api_->process(request->queue, result, subscription);
   topic_stats_->pulled(request->queue.topic, messages.size(), std::chrono::steady_clock::now() - request->sent_at);
   switch (result.status) {
@@ -862,6 +863,42 @@ void PushConsumer::Impl::on_pulled(const std::shared_ptr<PullRequest>& request, 
   } else {
     pull(request);  // under the caller's guard
   }
+}
+
+void PushConsumer::Impl::skip_undecodable(const MessageQueue& queue, std::vector<protocol::RejectedRecord> rejected) {
+  undecodable_.fetch_add(static_cast<std::int64_t>(rejected.size()), std::memory_order_relaxed);
+  for (const auto& bad : rejected) {
+    LOG_WARN("undecodable message in " << queue.to_string() << " at offset " << bad.queue_offset << " skipped: "
+                                       << bad.reason
+                                       << (bad.commit_log_offset >= 0 ? "; sending it to the dead-letter queue"
+                                                                      : "; it cannot be sent back"));
+  }
+  if (option_.message_model() != MessageModel::Clustering) return;  // no dead-letter queue per client
+  // The broker finds the record by its commit-log offset, so even a body this client cannot read
+  // can be moved to %DLQ%<group>. A blocking request: on the scheduler, not this I/O thread.
+  run_later(std::chrono::milliseconds(0), [weak = weak_from_this(), queue, rejected = std::move(rejected)] {
+    auto self = weak.lock();
+    if (!self) return;
+    for (const auto& bad : rejected) {
+      if (bad.commit_log_offset < 0) continue;
+      auto address = self->broker_address(queue.broker_name);
+      if (!address) continue;
+      protocol::ConsumerSendMsgBackRequestHeader header;
+      header.offset = bad.commit_log_offset;
+      header.group = self->option_.group_name();
+      header.delay_level = -1;  // straight to %DLQ%<group>
+      header.origin_topic = queue.topic;
+      header.max_reconsume_times = self->option_.max_reconsume_times();
+      header.broker_name = queue.broker_name;
+      try {
+        self->instance_->api().consumer_send_message_back(*address, header);
+        self->undecodable_dead_lettered_.fetch_add(1, std::memory_order_relaxed);
+      } catch (const std::exception& error) {
+        LOG_WARN("undecodable message of " << queue.to_string() << " at offset " << bad.queue_offset
+                                           << " could not be sent to the dead-letter queue: " << error.what());
+      }
+    }
+  });
 }
 
 // ---- seek, lag, suspend -----------------------------------------------------------------------------
@@ -1084,6 +1121,8 @@ ConsumerStats PushConsumer::Impl::stats() const {
   stats.pulls = pulls_.load();
   stats.pull_errors = pull_errors_.load();
   stats.flow_control_pauses = flow_control_pauses_.load();
+  stats.undecodable_messages = undecodable_.load();
+  stats.undecodable_dead_lettered = undecodable_dead_lettered_.load();
   if (consume_service_) {
     const auto consumed = consume_service_->stats();
     stats.consumed_ok = consumed.consumed_ok;

@@ -125,6 +125,9 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
   // flow-controlled, stalled), on the scheduler; a broker that fails is skipped for this round.
   void refresh_max_offsets(bool all);
   std::vector<MessageQueue> owned_queues() const;
+  // Records of a pull answer this client cannot decode: logged with queue and offset, counted, and
+  // (clustering) sent to %DLQ%<group> by commit-log offset; the loop goes on past them.
+  void skip_undecodable(const MessageQueue& queue, std::vector<protocol::RejectedRecord> rejected);
   // After a seek by timestamp applied here: every broker of the topic moves the other members of the
   // group too. Remembers `applied`, so that the broker's echo of it to this client is skipped.
   void reset_group(const std::string& topic, const std::vector<MessageQueue>& queues, std::int64_t epoch_millis,
@@ -181,6 +184,8 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
   std::atomic<std::int64_t> pull_loop_failures_{0};  // exceptions caught in the pull loop
   std::atomic<std::int64_t> pull_loop_restarts_{0};  // silent loops restarted by the watchdog
   std::atomic<std::int64_t> flow_control_pauses_{0};
+  std::atomic<std::int64_t> undecodable_{0};
+  std::atomic<std::int64_t> undecodable_dead_lettered_{0};
 };
 
 }  // namespace rocketmq

@@ -248,6 +248,45 @@ std::vector<StoredMessage> decode_messages(std::string_view body, bool decompres
   return messages;
 }
 
+std::vector<StoredMessage> decode_messages_skipping_bad(std::string_view body, std::vector<RejectedRecord>& rejected,
+                                                        std::size_t max_body_size,
+                                                        std::size_t max_total_decompressed_size,
+                                                        std::size_t max_messages) {
+  DecodeBudget budget{max_body_size, max_total_decompressed_size, max_total_decompressed_size, max_messages};
+  std::vector<StoredMessage> messages;
+  std::size_t offset = 0;
+  // QUEUEOFFSET and PHYSICALOFFSET sit at fixed positions of every record version.
+  constexpr std::size_t kQueueOffsetAt = 20;
+  constexpr std::size_t kCommitLogOffsetAt = 28;
+  while (offset < body.size()) {
+    const std::size_t remaining = body.size() - offset;
+    const std::string prefix = "message record at byte " + std::to_string(offset) + ": ";
+    RejectedRecord bad;
+    std::int32_t total_size = 0;
+    if (remaining >= 4) total_size = ByteReader(body.substr(offset, 4)).read_i32("TOTALSIZE");
+    if (remaining < 4 || total_size < kMinimumRecordSize || static_cast<std::size_t>(total_size) > remaining) {
+      bad.reason = prefix + "TOTALSIZE " + std::to_string(total_size) + " cannot be trusted (" +
+                   std::to_string(remaining) + " bytes left); the rest of the body is skipped";
+      rejected.push_back(std::move(bad));
+      break;
+    }
+    const auto record = body.substr(offset, static_cast<std::size_t>(total_size));
+    const std::size_t before = messages.size();
+    try {
+      decode_record(record, true, true, budget, messages);
+    } catch (const ProtocolError& error) {
+      messages.resize(before);  // an inner batch half unwrapped counts as undecodable
+      bad.queue_offset = ByteReader(record.substr(kQueueOffsetAt, 8)).read_i64("QUEUEOFFSET");
+      bad.commit_log_offset = ByteReader(record.substr(kCommitLogOffsetAt, 8)).read_i64("PHYSICALOFFSET");
+      bad.reason = prefix + error.what();
+      rejected.push_back(std::move(bad));
+      if (messages.size() >= max_messages) break;
+    }
+    offset += static_cast<std::size_t>(total_size);
+  }
+  return messages;
+}
+
 StoredMessage decode_message(std::string_view record, bool decompress_body, std::size_t max_body_size) {
   DecodeBudget budget{max_body_size, max_body_size, max_body_size, 1};
   std::vector<StoredMessage> decoded;

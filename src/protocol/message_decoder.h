@@ -33,6 +33,23 @@ std::vector<StoredMessage> decode_messages(
     std::size_t max_total_decompressed_size = kDefaultMaxTotalDecompressedSize,
     std::size_t max_messages = kDefaultMaxMessagesPerResponse);
 
+// A record of a pull body that could not be decoded (decode_messages_skipping_bad).
+struct RejectedRecord {
+  std::int64_t queue_offset = -1;       // -1 when even the record's fixed fields are unreadable
+  std::int64_t commit_log_offset = -1;  // what a send-back to the dead-letter queue needs
+  std::string reason;
+};
+
+// decode_messages, except that a record which cannot be decoded (corrupt fields, unknown or corrupt
+// compression, a decompression limit exceeded) is skipped and reported in `rejected` instead of
+// failing the whole body; a TOTALSIZE that cannot be trusted, or the message limit, ends the body
+// there (one rejection for the rest). What a push consumer uses, so one bad record never wedges a queue.
+std::vector<StoredMessage> decode_messages_skipping_bad(
+    std::string_view body, std::vector<RejectedRecord>& rejected,
+    std::size_t max_body_size = kDefaultMaxDecompressedSize,
+    std::size_t max_total_decompressed_size = kDefaultMaxTotalDecompressedSize,
+    std::size_t max_messages = kDefaultMaxMessagesPerResponse);
+
 // Decodes exactly one record occupying all of `record`; never unwraps inner batches.
 StoredMessage decode_message(std::string_view record, bool decompress_body = true,
                              std::size_t max_body_size = kDefaultMaxDecompressedSize);

@@ -56,6 +56,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(total <= kMaxTotalSize + input.size());
   } catch (const ProtocolError&) {
   }
+  {
+    // The push consumer's decode never throws on content: bad records are reported, never fatal,
+    // and there is at most one report per record plus one for an untrusted tail.
+    std::vector<p::RejectedRecord> rejected;
+    const auto kept = p::decode_messages_skipping_bad(input, rejected, kMaxBodySize, kMaxTotalSize, kMaxMessages);
+    FUZZ_CHECK(kept.size() <= kMaxMessages);
+    FUZZ_CHECK(rejected.size() <= input.size() / 91 + 1);
+  }
   try {
     for (const auto& message : p::decode_messages(input, false, kMaxBodySize, kMaxTotalSize, kMaxMessages)) {
       check_round_trip(message);

@@ -457,3 +457,60 @@ TEST_CASE("UNIQ_KEY ids stay unique across threads", "[codec]") {
   for (const auto& ids : per_thread) all.insert(ids.begin(), ids.end());
   CHECK(all.size() == 10000);
 }
+
+TEST_CASE("a push consumer's decode skips bad records and reports them with their offsets", "[codec][poison]") {
+  auto good = [](std::int64_t offset) {
+    StoredMessage message = sample_message();
+    message.queue_offset = offset;
+    message.commit_log_offset = 1000 + offset;
+    message.body = "good-" + std::to_string(offset);
+    return encode_stored_message(message);
+  };
+  SECTION("a corrupt compressed body and one that decompresses past the limit, among good ones") {
+    StoredMessage corrupt = sample_message();
+    corrupt.queue_offset = 11;
+    corrupt.commit_log_offset = 1011;
+    corrupt.sys_flag = sys_flag_with_compression(0, CompressionType::kZlib);
+    corrupt.body = "definitely not zlib";
+    StoredMessage bomb = sample_message();
+    bomb.queue_offset = 12;
+    bomb.commit_log_offset = 1012;
+    bomb.sys_flag = sys_flag_with_compression(0, CompressionType::kZlib);
+    bomb.body = compress(CompressionType::kZlib, std::string(1 << 20, 'x'), 9);
+    const std::string body =
+        good(10) + encode_stored_message(corrupt) + encode_stored_message(bomb) + good(13);
+    std::vector<RejectedRecord> rejected;
+    const auto messages = decode_messages_skipping_bad(body, rejected, 64 * 1024);
+    REQUIRE(messages.size() == 2);
+    CHECK(messages[0].body == "good-10");
+    CHECK(messages[1].body == "good-13");
+    REQUIRE(rejected.size() == 2);
+    CHECK(rejected[0].queue_offset == 11);
+    CHECK(rejected[0].commit_log_offset == 1011);
+    CHECK(rejected[1].queue_offset == 12);
+    CHECK(rejected[1].commit_log_offset == 1012);
+    CHECK_THAT(rejected[1].reason, Catch::Contains("byte"));
+    // The strict decoder refuses the same body as a whole.
+    CHECK_THROWS_AS(decode_messages(body, true, 64 * 1024), ProtocolError);
+  }
+  SECTION("an unknown magic code in the middle") {
+    std::string bad = good(21);
+    bad[4] = 0x11;  // MAGICCODE
+    std::vector<RejectedRecord> rejected;
+    const auto messages = decode_messages_skipping_bad(good(20) + bad + good(22), rejected);
+    REQUIRE(messages.size() == 2);
+    CHECK(messages[1].queue_offset == 22);
+    REQUIRE(rejected.size() == 1);
+    CHECK(rejected[0].queue_offset == 21);
+  }
+  SECTION("a TOTALSIZE that cannot be trusted ends the body there") {
+    std::string bad = good(31);
+    bad[0] = 0x7f;  // TOTALSIZE far past the end
+    std::vector<RejectedRecord> rejected;
+    const auto messages = decode_messages_skipping_bad(good(30) + bad + good(32), rejected);
+    REQUIRE(messages.size() == 1);
+    REQUIRE(rejected.size() == 1);
+    CHECK(rejected[0].queue_offset == -1);
+    CHECK_THAT(rejected[0].reason, Catch::Contains("TOTALSIZE"));
+  }
+}
