@@ -903,7 +903,8 @@ void PushConsumer::Impl::skip_undecodable(const MessageQueue& queue, std::vector
 
 // ---- seek, lag, suspend -----------------------------------------------------------------------------
 
-void PushConsumer::Impl::apply_offsets(const std::string& topic, const std::map<MessageQueue, std::int64_t>& offsets) {
+void PushConsumer::Impl::apply_offsets(const std::string& topic, const std::map<MessageQueue, std::int64_t>& offsets,
+                                       const std::function<void()>& before_retake) {
   // 1. Stop the old loops: nothing they consumed or pulled may commit from now on.
   std::vector<std::shared_ptr<consumer::ProcessQueue>> stopped;
   {
@@ -924,6 +925,7 @@ void PushConsumer::Impl::apply_offsets(const std::string& topic, const std::map<
     offset_store_->update_offset(queue, offset, false);
     offset_store_->persist(queue);
   }
+  if (before_retake) before_retake();
   // 3. Give the stopped queues up (their release commits the new position once more) and take them
   //    again from it.
   for (const auto& [queue, offset] : offsets) {
@@ -982,8 +984,9 @@ void PushConsumer::Impl::seek_by_timestamp(const std::string& topic, std::int64_
     if (!address) throw ClientError("seek_by_timestamp: no address for broker " + queue.broker_name);
     offsets[queue] = instance_->api().search_offset(*address, topic, queue.queue_id, epoch_millis);
   }
-  apply_offsets(topic, offsets);
-  reset_group(topic, queues, epoch_millis, offsets);
+  // The other members are moved before this client's loops start again, so that the brokers' view
+  // of the group is the new one by the time they pull.
+  apply_offsets(topic, offsets, [&] { reset_group(topic, queues, epoch_millis, offsets); });
 }
 
 void PushConsumer::Impl::seek_to_offset(const std::string& topic, int queue_id, std::int64_t offset) {

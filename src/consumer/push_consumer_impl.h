@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -118,7 +119,8 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
   void on_pulled(const std::shared_ptr<PullRequest>& request, client::PullResult&& result, std::exception_ptr error);
   // Moves `offsets` (queues of `topic`): their process queues stop and can commit no more, the new
   // offsets are committed, the queues are dropped and taken again from there.
-  void apply_offsets(const std::string& topic, const std::map<MessageQueue, std::int64_t>& offsets);
+  void apply_offsets(const std::string& topic, const std::map<MessageQueue, std::int64_t>& offsets,
+                     const std::function<void()>& before_retake = {});
   // The subscribed topic's queues per the route; throws ClientError naming `what` when there are none.
   std::vector<MessageQueue> seekable_queues(const char* what, const std::string& topic) const;
   // GET_MAX_OFFSET for owned queues whose pulls have not reported one recently (suspended,
