@@ -35,20 +35,28 @@ void ConsumeMessageConcurrentlyService::submit(const std::vector<MessageExt>& me
     batch->queue = queue;
     batches.push_back(std::move(batch));
   }
-  // A pull result becomes a few tasks, each running its consecutive batches one after the other
-  // (one listener call per batch, as configured). Handing every batch to a thread of its own costs
-  // a wake-up and a context switch per message, which dominated the CPU profile; a few tasks per
-  // pull still spread a backlog over every consume thread, since many pulls are cached at once.
-  const std::size_t per_task = std::max<std::size_t>(1, (batches.size() + kTasksPerPull - 1) / kTasksPerPull);
+  // A pull result becomes a few tasks that share its batches: each takes the next batch not taken
+  // yet, until none is left (one listener call per batch, as configured). Handing every batch to a
+  // thread of its own costs a wake-up and a context switch per message, which dominated the CPU
+  // profile; a few tasks per pull still spread a backlog over every consume thread, since many
+  // pulls are cached at once. Sharing (rather than splitting the batches between the tasks) means
+  // that a listener call that hangs holds only its own batch: the other tasks go on with the rest.
+  struct SharedBatches {
+    std::vector<std::shared_ptr<Batch>> batches;
+    std::atomic<std::size_t> next{0};
+  };
+  auto work = std::make_shared<SharedBatches>();
+  work->batches = std::move(batches);
+  const std::size_t task_count = std::min(work->batches.size(), kTasksPerPull);
   std::vector<std::function<void()>> tasks;
-  for (std::size_t first = 0; first < batches.size(); first += per_task) {
-    const std::size_t last = std::min(batches.size(), first + per_task);
-    std::vector<std::shared_ptr<Batch>> group(batches.begin() + static_cast<std::ptrdiff_t>(first),
-                                              batches.begin() + static_cast<std::ptrdiff_t>(last));
-    tasks.emplace_back([self = shared_from_this(), group = std::move(group)] {
+  for (std::size_t i = 0; i < task_count; ++i) {
+    tasks.emplace_back([self = shared_from_this(), work] {
       auto host = self->host_.lock();
       if (!host) return;  // the consumer is gone: these messages were never committed
-      for (const auto& batch : group) self->run(*host, batch);
+      for (std::size_t index = work->next.fetch_add(1); index < work->batches.size();
+           index = work->next.fetch_add(1)) {
+        self->run(*host, work->batches[index]);
+      }
     });
   }
   // One lock round for the whole pull result. Refused while shutting down: the messages stay
