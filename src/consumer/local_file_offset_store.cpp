@@ -178,7 +178,10 @@ std::int64_t LocalFileOffsetStore::read_offset(const MessageQueue& queue, ReadOf
 
 void LocalFileOffsetStore::persist_all(const std::set<MessageQueue>& queues) { write_offsets(queues); }
 
-void LocalFileOffsetStore::persist(const MessageQueue& queue) { write_offsets({queue}); }
+bool LocalFileOffsetStore::persist(const MessageQueue& queue) {
+  write_offsets({queue});
+  return true;
+}
 
 void LocalFileOffsetStore::write_offsets(const std::set<MessageQueue>& queues) {
   std::lock_guard<std::mutex> file_lock(file_mutex_);

@@ -32,7 +32,7 @@ class LocalFileOffsetStore : public OffsetStore {
   std::int64_t read_offset(const MessageQueue& queue, ReadOffsetType type) override;
   // Writes the memory offsets of `queues` (those known) into the file; errors are logged.
   void persist_all(const std::set<MessageQueue>& queues) override;
-  void persist(const MessageQueue& queue) override;
+  bool persist(const MessageQueue& queue) override;
   // Forgets the queue in memory only: the file keeps its last offset, for whoever consumes it next.
   void remove_offset(const MessageQueue& queue) override;
   std::map<MessageQueue, std::int64_t> offsets(const std::string& topic) const override;

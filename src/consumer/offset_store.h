@@ -29,8 +29,9 @@ class OffsetStore {
   virtual std::int64_t read_offset(const MessageQueue& queue, ReadOffsetType type) = 0;
   // Persists the offsets of `queues` (periodic task; oneway to brokers, atomic file write).
   virtual void persist_all(const std::set<MessageQueue>& queues) = 0;
-  // Persists one queue synchronously (on drop and shutdown); errors are logged, not thrown.
-  virtual void persist(const MessageQueue& queue) = 0;
+  // Persists one queue synchronously (on drop and shutdown); errors are logged, not thrown. False
+  // when the write failed (a broker that did not answer).
+  virtual bool persist(const MessageQueue& queue) = 0;
   // Forgets a queue this consumer no longer owns.
   virtual void remove_offset(const MessageQueue& queue) = 0;
   // The offsets known in memory for `topic` (every topic when empty).

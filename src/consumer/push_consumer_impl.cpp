@@ -343,16 +343,11 @@ void PushConsumer::Impl::finish_shutdown() {
   auto owned = rebalance_->drop_all();
   std::set<MessageQueue> queues;
   for (const auto& [queue, process_queue] : owned) queues.insert(queue);
-  if (orderly_clustering()) {
-    // The next owner locks a queue as soon as it is free and starts from its committed offset:
-    // every offset is on the broker (synchronously) before any lock is released.
-    for (const auto& queue : queues) offset_store_->persist(queue);
-    locker_->unlock(queues, false);
-  } else {
-    // Synchronously, queue by queue: a oneway commit could still sit unwritten when the
-    // connection closes right after.
-    for (const auto& queue : queues) offset_store_->persist(queue);
-  }
+  // Synchronously (a oneway commit could still sit unwritten when the connection closes right
+  // after), all brokers at once. Orderly: the next owner locks a queue as soon as it is free and
+  // starts from its committed offset, so every offset is on the broker before any lock is released.
+  persist_in_parallel(queues);
+  if (orderly_clustering()) locker_->unlock(queues, false);
   const auto committed = steady_clock::now();
   instance_->unregister_consumer(option_.group_name());
   const auto unregistered = steady_clock::now();
@@ -364,6 +359,35 @@ void PushConsumer::Impl::finish_shutdown() {
                             << (committed - started) / std::chrono::milliseconds(1) << " ms, unregistered in "
                             << (unregistered - committed) / std::chrono::milliseconds(1) << " ms, instance released in "
                             << since(unregistered) << " ms");
+}
+
+void PushConsumer::Impl::persist_in_parallel(const std::set<MessageQueue>& queues) {
+  std::map<std::string, std::vector<MessageQueue>> by_broker;
+  for (const auto& queue : queues) by_broker[queue.broker_name].push_back(queue);
+  // Queue by queue within a broker; the first failure gives that broker up (a dead one costs one
+  // request timeout, not one per queue). Runs on the shutdown thread, which co-owns this consumer.
+  const auto commit_broker = [this](const std::vector<MessageQueue>& owned) {
+    for (std::size_t i = 0; i < owned.size(); ++i) {
+      if (!offset_store_->persist(owned[i])) {
+        LOG_WARN("broker " << owned[i].broker_name << " did not take the offset of " << owned[i].to_string() << "; "
+                           << owned.size() - i - 1 << " more of its queues are not committed now (the next owner "
+                           << "starts from their last committed offsets: their messages may come again)");
+        return;
+      }
+    }
+  };
+  std::vector<std::thread> workers;
+  std::size_t index = 0;
+  for (const auto& [broker, owned] : by_broker) {
+    if (++index == by_broker.size()) break;  // the last broker on this thread
+    try {
+      workers.emplace_back([&commit_broker, &owned = owned] { commit_broker(owned); });
+    } catch (const std::system_error&) {
+      commit_broker(owned);  // out of threads: here
+    }
+  }
+  if (!by_broker.empty()) commit_broker(by_broker.rbegin()->second);
+  for (auto& worker : workers) worker.join();
 }
 
 std::string PushConsumer::Impl::client_id() const {

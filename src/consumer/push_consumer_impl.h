@@ -140,6 +140,8 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
   void abandon_start();
   // The part of shutdown() that talks to the brokers: commit every owned queue, unregister.
   void finish_shutdown();
+  // Commits `queues` synchronously, one thread per broker, each broker's queues in turn.
+  void persist_in_parallel(const std::set<MessageQueue>& queues);
   std::string retry_topic() const { return "%RETRY%" + option_.group_name(); }
 
   ConsumerOption option_;

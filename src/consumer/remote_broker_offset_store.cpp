@@ -110,20 +110,22 @@ void RemoteBrokerOffsetStore::persist_all(const std::set<MessageQueue>& queues) 
   }
 }
 
-void RemoteBrokerOffsetStore::persist(const MessageQueue& queue) {
+bool RemoteBrokerOffsetStore::persist(const MessageQueue& queue) {
   std::int64_t offset = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = table_.find(queue);
-    if (it == table_.end()) return;
+    if (it == table_.end()) return true;
     offset = it->second.offset;
   }
   try {
     send_to_broker(queue, offset, false);
     mark_persisted(queue, offset);
+    return true;
   } catch (const std::exception& error) {
     LOG_WARN("offset update for group " << group_ << ", " << queue.to_string() << " to " << offset
                                         << " failed: " << error.what());
+    return false;
   }
 }
 

@@ -39,7 +39,7 @@ class RemoteBrokerOffsetStore : public OffsetStore {
   void update_offset(const MessageQueue& queue, std::int64_t offset, bool increase_only) override;
   std::int64_t read_offset(const MessageQueue& queue, ReadOffsetType type) override;
   void persist_all(const std::set<MessageQueue>& queues) override;
-  void persist(const MessageQueue& queue) override;
+  bool persist(const MessageQueue& queue) override;
   void remove_offset(const MessageQueue& queue) override;
   std::map<MessageQueue, std::int64_t> offsets(const std::string& topic) const override;
 
