@@ -19,6 +19,7 @@
 #include "consumer/remote_broker_offset_store.h"
 #include "filter/subscription.h"
 #include "protocol/message_const.h"
+#include "protocol/message_properties.h"
 #include "protocol/response_code.h"
 #include "rocketmq/error.h"
 #include "rocketmq/version.h"
@@ -659,7 +660,72 @@ bool PushConsumer::Impl::send_message_back(const MessageExt& message, int delay_
     instance_->api().consumer_send_message_back(*address, header);
     return true;
   } catch (const std::exception& error) {
-    LOG_WARN("send-back of " << message.get_msg_id() << " to " << *address << " failed: " << error.what());
+    LOG_WARN("send-back of " << message.get_msg_id() << " to " << *address << " failed: " << error.what()
+                             << (delay_level >= 0 ? "; sending it to " + retry_topic() + " instead" : std::string()));
+  }
+  // The dead-letter level (orderly) has no such fallback: the queue stays on the message.
+  return delay_level >= 0 && send_to_retry_topic(message, delay_level);
+}
+
+bool PushConsumer::Impl::send_to_retry_topic(const MessageExt& message, int delay_level) {
+  // What the Java client does when the broker refuses CONSUMER_SEND_MSG_BACK: a normal send of a
+  // copy to %RETRY%<group>, with the original topic, the next reconsume count and the delay level,
+  // to any writable queue of any live broker.
+  const auto& data = detail::MessageExtAccess::data(message);
+  const auto& stored = data.stored;
+  try {
+    auto route = instance_->cached_route(retry_topic());
+    if (!route) route = instance_->update_topic_route(retry_topic());
+    std::vector<MessageQueue> writable;
+    for (const auto& queue_data : route->queue_datas) {
+      if ((queue_data.perm & protocol::kPermWrite) == 0) continue;
+      for (int id = 0; id < queue_data.write_queue_nums; ++id) {
+        writable.push_back(MessageQueue{retry_topic(), queue_data.broker_name, id});
+      }
+    }
+    if (writable.empty()) throw ClientError(retry_topic() + " has no writable queue");
+    const std::int32_t reconsume_times = stored.reconsume_times + 1;
+    protocol::MessageProperties properties = stored.properties;
+    properties[protocol::message_property::kRetryTopic] = data.topic;
+    if (properties.count(protocol::message_property::kOriginMessageId) == 0) {
+      properties[protocol::message_property::kOriginMessageId] = stored.msg_id;
+    }
+    properties[protocol::message_property::kReconsumeTime] = std::to_string(reconsume_times);
+    properties[protocol::message_property::kMaxReconsumeTimes] = std::to_string(option_.max_reconsume_times());
+    properties[protocol::message_property::kDelayTimeLevel] =
+        std::to_string(delay_level > 0 ? delay_level : 3 + stored.reconsume_times);
+    properties.erase(protocol::message_property::kTransactionPrepared);
+    const std::string encoded = protocol::encode_properties(properties);
+    const auto first = static_cast<std::size_t>(fallback_sends_.fetch_add(1, std::memory_order_relaxed));
+    std::exception_ptr last_error;
+    for (std::size_t attempt = 0; attempt < std::min<std::size_t>(writable.size(), 3); ++attempt) {
+      const auto& queue = writable[(first + attempt) % writable.size()];
+      auto address = instance_->broker_address(queue.broker_name);
+      if (!address) continue;
+      protocol::SendMessageRequestHeaderV2 header;
+      header.producer_group = "CLIENT_INNER_PRODUCER";
+      header.topic = retry_topic();
+      header.queue_id = queue.queue_id;
+      header.sys_flag = 0;  // the body is plain here, whatever it was stored as
+      header.born_timestamp = now_millis();
+      header.flag = stored.flag;
+      header.properties = encoded;
+      header.reconsume_times = reconsume_times;
+      header.max_reconsume_times = option_.max_reconsume_times();
+      header.broker_name = queue.broker_name;
+      try {
+        instance_->api().send_message(*address, header, false, stored.body, option_.request_timeout());
+        LOG_INFO("message " << message.get_msg_id() << " sent to " << queue.to_string() << " for its retry");
+        return true;
+      } catch (const std::exception&) {
+        last_error = std::current_exception();
+      }
+    }
+    if (last_error) std::rethrow_exception(last_error);
+    return false;
+  } catch (const std::exception& error) {
+    LOG_WARN("retry send of " << message.get_msg_id() << " to " << retry_topic() << " failed too: " << error.what()
+                              << "; it is consumed again here");
     return false;
   }
 }

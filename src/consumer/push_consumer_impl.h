@@ -140,6 +140,8 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
   void abandon_start();
   // The part of shutdown() that talks to the brokers: commit every owned queue, unregister.
   void finish_shutdown();
+  // After a refused send-back: the message sent to %RETRY%<group> as a normal message (Java's rule).
+  bool send_to_retry_topic(const MessageExt& message, int delay_level);
   // Commits `queues` synchronously, one thread per broker, each broker's queues in turn.
   void persist_in_parallel(const std::set<MessageQueue>& queues);
   std::string retry_topic() const { return "%RETRY%" + option_.group_name(); }
@@ -189,6 +191,7 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
   std::atomic<std::int64_t> pull_loop_restarts_{0};  // silent loops restarted by the watchdog
   std::atomic<std::int64_t> flow_control_pauses_{0};
   std::atomic<std::int64_t> undecodable_{0};
+  std::atomic<std::int64_t> fallback_sends_{0};  // round robin over the retry topic's queues
   std::atomic<std::int64_t> undecodable_dead_lettered_{0};
 };
 
