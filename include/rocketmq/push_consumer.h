@@ -65,7 +65,7 @@ struct ROCKETMQ_API ConsumerStats {
   int consume_threads = 0;           // current size of the elastic consume pool
   int consume_threads_peak = 0;
   int owned_queues = 0;
-  std::int64_t flow_control_pauses = 0;  // times a queue's pull waited because its cache was full
+  std::int64_t flow_control_pauses = 0;  // pulls postponed (50 ms each) because a queue's cache was full
   int flow_controlled_queues = 0;        // queues whose pulls wait for their cache to drain now
   std::int64_t lag = 0;                  // messages behind the brokers' max offsets (sum of queues[].lag)
   std::int64_t consume_timeouts = 0;     // messages whose listener call ran past consume_timeout

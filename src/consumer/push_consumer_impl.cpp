@@ -828,7 +828,7 @@ void PushConsumer::Impl::pull(std::shared_ptr<PullRequest> request) {
   }
   if (process_queue.cached_count() >= option_.process_queue_size() ||
       process_queue.cached_bytes() >= option_.process_queue_bytes() || process_queue.span() > option_.max_span()) {
-    if (!process_queue.flow_controlled()) flow_control_pauses_.fetch_add(1, std::memory_order_relaxed);
+    flow_control_pauses_.fetch_add(1, std::memory_order_relaxed);
     process_queue.set_flow_controlled(true);
     pull_later(std::move(request), kFlowControlDelay);
     return;

@@ -356,11 +356,27 @@ TEST_CASE("flow control: a stalled listener keeps at most process_queue_size plu
   option.set_process_queue_size(64);
   option.set_consume_thread_min(2);
   option.set_consume_thread_max(2);
+  // Declared after the consumer: released (whatever fails below) before the consumer is destroyed,
+  // so the stalled listener calls never outlive what they wait on.
+  struct Release {
+    std::mutex& mutex;
+    std::condition_variable& released;
+    bool& release;
+    ~Release() {
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        release = true;
+      }
+      released.notify_all();
+    }
+  };
   PushConsumer consumer(option);
+  Release release_on_exit{mutex, released, release};
   consumer.subscribe(topic, "*");
   consumer.register_message_listener(std::move(listener));
   consumer.start();
   REQUIRE(wait_until([&] { return consumer.stats().flow_control_pauses > 5; }, 30s));
+  CHECK(consumer.stats().flow_controlled_queues == 1);
   const auto stalled = consumer.stats();
   CHECK(stalled.cached_messages >= 64);
   CHECK(stalled.cached_messages <= 64 + 32);
