@@ -45,9 +45,9 @@ std::string temp_file(const std::string& name, const std::string& content) {
 
 // Expected signatures computed by the Java client 5.3.3 (org.apache.rocketmq.acl.common.AclClientRPCHook)
 // for the same request, with the interop tool's oracle command. Regenerate with:
-//   test/interop/interop.sh sign --access-key rocketmq2 --secret-key 12345678 [--token token-1] \
-//     --field topic=TopicTest --field queueId=3 --field bornTimestamp=1700000000000 \
-//     --field tags=标签 --field Zeta=last-upper [--body "hello 世界"]
+//   test/interop/interop.sh sign --access-key rocketmq2 --secret-key 12345678 [--token token-1]
+//     --field topic=TopicTest --field queueId=3 --field bornTimestamp=1700000000000
+//     --field tags=标签 --field Zeta=last-upper [--body "hello 世界"]   (one command line)
 TEST_CASE("AclRpcHook signs byte for byte as the Java AclClientRPCHook", "[acl]") {
   SECTION("with a body") {
     auto request = oracle_request(true);
