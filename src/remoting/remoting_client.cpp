@@ -99,7 +99,8 @@ class RemotingClient::Impl : public std::enable_shared_from_this<RemotingClient:
       try {
         step();
       } catch (const boost::system::system_error& error) {
-        throw ClientError(std::string("TLS setup: cannot use the ") + what + " '" + path + "': " + error.code().message());
+        throw ClientError(std::string("TLS setup: cannot use the ") + what + " '" + path + "': " +
+                          error.code().message() + " (PEM expected; a key must belong to the certificate)");
       }
     };
     if (tls.verify_peer) {

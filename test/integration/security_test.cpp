@@ -237,10 +237,11 @@ TEST_CASE("2000 messages round trip over verified TLS with ACL keys, and the Jav
   CHECK(wait_until([&] { return received_keys().size() >= static_cast<std::size_t>(kCount); }, 120s));
   CHECK(received_keys() == sent_keys);
 
-  // The Java client, signing with the same user over verified TLS, reads exactly ours ...
+  // The Java client, signing with the same user over verified TLS, reads exactly ours (each
+  // message once: a send retried after a lost answer is stored twice, with the same msgId) ...
   auto java_read = rocketmq::test::run_interop("consume --namesrv " + shell_quote(namesrv_addr()) + " --group " +
                                                unique_name("sec_java_group") + " --topic " + topic +
-                                               " --from first --count " + std::to_string(kCount) +
+                                               " --from first --dedup --count " + std::to_string(kCount) +
                                                " --timeout-ms 90000");
   REQUIRE(java_read.exit_code == 0);
   std::set<std::string> java_keys;
@@ -356,7 +357,7 @@ TEST_CASE("refused keys, missing TLS and an untrusted CA are clear errors within
     mismatched.set_tls_key_file(secured.tls_dir + "/server.key");
     rocketmq::Producer refused(mismatched);
     auto text = expect_error_within_15s<rocketmq::ClientError>(secured, [&] { refused.start(); });
-    CHECK_THAT(text, Contains("does not match"));
+    CHECK_THAT(text, Contains("key file") && Contains("server.key"));
   }
   SECTION("a client without TLS against TLS-only servers: ConnectError naming the address") {
     auto p_option = producer_option();
