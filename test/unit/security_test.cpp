@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -12,6 +13,7 @@
 #include "rocketmq/consumer_option.h"
 #include "rocketmq/error.h"
 #include "rocketmq/producer_option.h"
+#include "support/fake_peer.h"
 
 using Catch::Contains;
 using rocketmq::AuthError;
@@ -166,4 +168,24 @@ TEST_CASE("NO_PERMISSION answers become AuthError naming the broker and the rema
                        Catch::Predicate<BrokerError>([](const BrokerError& e) {
                          return dynamic_cast<const AuthError*>(&e) == nullptr;
                        }));
+}
+
+TEST_CASE("TLS to a plaintext peer is a ConnectError naming the address, within the connect timeout", "[acl]") {
+  // The fake peer speaks plain remoting: it reads our ClientHello as a frame and never answers
+  // with TLS, so the handshake ends with the peer closing or the connect timeout.
+  rocketmq::test::FakePeer peer(rocketmq::test::FakePeer::echo());
+  rocketmq::remoting::RemotingClientOptions options;
+  options.connect_timeout = std::chrono::milliseconds(1500);
+  options.tls.enabled = true;
+  options.tls.verify_peer = false;  // no CA needed: the handshake never gets that far
+  rocketmq::remoting::RemotingClient client(options);
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    client.invoke_sync(peer.address(), RemotingCommand::request(105), std::chrono::milliseconds(5000));
+    FAIL("no exception");
+  } catch (const rocketmq::ConnectError& error) {
+    CHECK_THAT(error.what(), Contains(peer.address()));
+  }
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::milliseconds(3000));
+  client.shutdown();
 }
