@@ -4,7 +4,9 @@
 #   ./build.sh                  install missing dependencies, release build in build/release
 #   ./build.sh test             dependencies, ASan+UBSan build (build/asan, warnings are errors),
 #                               a local RocketMQ cluster, every CTest label; then a TSan build
-#                               running every unit test and the lifecycle tests; stops the cluster
+#                               running every unit test and the lifecycle tests; stops the cluster;
+#                               then the [security] tests on a cluster with TLS and ACL on
+#                               (ROCKETMQ_SKIP_SECURITY=1 skips them)
 #   ./build.sh tsan             TSan build (build/tsan): every unit test and the lifecycle tests
 #                               (against $NAMESRV_ADDR, else a local cluster it starts and stops)
 #   ./build.sh fuzz             clang ASan+UBSan build (build/fuzz) of the libFuzzer targets in test/fuzz,
@@ -28,7 +30,7 @@ log() { printf '\n==> %s\n' "$*" >&2; }
 
 deps() {
   local packages=(build-essential cmake ninja-build pkg-config libboost-dev libboost-thread-dev
-    libboost-system-dev rapidjson-dev libssl-dev zlib1g-dev liblz4-dev libzstd-dev catch2 maven)
+    libboost-system-dev rapidjson-dev libssl-dev openssl zlib1g-dev liblz4-dev libzstd-dev catch2 maven)
   command -v java >/dev/null || packages+=(openjdk-17-jdk-headless)
   local missing=()
   local p
@@ -107,6 +109,9 @@ run_tests() {
   fi
   log "stopping the test cluster"
   "$cluster" stop || true
+  if [ $status -eq 0 ] && [ "${ROCKETMQ_SKIP_SECURITY:-0}" != 1 ]; then
+    security_tests || status=$?
+  fi
   if [ $status -eq 0 ] && [ "${ROCKETMQ_SKIP_FUZZ:-0}" != 1 ]; then
     fuzz "${FUZZ_SECONDS:-20}" || status=$?
   fi
@@ -115,6 +120,30 @@ run_tests() {
   else
     log "all tests passed"
   fi
+  return $status
+}
+
+# The [security] integration tests on a cluster of their own with TLS (enforcing) and ACL on, on
+# ports apart from the plain cluster's; stopped whatever the outcome.
+security_tests() {
+  local status=0
+  secure_env=(RMQ_TLS=1 RMQ_ACL=1 RMQ_NAMESRV_PORT=${RMQ_SECURE_NAMESRV_PORT:-46876}
+    RMQ_BROKER_A_PORT=${RMQ_SECURE_BROKER_A_PORT:-47911} RMQ_BROKER_B_PORT=${RMQ_SECURE_BROKER_B_PORT:-48911}
+    RMQ_STORE_ROOT=${RMQ_SECURE_STORE_ROOT:-/dev/shm/rmq-it-secure})
+  log "starting the secured cluster (TLS + ACL)"
+  trap 'env "${secure_env[@]}" "$cluster" stop || true' EXIT
+  env "${secure_env[@]}" "$cluster" start || return $?
+  log "running the [security] tests"
+  (
+    cd build/asan
+    env "${secure_env[@]}" NAMESRV_ADDR=127.0.0.1:${RMQ_SECURE_NAMESRV_PORT:-46876} ROCKETMQ_TEST_CLUSTER=external \
+      ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 \
+      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      ./test/rocketmq_integration_tests "[security]" --durations yes
+  ) || status=$?
+  log "stopping the secured cluster"
+  env "${secure_env[@]}" "$cluster" stop || true
+  trap - EXIT
   return $status
 }
 

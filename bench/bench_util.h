@@ -255,4 +255,15 @@ class Json {
   std::string body_;
 };
 
+// The security flags of every bench program: --tls-ca FILE (TLS on, servers verified against it),
+// --access-key AK --secret-key SK (signed requests). Works on ConsumerOption and ProducerOption.
+template <typename Option>
+void apply_security_flags(const Args& args, Option& option) {
+  if (args.has("tls-ca")) {
+    option.set_tls_enabled(true);
+    option.set_tls_ca_file(args.get("tls-ca", ""));
+  }
+  if (args.has("access-key")) option.set_credentials(args.get("access-key", ""), args.get("secret-key", ""));
+}
+
 }  // namespace bench

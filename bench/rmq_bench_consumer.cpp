@@ -3,6 +3,7 @@
 //
 //   rmq_bench_consumer --namesrv 127.0.0.1:9876 --topic T [--group G] [--threads 20]
 //                      [--expect N] [--queues 16] [--batch 32] [--timeout 600] [--idle 60]
+//                      [--tls-ca ca.pem] [--access-key AK --secret-key SK]   (a secured cluster)
 //
 // Each second: "Consume TPS: N | AVG(B2C) RT(ms): X | AVG(S2C) RT(ms): X | MAX(B2C) RT(ms): N |
 // MAX(S2C) RT(ms): N | Consume Fail: N" (B2C: consume time - born timestamp, S2C: consume time -
@@ -113,7 +114,7 @@ int main(int argc, char** argv) {
   if (args.has("help") || threads < 1) {
     std::fprintf(stderr,
                  "usage: %s --namesrv ADDR --topic T [--group G] [--threads 20] [--expect N] [--queues 16]"
-                 " [--batch 32] [--timeout 600] [--idle 60]\n",
+                 " [--batch 32] [--timeout 600] [--idle 60] [--tls-ca FILE] [--access-key AK --secret-key SK]\n",
                  argv[0]);
     return 2;
   }
@@ -128,6 +129,7 @@ int main(int argc, char** argv) {
     option.set_pull_batch_size(batch);
     option.set_consume_from_where(rocketmq::ConsumeFromWhere::ConsumeFromFirstOffset);
     option.set_instance_name("bench_" + std::to_string(getpid()) + "_" + std::to_string(bench::wall_millis()));
+    bench::apply_security_flags(args, option);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "bad option: %s\n", error.what());
     return 2;

@@ -13,6 +13,7 @@
 //   --batch B   send batches of B messages (synchronous send(std::vector<Message>), one request
 //               per batch): the fastest way to preload a backlog, since the brokers then handle B
 //               messages per request. The RT figures are then per batch.
+//   --tls-ca FILE, --access-key AK --secret-key SK   a secured cluster (docs/security.md).
 #include <rocketmq/rocketmq.h>
 
 #include <algorithm>
@@ -89,6 +90,7 @@ int main(int argc, char** argv) {
     option.set_name_server_addr(name_server);
     option.set_group_name("benchmark_producer");
     option.set_instance_name("bench_producer_" + std::to_string(getpid()));
+    bench::apply_security_flags(args, option);
     if (args.has("pending")) option.set_max_pending_async_sends(static_cast<int>(args.get_int("pending", 10000)));
   } catch (const std::exception& error) {
     std::fprintf(stderr, "bad option: %s\n", error.what());

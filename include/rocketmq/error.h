@@ -18,6 +18,8 @@ namespace rocketmq {
 //   ├── ConnectError    a connection could not be opened or was lost before the answer came
 //   ├── TimeoutError    no answer within the deadline
 //   └── BrokerError     the name server or broker answered with an error code and remark
+//       └── AuthError   the broker refused our credentials or this operation (ACL): wrong secret,
+//                       unknown access key, no permission on the topic or group
 class ROCKETMQ_API Error : public std::runtime_error {
  public:
   explicit Error(const std::string& what) : std::runtime_error(what) {}
@@ -62,6 +64,16 @@ class ROCKETMQ_API BrokerError : public Error {
  private:
   int response_code_;
   std::string remark_;
+};
+
+// The broker rejected the request's authentication (bad signature, unknown access key) or
+// authorisation (no permission for this resource). what() names the broker and carries its remark;
+// it never contains a secret. Retrying with the same credentials fails the same way.
+class ROCKETMQ_API AuthError : public BrokerError {
+ public:
+  AuthError(int response_code, std::string remark, const std::string& what)
+      : BrokerError(response_code, std::move(remark), what) {}
+  ~AuthError() override;
 };
 
 }  // namespace rocketmq

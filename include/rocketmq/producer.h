@@ -39,7 +39,8 @@ class ROCKETMQ_API Producer {
   Producer(const Producer&) = delete;
   Producer& operator=(const Producer&) = delete;
 
-  // Connects to the name server; throws ClientError for a bad option or an unreachable name server.
+  // Connects to the name server; throws ClientError for a bad option, ConnectError for a name server
+  // that cannot be reached (or a TLS mismatch), AuthError when ACL brokers refuse the credentials.
   void start();
   // Waits for asynchronous sends in flight (their callbacks run), then closes. Idempotent.
   void shutdown();

@@ -7,6 +7,7 @@
 #include "common/host_info.h"
 #include "common/log.h"
 #include "common/thread_name.h"
+#include "protocol/bodies/cluster_info.h"
 #include "protocol/bodies/reset_offset_body.h"
 #include "protocol/headers.h"
 #include "protocol/message_decoder.h"
@@ -59,6 +60,12 @@ RemotingCommand error_response(const RemotingCommand& request, ResponseCode code
 
 }  // namespace
 
+bool ClientConfig::same_security(const ClientConfig& other) const {
+  return credentials.access_key == other.credentials.access_key &&
+         credentials.secret_key == other.credentials.secret_key &&
+         credentials.security_token == other.credentials.security_token && remoting.tls == other.remoting.tls;
+}
+
 std::string ClientConfig::client_id() const { return common::local_ip_address() + "@" + instance_name; }
 
 std::string ClientConfig::resolve_instance_name(const std::string& instance_name, bool unique_per_client) {
@@ -80,8 +87,16 @@ std::shared_ptr<MQClientInstance> MQClientInstance::acquire(const ClientConfig& 
   std::lock_guard<std::mutex> lock(reg.mutex);
   auto& slot = reg.instances[id];
   existing = slot.lock();
-  if (existing && !existing->closing()) return existing;
+  if (existing && !existing->closing()) {
+    // Sharing an instance set up with other keys or TLS settings would silently use those.
+    if (!existing->config_.same_security(config)) {
+      throw ClientError("client id " + id + " is in use by a client with other credentials or TLS settings; "
+                        "give this client another instance name (set_instance_name)");
+    }
+    return existing;
+  }
   auto remoting = std::make_unique<remoting::RemotingClient>(config.remoting);
+  if (!config.credentials.empty()) remoting->set_rpc_hook(std::make_shared<AclRpcHook>(config.credentials));
   auto api = std::make_unique<RemotingMQClientAPI>(*remoting, config.name_server_addr, config.request_timeout);
   std::shared_ptr<MQClientInstance> instance(new MQClientInstance(config, std::move(api), std::move(remoting)),
                                              destroy_instance);
@@ -308,6 +323,28 @@ void MQClientInstance::send_heartbeat_to_all_brokers() {
       } catch (const std::exception& error) {
         LOG_WARN("heartbeat to " << name << " at " << address << " failed: " << error.what());
       }
+    }
+  }
+}
+
+void MQClientInstance::check_broker_access(protocol::HeartbeatData heartbeat) {
+  heartbeat.client_id = client_id_;
+  protocol::ClusterInfo cluster;
+  try {
+    cluster = api_->get_broker_cluster_info();
+  } catch (const Error& error) {
+    LOG_WARN("access check skipped: no broker list from the name server: " << error.what());
+    return;
+  }
+  for (const auto& [name, broker] : cluster.broker_addr_table) {
+    const auto address = broker.master_address();
+    if (!address) continue;
+    try {
+      api_->send_heartbeat(*address, heartbeat);
+    } catch (const AuthError&) {
+      throw;
+    } catch (const Error& error) {
+      LOG_WARN("access check: heartbeat to " << name << " at " << *address << " failed: " << error.what());
     }
   }
 }

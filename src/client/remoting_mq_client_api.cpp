@@ -72,9 +72,12 @@ RemotingCommand send_request(const protocol::SendMessageRequestHeaderV2& header,
 
 void throw_broker_error(const RemotingCommand& response, const std::string& address, const std::string& what) {
   const std::string remark = response.remark.value_or("");
-  throw BrokerError(response.code, remark,
-                    what + " failed: " + protocol::response_code_name(response.code) + " (" +
-                        std::to_string(response.code) + ") from " + address + (remark.empty() ? "" : ": " + remark));
+  const std::string text = what + " failed: " + protocol::response_code_name(response.code) + " (" +
+                           std::to_string(response.code) + ") from " + address + (remark.empty() ? "" : ": " + remark);
+  // NO_PERMISSION is what ACL brokers answer for a bad signature, an unknown access key and a
+  // denied resource alike (the remark tells which); it also covers a topic made unwritable.
+  if (response.code == static_cast<std::int32_t>(ResponseCode::kNoPermission)) throw AuthError(response.code, remark, text);
+  throw BrokerError(response.code, remark, text);
 }
 
 RemotingMQClientAPI::RemotingMQClientAPI(remoting::RemotingClient& remoting, const std::string& name_servers,

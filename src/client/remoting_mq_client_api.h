@@ -63,7 +63,8 @@ class RemotingMQClientAPI : public MQClientAPI {
   std::chrono::milliseconds timeout_;
 };
 
-// Turns an error response into a BrokerError "<CODE_NAME> (<code>) from <address>: <remark>".
+// Turns an error response into a BrokerError "<CODE_NAME> (<code>) from <address>: <remark>";
+// an AuthError for NO_PERMISSION (16).
 [[noreturn]] void throw_broker_error(const remoting::RemotingCommand& response, const std::string& address,
                                      const std::string& what);
 

@@ -10,5 +10,6 @@ ProtocolError::~ProtocolError() = default;
 ConnectError::~ConnectError() = default;
 TimeoutError::~TimeoutError() = default;
 BrokerError::~BrokerError() = default;
+AuthError::~AuthError() = default;
 
 }  // namespace rocketmq

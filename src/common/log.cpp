@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <mutex>
+#include <utility>
 
 namespace rocketmq::common {
 namespace {
@@ -25,7 +27,24 @@ std::atomic<LogLevel>& threshold() {
   return level;
 }
 
+struct Capture {
+  std::atomic<bool> on{false};
+  std::mutex mutex;
+  std::function<void(const std::string&)> sink;
+};
+Capture& capture() {
+  static Capture* const instance = new Capture();  // leaked: library threads may log at exit
+  return *instance;
+}
+
 }  // namespace
+
+void set_log_capture(std::function<void(const std::string& line)> sink) {
+  auto& c = capture();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  c.on = static_cast<bool>(sink);
+  c.sink = std::move(sink);
+}
 
 LogLevel log_threshold() noexcept { return threshold().load(std::memory_order_relaxed); }
 
@@ -44,6 +63,15 @@ void write_log(LogLevel level, const std::string& message) noexcept {
   // One fprintf per line keeps concurrent lines whole.
   std::fprintf(stderr, "%s.%03d %s [rocketmq] %s\n", stamp, static_cast<int>(millis),
                kNames[static_cast<int>(level)], message.c_str());
+  auto& c = capture();
+  if (c.on.load(std::memory_order_relaxed)) {
+    std::lock_guard<std::mutex> lock(c.mutex);
+    try {
+      if (c.sink) c.sink(std::string(kNames[static_cast<int>(level)]) + " " + message);
+    } catch (...) {
+      // A test sink must not take the logging thread down.
+    }
+  }
 }
 
 }  // namespace rocketmq::common

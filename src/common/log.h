@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <sstream>
 #include <string>
 
@@ -13,6 +14,10 @@ enum class LogLevel { Trace = 0, Debug = 1, Info = 2, Warn = 3, Error = 4, Off =
 LogLevel log_threshold() noexcept;
 void set_log_threshold(LogLevel level) noexcept;
 void write_log(LogLevel level, const std::string& message) noexcept;
+
+// Tests only: every line written (whatever goes to stderr) is also handed to `sink`, on the
+// logging thread; an empty function stops it. Lets a test grep the log it caused (e.g. for a secret).
+void set_log_capture(std::function<void(const std::string& line)> sink);
 
 }  // namespace rocketmq::common
 

@@ -1,6 +1,12 @@
 #include "common/validators.h"
 
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <string_view>
+
+#include <sys/stat.h>
 
 #include "rocketmq/error.h"
 
@@ -178,6 +184,84 @@ void validate_option_duration(const char* option, std::chrono::milliseconds valu
   if (value < min || value > max) {
     throw ClientError(std::string(option) + " must be " + range + ", got " + std::to_string(value.count()) +
                       " ms");
+  }
+}
+
+void validate_credentials(const std::string& access_key, const std::string& secret_key,
+                          const std::string& security_token) {
+  if (access_key.empty() || access_key.size() > 255) {
+    throw ClientError("credentials: the access key must be 1..255 characters, got " +
+                      std::to_string(access_key.size()));
+  }
+  for (const char c : access_key) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f) {
+      throw ClientError("credentials: the access key must be printable ASCII without spaces");
+    }
+  }
+  // From here on the access key may be quoted: it is an identity, not a secret.
+  if (secret_key.empty() || secret_key.size() > 1024) {
+    throw ClientError("credentials: the secret key of access key '" + access_key + "' must be 1..1024 characters, got " +
+                      std::to_string(secret_key.size()));
+  }
+  if (security_token.size() > 4096) {
+    throw ClientError("credentials: the security token of access key '" + access_key +
+                      "' must be at most 4096 characters, got " + std::to_string(security_token.size()));
+  }
+  auto has_control = [](const std::string& text) {
+    for (const char c : text) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7f) return true;
+    }
+    return false;
+  };
+  if (has_control(secret_key)) {
+    throw ClientError("credentials: the secret key of access key '" + access_key + "' contains a control character");
+  }
+  if (has_control(security_token)) {
+    throw ClientError("credentials: the security token of access key '" + access_key +
+                      "' contains a control character");
+  }
+}
+
+void validate_readable_file(const char* option, const std::string& path) {
+  if (path.empty()) throw ClientError(std::string(option) + ": the path is empty");
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    throw ClientError(std::string(option) + ": cannot use '" + path + "': " + std::strerror(errno));
+  }
+  if (!S_ISREG(info.st_mode)) throw ClientError(std::string(option) + ": '" + path + "' is not a regular file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ClientError(std::string(option) + ": cannot read '" + path + "'");
+}
+
+void validate_tls_server_name(const std::string& name) {
+  if (name.empty() || name.size() > 253) {
+    throw ClientError("tls_server_name must be 1..253 characters, got " + std::to_string(name.size()));
+  }
+  bool ip_like = name.find(':') != std::string::npos;  // IPv6: checked when connecting
+  if (ip_like) {
+    for (const char c : name) {
+      if (!(std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.')) {
+        throw ClientError("tls_server_name '" + name + "' is neither a host name nor an IP address");
+      }
+    }
+    return;
+  }
+  std::size_t label = 0;
+  for (std::size_t i = 0; i <= name.size(); ++i) {
+    if (i == name.size() || name[i] == '.') {
+      if (label == 0 || label > 63) {
+        throw ClientError("tls_server_name '" + name + "' has an empty or over-long (> 63) label");
+      }
+      label = 0;
+      continue;
+    }
+    const char c = name[i];
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-')) {
+      throw ClientError("tls_server_name '" + name + "' may only contain letters, digits, '-' and '.'");
+    }
+    ++label;
   }
 }
 

@@ -57,4 +57,16 @@ void validate_option_duration(const char* option, std::chrono::milliseconds valu
                               std::chrono::milliseconds min, std::chrono::milliseconds max,
                               const char* range);
 
+// ACL credentials (set_credentials): access key 1..255 printable ASCII characters without spaces,
+// secret key 1..1024 characters and security token at most 4096, neither with control characters.
+// Messages name the rule and the access key, never the secret or the token.
+void validate_credentials(const std::string& access_key, const std::string& secret_key,
+                          const std::string& security_token);
+
+// A path naming a regular file this process can read now (TLS CA, certificate, key files).
+void validate_readable_file(const char* option, const std::string& path);
+
+// A DNS host name (labels of [a-zA-Z0-9-], at most 253 characters) or an IPv4/IPv6 address.
+void validate_tls_server_name(const std::string& name);
+
 }  // namespace rocketmq::common

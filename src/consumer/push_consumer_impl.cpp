@@ -154,6 +154,7 @@ void PushConsumer::Impl::start() {
   config.heartbeat_interval = option_.heartbeat_interval();
   config.rebalance_interval = option_.rebalance_interval();
   config.persist_offset_interval = option_.persist_offset_interval();
+  client::apply_security(config, option_);
   instance_ = client::MQClientInstance::acquire(config);
   // Whatever fails from here to the registration, nothing but this thread has seen these parts:
   // they are undone so that start() may be retried and the instance is not left acquired.
@@ -231,9 +232,17 @@ void PushConsumer::Impl::start() {
     } catch (const BrokerError& error) {
       if (error.response_code() != static_cast<int>(protocol::ResponseCode::kTopicNotExist)) throw;
       if (topic != retry_topic()) LOG_WARN("topic " << topic << " does not exist yet; waiting for it to appear");
+    } catch (const ConnectError& error) {
+      throw ConnectError("start(): cannot reach the name server " + option_.name_server_addr() + ": " + error.what());
     } catch (const Error& error) {
       throw ClientError("start(): cannot reach the name server " + option_.name_server_addr() + ": " + error.what());
     }
+  }
+  if (option_.has_credentials()) {
+    // Name servers do not check credentials: a key the brokers refuse fails start() (AuthError).
+    protocol::HeartbeatData heartbeat;
+    heartbeat.consumer_data_set.push_back(consumer_data());
+    instance_->check_broker_access(std::move(heartbeat));
   }
   instance_->register_consumer(shared_from_this());
   undo.armed = false;

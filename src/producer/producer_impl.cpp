@@ -69,6 +69,8 @@ bool is_retryable(std::exception_ptr error) {
 std::exception_ptr with_context(std::exception_ptr error, const std::string& context) {
   try {
     std::rethrow_exception(error);
+  } catch (const AuthError& e) {
+    return std::make_exception_ptr(AuthError(e.response_code(), e.remark(), context + e.what()));
   } catch (const BrokerError& e) {
     return std::make_exception_ptr(BrokerError(e.response_code(), e.remark(), context + e.what()));
   } catch (const TimeoutError& e) {
@@ -255,6 +257,7 @@ void ProducerImpl::start() {
     config.name_server_addr = option_.name_server_addr();
     config.instance_name = client::ClientConfig::resolve_instance_name(option_.instance_name(), true);
     config.request_timeout = option_.request_timeout();
+    client::apply_security(config, option_);
     instance = client::MQClientInstance::acquire(config);
   }
   // An unreachable name server is a setup error the caller must see now, not at the first send.
@@ -267,9 +270,23 @@ void ProducerImpl::start() {
     instance->update_topic_route(kDefaultTopic);
   } catch (const BrokerError&) {
     // Reachable; the cluster just does not auto-create topics.
+  } catch (const ConnectError& error) {
+    release();
+    throw ConnectError("start(): cannot reach the name server " + option_.name_server_addr() + ": " + error.what());
   } catch (const Error& error) {
     release();
     throw ClientError("start(): cannot reach the name server " + option_.name_server_addr() + ": " + error.what());
+  }
+  if (option_.has_credentials()) {
+    // Name servers do not check credentials; a refused key must fail start(), not every send.
+    try {
+      protocol::HeartbeatData heartbeat;
+      heartbeat.producer_data_set.push_back(protocol::ProducerData{option_.group_name()});
+      instance->check_broker_access(std::move(heartbeat));
+    } catch (...) {
+      release();
+      throw;
+    }
   }
   auto executor = std::make_shared<common::ElasticThreadPool>("producer-cb-" + option_.group_name(),
                                                               kMinCallbackThreads, kMaxCallbackThreads);

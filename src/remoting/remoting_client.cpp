@@ -11,6 +11,10 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include <atomic>
 #include <deque>
 #include <future>
@@ -75,19 +79,7 @@ class RemotingClient::Impl : public std::enable_shared_from_this<RemotingClient:
       : options_(std::move(options)),
         work_guard_(asio::make_work_guard(io_context_)),
         processor_pool_(options_.processor_threads == 0 ? 1 : options_.processor_threads) {
-    if (options_.tls.enabled) {
-      tls_context_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
-      if (options_.tls.verify_peer) {
-        tls_context_->set_verify_mode(asio::ssl::verify_peer);
-        if (options_.tls.ca_file.empty()) {
-          tls_context_->set_default_verify_paths();
-        } else {
-          tls_context_->load_verify_file(options_.tls.ca_file);
-        }
-      } else {
-        tls_context_->set_verify_mode(asio::ssl::verify_none);
-      }
-    }
+    if (options_.tls.enabled) tls_context_ = make_tls_context(options_.tls);
     const std::size_t threads = options_.io_threads == 0 ? 1 : options_.io_threads;
     for (std::size_t i = 0; i < threads; ++i) {
       io_threads_.emplace_back([this] {
@@ -96,6 +88,42 @@ class RemotingClient::Impl : public std::enable_shared_from_this<RemotingClient:
         io_context_.run();
       });
     }
+  }
+
+  // Throws ClientError naming the file that cannot be used (before any thread exists).
+  static std::unique_ptr<asio::ssl::context> make_tls_context(const TlsOptions& tls) {
+    auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+    // RocketMQ servers (Netty) speak TLS 1.2 and 1.3; nothing older is worth trusting.
+    SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+    auto load = [](const char* what, const std::string& path, auto&& step) {
+      try {
+        step();
+      } catch (const boost::system::system_error& error) {
+        throw ClientError(std::string("TLS setup: cannot use the ") + what + " '" + path + "': " +
+                          error.code().message() + " (PEM expected; a key must belong to the certificate)");
+      }
+    };
+    if (tls.verify_peer) {
+      context->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+      if (tls.ca_file.empty()) {
+        load("system trust store", "default paths", [&] { context->set_default_verify_paths(); });
+      } else {
+        load("CA file", tls.ca_file, [&] { context->load_verify_file(tls.ca_file); });
+      }
+    } else {
+      context->set_verify_mode(asio::ssl::verify_none);
+      LOG_WARN("TLS peer verification is OFF (set_tls_verify_peer(false)): any server certificate is accepted, "
+               "so the connection is encrypted but not authenticated");
+    }
+    if (!tls.cert_file.empty()) {
+      load("certificate file", tls.cert_file, [&] { context->use_certificate_chain_file(tls.cert_file); });
+      load("key file", tls.key_file, [&] { context->use_private_key_file(tls.key_file, asio::ssl::context::pem); });
+      if (SSL_CTX_check_private_key(context->native_handle()) != 1) {
+        throw ClientError("TLS setup: the key file '" + tls.key_file + "' does not match the certificate '" +
+                          tls.cert_file + "'");
+      }
+    }
+    return context;
   }
 
   static const Impl*& io_thread_marker() {
@@ -240,6 +268,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       fail_connect(error.what());
       return;
     }
+    host_ = host_port.first;
     connect_timer_.expires_after(client_->options_.connect_timeout);
     connect_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
       if (error || self->state_ != State::Connecting) return;
@@ -269,13 +298,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
                           boost::system::error_code ignored;
                           self->socket_.set_option(tcp::no_delay(true), ignored);
                           if (self->tls_) {
+                            if (!self->prepare_tls()) return;
                             self->tls_->async_handshake(
                                 asio::ssl::stream_base::client,
                                 [self](const boost::system::error_code& handshake_error) {
                                   if (self->state_ != State::Connecting) return;
                                   if (handshake_error) {
-                                    self->fail_connect("TLS handshake with " + self->address_ +
-                                                       " failed: " + handshake_error.message());
+                                    self->fail_connect(self->handshake_failure(handshake_error));
                                     return;
                                   }
                                   self->on_open();
@@ -284,6 +313,43 @@ class Connection : public std::enable_shared_from_this<Connection> {
                             self->on_open();
                           }
                         });
+  }
+
+  // SNI and the name the certificate must carry: tls.server_name, else the host of the address.
+  bool prepare_tls() {
+    const auto& tls = client_->options_.tls;
+    const std::string& name = tls.server_name.empty() ? host_ : tls.server_name;
+    SSL* ssl = tls_->native_handle();
+    boost::system::error_code not_ip;
+    asio::ip::make_address(name, not_ip);
+    bool ok = true;
+    if (not_ip) {
+      ok = SSL_set_tlsext_host_name(ssl, name.c_str()) == 1;
+      if (ok && tls.verify_peer) ok = SSL_set1_host(ssl, name.c_str()) == 1;
+    } else if (tls.verify_peer) {
+      // An IP address is matched against the certificate's IP SANs; SNI carries no addresses.
+      ok = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name.c_str()) == 1;
+    }
+    if (!ok) fail_connect("TLS setup for " + address_ + ": cannot use '" + name + "' as the server name");
+    return ok;
+  }
+
+  std::string handshake_failure(const boost::system::error_code& error) {
+    std::string message = "TLS handshake with " + address_ + " failed: " + error.message();
+    const long verify = SSL_get_verify_result(tls_->native_handle());
+    const auto& tls = client_->options_.tls;
+    if (verify != X509_V_OK) {
+      message += std::string(" (certificate not trusted: ") + X509_verify_cert_error_string(verify) +
+                 "; trusted CAs: " + (tls.ca_file.empty() ? "the system trust store" : tls.ca_file) +
+                 "; expected name: " + (tls.server_name.empty() ? host_ : tls.server_name) + ")";
+    } else if (error == asio::error::eof || error == asio::ssl::error::stream_truncated ||
+               error == asio::error::connection_reset) {
+      message += " (the server closed the connection during the handshake: does it speak TLS?)";
+    } else if (error.category() == asio::error::get_ssl_category() &&
+               ERR_GET_REASON(static_cast<unsigned long>(error.value())) == SSL_R_WRONG_VERSION_NUMBER) {
+      message += " (the server did not answer with TLS: is it a plaintext server?)";
+    }
+    return message;
   }
 
   void on_open() {
@@ -356,13 +422,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (self->state_ == State::Closed) return;
       if (error) {
         const bool eof = error == asio::error::eof || error == asio::ssl::error::stream_truncated;
+        // A TLS-only server drops a plaintext client at its first request, without a byte.
+        const bool silent = !self->tls_ && !self->received_any_ &&
+                            (eof || error == asio::error::connection_reset);
         self->close(CloseReason{CloseReason::Kind::Connect,
                                 "connection to " + self->address_ +
                                     (eof ? std::string(" closed by the peer") : " failed: " + error.message()) +
-                                    (self->read_end_ > self->read_start_ ? " in the middle of a frame" : "")});
+                                    (self->read_end_ > self->read_start_ ? " in the middle of a frame" : "") +
+                                    (silent ? " before any answer (a TLS-only server does this to plaintext "
+                                              "clients: is set_tls_enabled(true) needed?)"
+                                            : "")});
         return;
       }
       self->read_end_ += bytes;
+      if (bytes > 0) self->received_any_ = true;
       if (self->parse_frames()) self->read_more();
     };
     if (tls_) {
@@ -523,6 +596,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;
   tcp::resolver resolver_;
   asio::steady_timer connect_timer_;
+  std::string host_;            // of address_, for the TLS name check
+  bool received_any_ = false;   // a byte came from the peer on this connection
   State state_ = State::Connecting;
   CloseReason close_reason_;
   std::unordered_map<std::int32_t, Pending> pending_;

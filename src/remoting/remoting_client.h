@@ -15,8 +15,16 @@ namespace rocketmq::remoting {
 
 struct TlsOptions {
   bool enabled = false;
-  bool verify_peer = false;  // brokers usually run self-signed certificates
-  std::string ca_file;       // PEM bundle used when verify_peer is set; empty = system paths
+  bool verify_peer = true;   // the chain against ca_file and the name against server_name
+  std::string ca_file;       // PEM bundle of trusted CAs; empty = the system's trust store
+  std::string cert_file;     // client certificate chain (PEM) for mutual TLS, with key_file
+  std::string key_file;
+  std::string server_name;   // SNI and expected name; empty = the host of each address
+
+  bool operator==(const TlsOptions& other) const {
+    return enabled == other.enabled && verify_peer == other.verify_peer && ca_file == other.ca_file &&
+           cert_file == other.cert_file && key_file == other.key_file && server_name == other.server_name;
+  }
 };
 
 struct RemotingClientOptions {

@@ -11,6 +11,8 @@
 # Environment (optional):
 #   RMQ_VERSION        client version to build against (default: the pom's rmq.version)
 #   INTEROP_JAVA_OPTS  extra JVM options
+#   INTEROP_ACCESS_KEY, INTEROP_SECRET_KEY  ACL keys: every request is signed (AclClientRPCHook)
+#   INTEROP_TLS_CA     a CA file (e.g. $RMQ_STORE_ROOT/tls/ca.pem): TLS to every server, verified
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -20,11 +22,16 @@ target="$here/target"
 maven_build "$here" "$target" interop.sh
 
 mkdir -p "$target/home"
+tls_opts=()
+if [ -n "${INTEROP_TLS_CA:-}" ]; then
+  tls_opts=(-Dtls.enable=true -Dtls.test.mode.enable=false -Dtls.client.authServer=true
+    "-Dtls.client.trustCertPath=$INTEROP_TLS_CA")
+fi
 set +e
 java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto \
   --add-opens java.base/java.nio=ALL-UNNAMED --add-exports java.base/sun.nio.ch=ALL-UNNAMED \
   -Duser.home="$target/home" -Drocketmq.client.logRoot="$target/home/logs/rocketmqlogs" \
-  ${INTEROP_JAVA_OPTS:-} \
+  "${tls_opts[@]}" ${INTEROP_JAVA_OPTS:-} \
   -cp "$target/classes:$target/lib/*" org.rocketmqcpp.interop.Interop "$@"
 rc=$?
 exit $rc

@@ -22,7 +22,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.apache.rocketmq.acl.common.AclClientRPCHook;
+import org.apache.rocketmq.acl.common.SessionCredentials;
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
+import org.apache.rocketmq.client.consumer.rebalance.AllocateMessageQueueAveragely;
 import org.apache.rocketmq.client.consumer.MessageSelector;
 import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus;
 import org.apache.rocketmq.client.consumer.listener.ConsumeOrderlyStatus;
@@ -36,6 +39,8 @@ import org.apache.rocketmq.common.message.Message;
 import org.apache.rocketmq.common.message.MessageExt;
 import org.apache.rocketmq.common.message.MessageQueue;
 import org.apache.rocketmq.client.exception.MQBrokerException;
+import org.apache.rocketmq.remoting.RPCHook;
+import org.apache.rocketmq.remoting.protocol.RemotingCommand;
 import org.apache.rocketmq.remoting.protocol.header.QueryConsumerOffsetRequestHeader;
 import org.apache.rocketmq.remoting.protocol.subscription.SubscriptionGroupConfig;
 import org.apache.rocketmq.remoting.protocol.heartbeat.MessageModel;
@@ -68,6 +73,10 @@ public final class Interop {
         "               [--orderly [--work-ms 0]]   (MessageListenerOrderly; each line also has receivedAt)",
         "  offsets      --namesrv ADDR --group G --topic T",
         "  dump         --namesrv ADDR --topic T",
+        "  sign         --secret-key SK --access-key AK [--token T] [--field k=v]... [--body UTF8]",
+        "               prints {\"signature\":...} as AclClientRPCHook signs such a request",
+        "environment: INTEROP_ACCESS_KEY/INTEROP_SECRET_KEY sign every request (ACL);",
+        "  INTEROP_TLS_CA=ca.pem makes interop.sh speak TLS and verify the servers against it",
         "exit: 0 ok, 1 failure, 2 usage, 3 consume timeout");
 
     static final class UsageException extends RuntimeException {
@@ -117,6 +126,8 @@ public final class Interop {
                 return offsets(o);
             case "dump":
                 return dump(o);
+            case "sign":
+                return sign(o);
             default:
                 throw new UsageException("unknown command: " + cmd);
         }
@@ -130,7 +141,7 @@ public final class Interop {
         static final Set<String> FLAG_NAMES = Set.of("order", "binary", "broadcast", "dedup", "raw-last", "orderly");
         static final Set<String> VALUE_NAMES = Set.of("namesrv", "topic", "queues", "cluster", "count", "group",
             "tags", "keys-prefix", "property", "body-size", "queue-id", "broker", "expr", "sql", "from",
-            "timeout-ms", "idle-ms", "work-ms");
+            "timeout-ms", "idle-ms", "work-ms", "access-key", "secret-key", "token", "field", "body");
 
         static Opts parse(String[] a, int from) {
             Opts o = new Opts();
@@ -224,8 +235,40 @@ public final class Interop {
         return "interop-" + kind + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
     }
 
+    /** The ACL signing hook from INTEROP_ACCESS_KEY / INTEROP_SECRET_KEY, or null. */
+    static RPCHook aclHook() {
+        String ak = System.getenv("INTEROP_ACCESS_KEY");
+        String sk = System.getenv("INTEROP_SECRET_KEY");
+        if (ak == null || ak.isEmpty() || sk == null) {
+            return null;
+        }
+        return new AclClientRPCHook(new SessionCredentials(ak, sk));
+    }
+
+    /** The oracle of the C++ signing unit test: the Java client's signature of one request. */
+    static int sign(Opts o) {
+        RemotingCommand request = RemotingCommand.createRequestCommand(310, null);
+        for (String kv : o.all("field")) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new UsageException("--field needs k=v, got: " + kv);
+            }
+            request.addExtField(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        if (o.has("body")) {
+            request.setBody(o.get("body", "").getBytes(StandardCharsets.UTF_8));
+        }
+        String token = o.get("token", null);
+        SessionCredentials credentials = token == null
+            ? new SessionCredentials(o.req("access-key"), o.req("secret-key"))
+            : new SessionCredentials(o.req("access-key"), o.req("secret-key"), token);
+        new AclClientRPCHook(credentials).doBeforeRequest("127.0.0.1:10911", request);
+        emit(new Json().put("signature", request.getExtFields().get("Signature")));
+        return EXIT_OK;
+    }
+
     static DefaultMQAdminExt startAdmin(String namesrv) throws Exception {
-        DefaultMQAdminExt admin = new DefaultMQAdminExt(10000);
+        DefaultMQAdminExt admin = new DefaultMQAdminExt(aclHook(), 10000);
         admin.setNamesrvAddr(namesrv);
         admin.setInstanceName(instanceName("admin"));
         admin.setVipChannelEnabled(false);
@@ -466,7 +509,7 @@ public final class Interop {
             throw new UsageException("--body-size must be >= 0");
         }
 
-        DefaultMQProducer producer = new DefaultMQProducer(group);
+        DefaultMQProducer producer = new DefaultMQProducer(group, aclHook());
         producer.setNamesrvAddr(namesrv);
         producer.setInstanceName(instanceName("producer"));
         producer.setVipChannelEnabled(false);
@@ -583,7 +626,8 @@ public final class Interop {
         final Set<String> seenIds = new HashSet<>();
         final Object parkForever = new Object();
 
-        DefaultMQPushConsumer consumer = new DefaultMQPushConsumer(group);
+        DefaultMQPushConsumer consumer = aclHook() == null ? new DefaultMQPushConsumer(group)
+            : new DefaultMQPushConsumer(group, aclHook(), new AllocateMessageQueueAveragely());
         consumer.setNamesrvAddr(namesrv);
         consumer.setInstanceName(instanceName("consumer"));
         consumer.setVipChannelEnabled(false);
