@@ -633,7 +633,7 @@ class ContinuousSender {
   ContinuousSender(OrderedProducer& producer, std::string topic, int keys, std::chrono::milliseconds pause)
       : task_(std::async(std::launch::async, [this, &producer, topic = std::move(topic), keys, pause] {
           for (int seq = 0; !stop_.load(); ++seq) {
-            for (int key = 0; key < keys; ++key) producer.send(topic, key, seq);
+            for (int key = 0; key < keys; ++key) send(producer, topic, key, seq);
             rounds_.fetch_add(1);
             std::this_thread::sleep_for(pause);
           }
@@ -643,6 +643,7 @@ class ContinuousSender {
     if (task_.valid()) task_.wait();
   }
   int rounds() const { return rounds_.load(); }
+  int send_retries() const { return send_retries_.load(); }
   // Stops after the round in progress; returns the number of complete rounds (rethrows a send error).
   int stop() {
     stop_ = true;
@@ -651,10 +652,38 @@ class ContinuousSender {
   }
 
  private:
+  // The shared cluster's brokers refuse sends now and then under load (SYSTEM_BUSY, flow control):
+  // the same message again, to its key's queue, before the next one of its key. A send that timed
+  // out after all may be stored twice: a redelivery for the order check, never a gap.
+  void send(OrderedProducer& producer, const std::string& topic, int key, int seq) {
+    for (int attempt = 1;; ++attempt) {
+      try {
+        producer.send(topic, key, seq);
+        return;
+      } catch (const std::exception&) {
+        if (attempt == 30) throw;
+        send_retries_.fetch_add(1);
+        std::this_thread::sleep_for(200ms);
+      }
+    }
+  }
+
   std::atomic<bool> stop_{false};
   std::atomic<int> rounds_{0};
+  std::atomic<int> send_retries_{0};
   std::future<void> task_;  // last: started once the counters exist
 };
+
+// Queues a consumer of `topic` subscribes to, from the name server's route (0 when unknown).
+std::size_t subscribed_queue_count(const std::string& topic) {
+  rocketmq::remoting::RemotingClient remoting;
+  rocketmq::client::RemotingMQClientAPI api(remoting, namesrv_addr(), 10s);
+  try {
+    return api.get_topic_route(topic).subscribe_queues(topic).size();
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
 
 // One delivery of a failover test, from either process; wall-clock times (one machine, one clock).
 struct Arrival {
@@ -739,8 +768,14 @@ TEST_CASE("orderly consumer killed with SIGKILL: the survivor takes its queues o
   survivor.subscribe(topic, "*");
   survivor.register_message_listener(std::move(listener));
   survivor.start();
-  // Two members: 8 queues each (the survivor's once it holds their locks).
-  REQUIRE(wait_until([&] { return survivor.stats().owned_queues == 8; }, 60s));
+  // Two members: 8 queues of the topic each, once the survivor holds their locks (plus, once the
+  // broker created it, one queue of the group's retry topic).
+  REQUIRE(wait_until(
+      [&] {
+        const auto owned = survivor.stats().owned_queues;
+        return owned == 8 || owned == 9;
+      },
+      60s));
 
   OrderedProducer producer;
   ContinuousSender sender(producer, topic, kKeys, 100ms);
@@ -770,6 +805,10 @@ TEST_CASE("orderly consumer killed with SIGKILL: the survivor takes its queues o
   for (const auto& delivery : from_doomed) doomed_queues.insert(delivery.queue);
   REQUIRE_FALSE(doomed_queues.empty());
 
+  // All of them: the topic's 16 and the retry topic's (created with the group's subscription).
+  const auto retry_queues = subscribed_queue_count("%RETRY%" + group);
+  REQUIRE(retry_queues > 0);
+  const auto all_queues = static_cast<int>(16 + retry_queues);
   // The survivor's first delivery after the kill on each of the dead consumer's queues.
   std::map<std::string, std::int64_t> taken_us;
   auto update_taken = [&] {
@@ -778,14 +817,15 @@ TEST_CASE("orderly consumer killed with SIGKILL: the survivor takes its queues o
       auto [it, inserted] = taken_us.emplace(delivery.queue, delivery.wall_us);
       if (!inserted) it->second = std::min(it->second, delivery.wall_us);
     }
-    return taken_us.size() == doomed_queues.size() && survivor.stats().owned_queues == 16;
+    return taken_us.size() == doomed_queues.size() && survivor.stats().owned_queues == all_queues;
   };
   // The broker keeps a dead client's locks 60 s after their last renewal (every 20 s).
   const bool taken = wait_until(update_taken, 90s, 100ms);
   const auto taken_at = std::chrono::steady_clock::now();
-  INFO("the survivor owns " << survivor.stats().owned_queues << " queues and consumed from "
-                            << taken_us.size() << " of the dead consumer's " << doomed_queues.size()
-                            << " queues " << ms_between(killed_at, taken_at) << " ms after the kill");
+  INFO("the survivor owns " << survivor.stats().owned_queues << " of " << all_queues
+                            << " queues and consumed from " << taken_us.size() << " of the dead consumer's "
+                            << doomed_queues.size() << " queues " << ms_between(killed_at, taken_at)
+                            << " ms after the kill");
   REQUIRE(taken);
   const int rounds = sender.stop();
   REQUIRE(wait_until([&] { return tracker->complete(kKeys, rounds); }, 60s));
@@ -817,7 +857,8 @@ TEST_CASE("orderly consumer killed with SIGKILL: the survivor takes its queues o
        << first_ms << " ms after the kill (first of " << doomed_queues.size() << " queues), " << last_ms
        << " ms (last); the killed one had " << from_doomed.size() << " deliveries, the survivor "
        << from_survivor.size() << "; " << rounds * kKeys << " messages sent, " << verdict.redeliveries
-       << " redelivered; test took " << ms_between(test_started, std::chrono::steady_clock::now()) << " ms");
+       << " redelivered; " << sender.send_retries() << " sends retried; test took "
+       << ms_between(test_started, std::chrono::steady_clock::now()) << " ms");
   INFO("gaps: " << Catch::Detail::stringify(verdict.examples));
   CHECK(verdict.gaps == 0);
   CHECK(distinct.size() == static_cast<std::size_t>(rounds * kKeys));
@@ -843,7 +884,8 @@ TEST_CASE("orderly consumer whose broker lock another client takes stops that qu
   consumer.subscribe(topic, "*");
   consumer.register_message_listener(std::move(listener));
   consumer.start();
-  REQUIRE(wait_until([&] { return consumer.stats().owned_queues == 16; }, 60s));
+  // The topic's 16 queues (and the retry topic's, once the broker created it).
+  REQUIRE(wait_until([&] { return consumer.stats().owned_queues >= 16; }, 60s));
 
   OrderedProducer producer;
   ContinuousSender sender(producer, topic, kKeys, 100ms);
@@ -932,7 +974,8 @@ TEST_CASE("orderly consumer whose broker lock another client takes stops that qu
   WARN("lock taken by another client: the last listener call on "
        << target_name << " started " << stopped_ms << " ms after the theft (bound " << kStopBound.count()
        << " s); after the release it resumed in " << resumed_ms << " ms; " << tracker->redeliveries()
-       << " redeliveries; test took " << ms_between(test_started, std::chrono::steady_clock::now()) << " ms");
+       << " redeliveries; " << sender.send_retries() << " sends retried; test took "
+       << ms_between(test_started, std::chrono::steady_clock::now()) << " ms");
   INFO("gaps: " << Catch::Detail::stringify(tracker->gap_examples()));
   // Messages kept coming for the queue while the other client held it.
   CHECK(rounds_at_release - rounds_at_steal >= 50);
@@ -943,7 +986,8 @@ TEST_CASE("orderly consumer whose broker lock another client takes stops that qu
   CHECK(resumed_ms <= 23000);  // at the next renewal (20 s) at the latest
   CHECK(tracker->gaps() == 0);
   CHECK(tracker->overlaps() == 0);
-  // The queue never left our consumer: it goes on from its cache, nothing is delivered twice.
-  CHECK(tracker->redeliveries() == 0);
+  // The queue never left our consumer: it goes on from its cache, nothing is delivered twice (but
+  // a retried send may have stored a message twice).
+  CHECK(tracker->redeliveries() <= sender.send_retries());
   CHECK(tracker->distinct() == static_cast<std::size_t>(rounds * kKeys));
 }
