@@ -1,6 +1,7 @@
 // A separate program for the lifecycle tests whose subject is the process itself: its exit (clients
-// still started in static objects when main returns) or its restart (a broadcasting consumer that
-// must find its local offsets again). The integration tests run it and check its exit status and
+// still started in static objects when main returns), its restart (a broadcasting consumer that
+// must find its local offsets again) or its sudden death (an orderly consumer killed with SIGKILL,
+// whose queues must move to a survivor). The integration tests run it and check its exit status and
 // output; under the sanitizers any report at exit makes that status non-zero.
 //
 //   lifecycle_helper static-clients <namesrv> <topic> <group>
@@ -10,6 +11,11 @@
 //       a broadcasting consumer with the default instance name; prints "client <id>", then
 //       "msg <msgId>" for each message until <count> distinct ones arrived (or 60 s passed),
 //       then shuts down and exits 0 (3 on timeout).
+//   lifecycle_helper orderly-consume <namesrv> <topic> <group> <instance> <seconds>
+//       an orderly clustering consumer (rebalance every 5 s); prints "client <id>", then for each
+//       message "msg <wall clock us> <broker>:<queue id> <queue offset> <body>", flushed inside the
+//       listener call before it returns, so that a SIGKILL loses no line of a consumed message.
+//       Runs until killed (the test's subject) or until <seconds> passed, then shuts down, exits 0.
 
 #include <rocketmq/rocketmq.h>
 
@@ -55,6 +61,28 @@ class CollectingListener : public rocketmq::MessageListenerConcurrently {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::set<std::string> ids_;
+};
+
+// Prints every delivery as it happens; the test merges these lines with its own consumer's
+// deliveries by wall-clock time (one machine, one clock) to check each key's order.
+class PrintingOrderlyListener : public rocketmq::MessageListenerOrderly {
+ public:
+  rocketmq::ConsumeResult consume_message(const std::vector<rocketmq::MessageExt>& messages) override {
+    const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& message : messages) {
+      std::printf("msg %lld %s:%d %lld %s\n", static_cast<long long>(now_us),
+                  message.get_broker_name().c_str(), message.get_queue_id(),
+                  static_cast<long long>(message.get_queue_offset()), message.get_body().c_str());
+    }
+    std::fflush(stdout);
+    return rocketmq::ConsumeResult::Success;
+  }
+
+ private:
+  std::mutex mutex_;  // one line at a time from the consume threads
 };
 
 rocketmq::ConsumerOption consumer_option(const std::string& namesrv, const std::string& group) {
@@ -114,6 +142,22 @@ int broadcast_consume(const std::string& namesrv, const std::string& topic, cons
   return all ? 0 : 3;
 }
 
+int orderly_consume(const std::string& namesrv, const std::string& topic, const std::string& group,
+                    const std::string& instance, int seconds) {
+  auto option = consumer_option(namesrv, group);
+  option.set_instance_name(instance);
+  option.set_rebalance_interval(5s);
+  rocketmq::PushConsumer consumer(option);
+  consumer.subscribe(topic, "*");
+  consumer.register_message_listener(std::make_unique<PrintingOrderlyListener>());
+  consumer.start();
+  std::printf("client %s\n", consumer.client_id().c_str());
+  std::fflush(stdout);
+  std::this_thread::sleep_for(std::chrono::seconds(seconds));  // normally killed long before
+  consumer.shutdown();
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -123,10 +167,13 @@ int main(int argc, char** argv) {
     if (args.size() == 6 && args[0] == "broadcast-consume") {
       return broadcast_consume(args[1], args[2], args[3], args[4], std::stoul(args[5]));
     }
+    if (args.size() == 6 && args[0] == "orderly-consume") {
+      return orderly_consume(args[1], args[2], args[3], args[4], std::stoi(args[5]));
+    }
   } catch (const std::exception& error) {
     std::fprintf(stderr, "lifecycle_helper: %s\n", error.what());
     return 2;
   }
-  std::fprintf(stderr, "usage: lifecycle_helper static-clients|broadcast-consume ...\n");
+  std::fprintf(stderr, "usage: lifecycle_helper static-clients|broadcast-consume|orderly-consume ...\n");
   return 64;
 }
