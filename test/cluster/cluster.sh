@@ -119,6 +119,9 @@ haListenPort=$((port + 1))
 bindAddress=127.0.0.1
 brokerIP1=$ip1
 brokerIP2=127.0.0.1
+# A slave serves pulls only with this on (else SYSTEM_BUSY "[REJECTREQUEST]"): consumers read
+# from it while its master is down.
+slaveReadEnable=$([ "$id" = 0 ] && echo false || echo true)
 storePathRootDir=$store/$name/store
 storePathCommitLog=$store/$name/store/commitlog
 mappedFileSizeCommitLog=67108864

@@ -144,17 +144,22 @@ class Recorder : public rocketmq::MessageListenerConcurrently {
     }
     return std::nullopt;
   }
-  // The longest pause between deliveries from `broker` after `after`, up to its last delivery.
-  Clock::duration longest_gap(const std::string& broker, Clock::time_point after) const {
+  // The longest pause between deliveries from `broker` within [after, until], its ends included.
+  Clock::duration longest_gap(const std::string& broker, Clock::time_point after, Clock::time_point until) const {
     std::lock_guard<std::mutex> lock(mutex_);
     Clock::time_point previous = after;
     Clock::duration longest{0};
     for (const auto& event : events_) {
-      if (event.broker != broker || event.at < after) continue;
+      if (event.broker != broker || event.at < after || event.at > until) continue;
       longest = std::max(longest, event.at - previous);
       previous = event.at;
     }
-    return longest;
+    return std::max(longest, until - previous);
+  }
+  std::optional<Clock::time_point> last_delivery() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (events_.empty()) return std::nullopt;
+    return events_.back().at;
   }
 
  private:
@@ -218,10 +223,16 @@ class PacedProducer {
   ~PacedProducer() { stop(); }
 
   void stop() {
-    stop_ = true;
+    if (stop_.exchange(true)) return;
     for (auto& thread : threads_) {
       if (thread.joinable()) thread.join();
     }
+    stopped_ = Clock::now();
+  }
+  // Successful sends per second from start to stop().
+  double rate() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return static_cast<double>(sent_.size()) / std::max(0.001, seconds(stopped_ - started_));
   }
   std::set<std::string> sent() const {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -244,6 +255,8 @@ class PacedProducer {
   const std::string topic_;
   std::atomic<bool> stop_{false};
   std::atomic<long> failed_{0};
+  const Clock::time_point started_ = Clock::now();
+  Clock::time_point stopped_ = started_;
   mutable std::mutex mutex_;
   std::set<std::string> sent_;
   std::map<std::string, Clock::time_point> last_ok_by_broker_;
@@ -269,12 +282,13 @@ TEST_CASE("broker-b SIGKILLed under load and relaunched on its store after 10 s:
   rocketmq::Producer producer(producer_option());
   producer.start();
 
-  PacedProducer load(producer, topic, 1000);
+  PacedProducer load(producer, topic, 1000, 8);
   REQUIRE(wait_until([&] { return recorder.first_from("broker-b", Clock::now() - 1h).has_value(); }, 30s));
   std::this_thread::sleep_for(3s);
   fault.cluster.kill("broker-b");
   const auto killed = Clock::now();
   std::this_thread::sleep_until(killed + 10s);
+  const auto relaunching = Clock::now();
   fault.cluster.launch("broker-b");
   const auto restarted = Clock::now();
   // Consumption from broker-b resumes: a delivery from it after its restart.
@@ -286,10 +300,11 @@ TEST_CASE("broker-b SIGKILLed under load and relaunched on its store after 10 s:
   const auto first_after = recorder.first_from("broker-b", restarted);
   const double resume_seconds = first_after ? seconds(*first_after - restarted) : -1;
   std::fprintf(stderr,
-               "[fault] broker-b kill: %zu sends succeeded, %ld failed; %zu distinct consumed, %ld duplicates; "
-               "broker-b down %.1f s; consumption from broker-b resumed %.1f s after its relaunch\n",
-               sent.size(), load.failed(), recorder.distinct(), recorder.duplicates(), seconds(restarted - killed),
-               resume_seconds);
+               "[fault] broker-b kill: %zu sends succeeded (%.0f msg/s), %ld failed; %zu distinct consumed, "
+               "%ld duplicates; broker-b down %.1f s (relaunch to boot %.1f s); consumption from broker-b resumed "
+               "%.1f s after its boot\n",
+               sent.size(), load.rate(), load.failed(), recorder.distinct(), recorder.duplicates(),
+               seconds(restarted - killed), seconds(restarted - relaunching), resume_seconds);
   CHECK(resumed);
   CHECK(recorder.missing(sent).empty());
   consumer.shutdown();
@@ -340,7 +355,7 @@ TEST_CASE("broker-a's master killed with its slave running: its queues are consu
   const auto killed = Clock::now();
   const std::size_t consumed_at_kill = recorder.distinct();
   const bool all = wait_until([&] { return recorder.missing(sent).empty(); }, 120s, 200ms);
-  const auto gap = recorder.longest_gap("broker-a", killed);
+  const auto gap = recorder.longest_gap("broker-a", killed, all ? *recorder.last_delivery() : Clock::now());
   std::fprintf(stderr,
                "[fault] master of broker-a killed with %zu of %d consumed: %zu distinct consumed in the end "
                "(%ld duplicates), %.1f s after the kill; broker-a's queues paused at most %.1f s\n",
@@ -439,21 +454,32 @@ TEST_CASE("a name server list with the first one down works, and clients move ov
       },
       60s, 500ms));
   fault.cluster.kill("ns2");
-  // A topic the clients have not seen makes them ask a name server now.
+  // A topic the running producer has not seen makes it ask a name server now; a consumer started
+  // now must find one too.
   const auto second_topic = rocketmq::test::unique_name("fault_ns2");
   admin.create_topic(second_topic, 2);
+  auto second_owned = std::make_unique<Recorder>();
+  Recorder& second_recorder = *second_owned;
+  rocketmq::PushConsumer second_consumer(consumer_option(rocketmq::test::unique_name("fault_ns_group2")));
+  second_consumer.subscribe(second_topic, "*");
+  second_consumer.register_message_listener(std::move(second_owned));
   const auto moved = Clock::now();
-  for (int i = 0; i < 100; ++i) sent.insert(producer.send(rocketmq::Message(second_topic, "b" + std::to_string(i))).get_msg_id());
+  second_consumer.start();
+  std::set<std::string> sent_second;
+  for (int i = 0; i < 100; ++i) {
+    sent_second.insert(producer.send(rocketmq::Message(second_topic, "b" + std::to_string(i))).get_msg_id());
+  }
   for (int i = 0; i < 100; ++i) sent.insert(producer.send(rocketmq::Message(topic, "c" + std::to_string(i))).get_msg_id());
   const double move_seconds = seconds(Clock::now() - moved);
   const bool consumed = wait_until(
-      [&] { return recorder.missing(sent).empty(); },
-      60s);
+      [&] { return recorder.missing(sent).empty() && second_recorder.missing(sent_second).empty(); }, 60s);
   std::fprintf(stderr,
-               "[fault] name servers: start with the first down took %.1f s; after the second went down, "
-               "200 sends (one new topic) took %.1f s; %zu of %zu consumed\n",
-               start_seconds, move_seconds, recorder.distinct(), sent.size());
+               "[fault] name servers: start with the first down took %.1f s; after the second went down, a new "
+               "consumer's start and 200 sends (100 to a new topic) took %.1f s; %zu of %zu and %zu of %zu consumed\n",
+               start_seconds, move_seconds, recorder.distinct(), sent.size(), second_recorder.distinct(),
+               sent_second.size());
   CHECK(consumed);
+  second_consumer.shutdown();
   consumer.shutdown();
   producer.shutdown();
   fault.cluster.launch("ns2");
