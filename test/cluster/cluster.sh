@@ -25,6 +25,8 @@
 #   RMQ_NAMESRV_COUNT    2: a second name server, and brokers registering with both (1)
 #   RMQ_NAMESRV2_PORT    the second name server's port (name server port + 1)
 #   RMQ_BROKER_HEAP      JVM heap of each master (1g; slaves get half of the default, 512m)
+#   RMQ_REGISTER_PERIOD_MS  how often brokers register with the name servers (30000; at least 10000):
+#                        how soon a relaunched name server knows them again
 #   RMQ_BROKER_A_IP1     the address broker-a's master announces (brokerIP1, 127.0.0.1); it still
 #                        listens on 127.0.0.1 only, so a fault proxy on e.g. 127.0.0.2:<port> can
 #                        stand between clients and it (test/support/fault_proxy.h)
@@ -54,6 +56,7 @@ ns_count=${RMQ_NAMESRV_COUNT:-1}
 ns2_port=${RMQ_NAMESRV2_PORT:-$((ns_port + 1))}
 master_heap=${RMQ_BROKER_HEAP:-1g}
 a_ip1=${RMQ_BROKER_A_IP1:-127.0.0.1}
+register_period=${RMQ_REGISTER_PERIOD_MS:-30000}
 namesrv="127.0.0.1:$ns_port"
 namesrv_list=$namesrv
 [ "$ns_count" = 2 ] && namesrv_list="$namesrv;127.0.0.1:$ns2_port"
@@ -122,6 +125,7 @@ brokerIP2=127.0.0.1
 # A slave serves pulls only with this on (else SYSTEM_BUSY "[REJECTREQUEST]"): consumers read
 # from it while its master is down.
 slaveReadEnable=$([ "$id" = 0 ] && echo false || echo true)
+registerNameServerPeriod=$register_period
 storePathRootDir=$store/$name/store
 storePathCommitLog=$store/$name/store/commitlog
 mappedFileSizeCommitLog=67108864

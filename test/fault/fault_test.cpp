@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -49,8 +50,10 @@ const std::vector<std::string> kProcesses = {"ns", "ns2", "broker-a", "broker-b"
 struct FaultCluster {
   // The proxy first: broker-a is unreachable without it.
   rocketmq::test::FaultProxy proxy{"127.0.0.2", kBrokerAPort, "127.0.0.1:" + std::to_string(kBrokerAPort)};
+  // Brokers register every 10 s: a relaunched name server knows them again within that.
   rocketmq::test::ScopedCluster cluster{"fault", kNamesrvPort, kBrokerAPort, kBrokerBPort,
-                                        "RMQ_SLAVES=1 RMQ_NAMESRV_COUNT=2 RMQ_BROKER_A_IP1=127.0.0.2"};
+                                        "RMQ_SLAVES=1 RMQ_NAMESRV_COUNT=2 RMQ_BROKER_A_IP1=127.0.0.2 "
+                                        "RMQ_REGISTER_PERIOD_MS=10000"};
 };
 
 FaultCluster& fault_cluster() {
@@ -90,6 +93,37 @@ struct Admin {
           }
         },
         60s, 200ms));
+  }
+
+  // Waits until each slave has synchronised `topic` from its master (periodically, every few
+  // seconds): a pull sent to a slave before that fails with TOPIC_NOT_EXIST.
+  void wait_slaves_know(const std::string& topic) {
+    for (const auto& slave : {kSlaveA, std::string("127.0.0.1:") + std::to_string(kBrokerBPort + 1000)}) {
+      REQUIRE(wait_until([&] { return slave_knows(slave, topic); }, 60s, 500ms));
+    }
+  }
+  bool slave_knows(const std::string& slave, const std::string& topic) {
+    rocketmq::protocol::PullMessageRequestHeader header;
+    header.consumer_group = "fault_probe";
+    header.topic = topic;
+    header.max_msg_nums = 1;
+    header.suspend_timeout_millis = 0;
+    header.subscription = "*";
+    header.expression_type = "TAG";
+    auto answered = std::make_shared<std::promise<bool>>();
+    auto known = answered->get_future();
+    api.pull_message(slave, header, 3s, [answered](rocketmq::client::PullResult&&, std::exception_ptr error) {
+      bool knows = true;
+      try {
+        if (error) std::rethrow_exception(error);
+      } catch (const rocketmq::BrokerError& broker_error) {
+        knows = broker_error.response_code() != 17;  // TOPIC_NOT_EXIST
+      } catch (const std::exception&) {
+        knows = false;
+      }
+      answered->set_value(knows);
+    });
+    return known.wait_for(5s) == std::future_status::ready && known.get();
   }
 
   std::int64_t max_offset(const std::string& address, const std::string& topic, int queue) {
@@ -272,6 +306,7 @@ TEST_CASE("broker-b SIGKILLed under load and relaunched on its store after 10 s:
   Admin admin;
   const auto topic = rocketmq::test::unique_name("fault_kill");
   admin.create_topic(topic, 4);
+  admin.wait_slaves_know(topic);
 
   auto owned = std::make_unique<Recorder>();
   Recorder& recorder = *owned;  // owned by the consumer, which outlives every use here
@@ -322,7 +357,9 @@ TEST_CASE("broker-a's master killed with its slave running: its queues are consu
   {
     rocketmq::Producer producer(producer_option());
     producer.start();
-    for (int i = 0; i < kMessages; ++i) sent.insert(producer.send(rocketmq::Message(topic, "s" + std::to_string(i))).get_msg_id());
+    for (int i = 0; i < kMessages; ++i) {
+      sent.insert(producer.send(rocketmq::Message(topic, "s" + std::to_string(i))).get_msg_id());
+    }
     producer.shutdown();
   }
   // The slave holds all of broker-a's messages before its master goes.
@@ -374,6 +411,7 @@ TEST_CASE("broker-a black-holed by the fault proxy: sends and pulls recover with
   Admin admin;
   const auto topic = rocketmq::test::unique_name("fault_hole");
   admin.create_topic(topic, 4);
+  admin.wait_slaves_know(topic);
   const char* configured = std::getenv("ROCKETMQ_FAULT_BLACKHOLE_SECONDS");
   const auto hole = std::chrono::seconds(configured ? std::atoi(configured) : 20);
 
@@ -437,7 +475,9 @@ TEST_CASE("a name server list with the first one down works, and clients move ov
   producer.start();
   const double start_seconds = seconds(Clock::now() - started);
   std::set<std::string> sent;
-  for (int i = 0; i < 100; ++i) sent.insert(producer.send(rocketmq::Message(topic, "a" + std::to_string(i))).get_msg_id());
+  for (int i = 0; i < 100; ++i) {
+    sent.insert(producer.send(rocketmq::Message(topic, "a" + std::to_string(i))).get_msg_id());
+  }
   REQUIRE(wait_until([&] { return recorder.missing(sent).empty(); }, 60s));
 
   // The first comes back (and learns the brokers at their next registration); the second goes.
@@ -469,7 +509,9 @@ TEST_CASE("a name server list with the first one down works, and clients move ov
   for (int i = 0; i < 100; ++i) {
     sent_second.insert(producer.send(rocketmq::Message(second_topic, "b" + std::to_string(i))).get_msg_id());
   }
-  for (int i = 0; i < 100; ++i) sent.insert(producer.send(rocketmq::Message(topic, "c" + std::to_string(i))).get_msg_id());
+  for (int i = 0; i < 100; ++i) {
+    sent.insert(producer.send(rocketmq::Message(topic, "c" + std::to_string(i))).get_msg_id());
+  }
   const double move_seconds = seconds(Clock::now() - moved);
   const bool consumed = wait_until(
       [&] { return recorder.missing(sent).empty() && second_recorder.missing(sent_second).empty(); }, 60s);

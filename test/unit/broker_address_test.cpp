@@ -70,7 +70,8 @@ std::optional<std::string> none() { return std::nullopt; }
 
 }  // namespace
 
-TEST_CASE("a master that leaves the route is forgotten and lookups fall back to its slave", "[client][broker-address]") {
+TEST_CASE("a master that leaves the route is forgotten and lookups fall back to its slave",
+          "[client][broker-address]") {
   Fixture f;
   f.name_server_says("T", route({{0, kMasterA}, {1, kSlaveA}}));
   CHECK(f.instance->broker_address("broker-a") == std::optional<std::string>(kMasterA));
