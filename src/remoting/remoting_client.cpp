@@ -11,6 +11,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -335,6 +336,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void enable_keepalive() {
+    // Not inherited by programs the application starts: a child holding a copy would keep the
+    // connection open after we close it. (Asio opens the socket inside async_connect, so this is
+    // the first moment we can set it.)
+    ::fcntl(socket_.native_handle(), F_SETFD, FD_CLOEXEC);
     const auto& options = client_->options_;
     if (!options.tcp_keepalive) return;
     boost::system::error_code error;

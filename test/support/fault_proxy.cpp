@@ -57,7 +57,9 @@ FaultProxy::FaultProxy(std::string listen_host, int listen_port, std::string tar
   const auto colon = target_.rfind(':');
   if (colon == std::string::npos) throw std::runtime_error("fault proxy: target must be host:port: " + target_);
   parse_ipv4(target_.substr(0, colon), std::stoi(target_.substr(colon + 1)));  // validates
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  // Close-on-exec everywhere: the tests start brokers from this process, and a broker that
+  // inherited the listening socket or a proxied connection would keep it open after we close it.
+  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) throw std::runtime_error("fault proxy: socket failed");
   int one = 1;
   ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -110,7 +112,7 @@ int FaultProxy::open_connections() const {
 
 void FaultProxy::accept_loop() {
   while (!stopping_) {
-    const int fd = ::accept(listen_fd_, nullptr, nullptr);
+    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) {
       if (stopping_) return;
       continue;
@@ -143,7 +145,7 @@ void FaultProxy::serve(const std::shared_ptr<Link>& link) {
   } else {
     const auto colon = target_.rfind(':');
     auto target = parse_ipv4(target_.substr(0, colon), std::stoi(target_.substr(colon + 1)));
-    link->server_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    link->server_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (link->server_fd < 0 || ::connect(link->server_fd, reinterpret_cast<sockaddr*>(&target), sizeof target) != 0) {
       return finish(true);  // the server is down: the client sees its connection reset
     }
