@@ -19,7 +19,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -494,52 +493,3 @@ TEST_CASE("a name server list with the first one down works, and clients move ov
   fault.cluster.launch("ns2");
 }
 
-// Diagnostics, not run by default: what the route and a master's pull answer say about replicas.
-TEST_CASE("diagnostic: broker-b's route entry and its master's pull suggestion", "[.][diag]") {
-  fault_cluster();
-  Admin admin;
-  const auto topic = rocketmq::test::unique_name("fault_diag");
-  admin.create_topic(topic, 4);
-  {
-    rocketmq::Producer producer(producer_option());
-    producer.start();
-    for (int i = 0; i < 20; ++i) producer.send(rocketmq::Message(topic, "d"));
-    producer.shutdown();
-  }
-  const auto route = admin.api.get_topic_route(topic);
-  for (const auto& broker : route.broker_datas) {
-    for (const auto& [id, address] : broker.broker_addrs) {
-      std::fprintf(stderr, "[diag] route %s id %lld at %s\n", broker.broker_name.c_str(),
-                   static_cast<long long>(id), address.c_str());
-    }
-  }
-  for (const auto& address : {std::string("127.0.0.1:44911"), kBrokerAProxied}) {
-    for (int queue = 0; queue < 4; ++queue) {
-      rocketmq::protocol::PullMessageRequestHeader header;
-      header.consumer_group = "fault_diag_group";
-      header.topic = topic;
-      header.queue_id = queue;
-      header.max_msg_nums = 1;
-      header.sys_flag = 2;  // subscription
-      header.suspend_timeout_millis = 0;
-      header.subscription = "*";
-      header.expression_type = "TAG";
-      auto answered = std::make_shared<std::promise<std::string>>();
-      auto text = answered->get_future();
-      admin.api.pull_message(address, header, 5s, [answered](rocketmq::client::PullResult&& result, std::exception_ptr error) {
-        if (error) {
-          try {
-            std::rethrow_exception(error);
-          } catch (const std::exception& e) {
-            answered->set_value(std::string("error ") + e.what());
-          }
-          return;
-        }
-        answered->set_value("status " + std::to_string(static_cast<int>(result.status)) + " suggest " +
-                            std::to_string(result.suggest_which_broker_id) + " messages " +
-                            std::to_string(result.messages.size()));
-      });
-      std::fprintf(stderr, "[diag] pull %s queue %d: %s\n", address.c_str(), queue, text.get().c_str());
-    }
-  }
-}

@@ -72,7 +72,7 @@ TEST_CASE("a name server that times out or answers SYSTEM_BUSY fails over to the
   SECTION("SYSTEM_BUSY") { bad.answer_code = 2; }
   SECTION("SYSTEM_ERROR") { bad.answer_code = 1; }
   RemotingClient remoting;
-  RemotingMQClientAPI api(remoting, bad.address() + ";" + good.address(), 1s);
+  RemotingMQClientAPI api(remoting, bad.address() + ";" + good.address(), 3s);
   for (int i = 0; i < 3; ++i) CHECK_NOTHROW(api.get_topic_route("T"));
   CHECK(api.current_name_server() == good.address());
   CHECK(good.queries == 3);
