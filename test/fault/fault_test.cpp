@@ -4,8 +4,10 @@
 // the figure it measures ("[fault] ..." lines on stderr).
 //
 // The cluster (test/cluster/cluster.sh with RMQ_SLAVES=1 RMQ_NAMESRV_COUNT=2): name servers
-// 127.0.0.1:39876 and :39877; broker-a 127.0.0.1:41911 (slave :42911), broker-b :44911 (slave
-// :45911). broker-a's master announces 127.0.0.2:41911, where this process runs a FaultProxy to
+// 127.0.0.1:23876 and :23877; broker-a 127.0.0.1:24911 (slave :25911), broker-b :26911 (slave
+// :27911): below Linux's ephemeral port range (32768-60999), so no client connection of the
+// machine can hold one of them when a broker is relaunched. broker-a's master announces
+// 127.0.0.2:24911, where this process runs a FaultProxy to
 // it, so every client reaches broker-a through the proxy. Started once per process, on first use;
 // each test first relaunches whatever an earlier one left killed.
 //
@@ -38,12 +40,12 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr int kNamesrvPort = 39876;
-constexpr int kBrokerAPort = 41911;
-constexpr int kBrokerBPort = 44911;
-const std::string kNamesrvList = "127.0.0.1:39876;127.0.0.1:39877";
-const std::string kBrokerAProxied = "127.0.0.2:41911";
-const std::string kSlaveA = "127.0.0.1:42911";
+constexpr int kNamesrvPort = 23876;
+constexpr int kBrokerAPort = 24911;
+constexpr int kBrokerBPort = 26911;
+const std::string kNamesrvList = "127.0.0.1:23876;127.0.0.1:23877";
+const std::string kBrokerAProxied = "127.0.0.2:24911";
+const std::string kSlaveA = "127.0.0.1:25911";
 const std::vector<std::string> kProcesses = {"ns", "ns2", "broker-a", "broker-b", "broker-a-s", "broker-b-s"};
 
 struct FaultCluster {
@@ -52,7 +54,7 @@ struct FaultCluster {
   // Brokers register every 10 s: a relaunched name server knows them again within that.
   rocketmq::test::ScopedCluster cluster{"fault", kNamesrvPort, kBrokerAPort, kBrokerBPort,
                                         "RMQ_SLAVES=1 RMQ_NAMESRV_COUNT=2 RMQ_BROKER_A_IP1=127.0.0.2 "
-                                        "RMQ_REGISTER_PERIOD_MS=10000"};
+                                        "RMQ_SLAVE_A_PORT=25911 RMQ_SLAVE_B_PORT=27911 RMQ_REGISTER_PERIOD_MS=10000"};
 };
 
 FaultCluster& fault_cluster() {
@@ -82,6 +84,16 @@ struct Admin {
     header.write_queue_nums = queues;
     for (const auto& address : {kBrokerAProxied, "127.0.0.1:" + std::to_string(kBrokerBPort)}) {
       api.create_topic(address, header);
+    }
+    // The slaves too: they copy topic configs from their masters only periodically, and on this
+    // loaded machine some took over a minute; until then a pull sent to one fails with
+    // TOPIC_NOT_EXIST although it holds the messages.
+    for (const auto& address : {kSlaveA, "127.0.0.1:" + std::to_string(kBrokerBPort + 1000)}) {
+      try {
+        api.create_topic(address, header);
+      } catch (const std::exception& error) {
+        std::fprintf(stderr, "[fault] creating %s on slave %s: %s\n", topic.c_str(), address.c_str(), error.what());
+      }
     }
     REQUIRE(wait_until(
         [&] {
