@@ -240,10 +240,8 @@ protocol::TopicRouteData MQClientInstance::update_topic_route(const std::string&
   {
     std::lock_guard<std::mutex> lock(mutex_);
     routes_[topic] = route;
-    for (const auto& broker : route.broker_datas) {
-      auto& ids = broker_addrs_[broker.broker_name];
-      for (const auto& [id, address] : broker.broker_addrs) ids[id] = address;
-    }
+    route_versions_[topic] = ++route_sequence_;
+    rebuild_broker_addresses();
   }
   for (auto& consumer : live_consumers()) {
     if (consumer->subscribed_topics().count(topic) != 0) consumer->on_topic_route(topic, route);
@@ -261,6 +259,34 @@ std::optional<protocol::TopicRouteData> MQClientInstance::cached_route(const std
   return it->second;
 }
 
+void MQClientInstance::rebuild_broker_addresses() {
+  // The name server's answer is the truth: a broker (or a replica of one) that left the route is
+  // gone from it, and an address kept from an older route would have pulls, commits and send-backs
+  // stick to a dead process. Several topics name the same broker; a newer route of one topic
+  // lists its current replicas, so the freshest answer per broker name wins (Java's
+  // brokerAddrTable.put per route, plus cleanOfflineBroker for names no route mentions any more).
+  std::map<std::string, std::map<std::int64_t, std::string>> addresses;
+  std::map<std::string, std::uint64_t> freshness;
+  for (const auto& [topic, route] : routes_) {
+    const std::uint64_t updated = route_versions_[topic];
+    for (const auto& broker : route.broker_datas) {
+      auto known = freshness.find(broker.broker_name);
+      if (known != freshness.end() && known->second > updated) continue;
+      freshness[broker.broker_name] = updated;
+      addresses[broker.broker_name] = broker.broker_addrs;
+    }
+  }
+  for (const auto& [name, ids] : broker_addrs_) {
+    auto now = addresses.find(name);
+    for (const auto& [id, address] : ids) {
+      if (now == addresses.end() || now->second.count(id) == 0 || now->second.at(id) != address) {
+        LOG_INFO("broker " << name << " id " << id << " at " << address << " left the route; forgotten");
+      }
+    }
+  }
+  broker_addrs_ = std::move(addresses);
+}
+
 std::optional<std::string> MQClientInstance::broker_address(const std::string& broker_name, std::int64_t broker_id,
                                                             bool only_this_broker) const {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -269,7 +295,17 @@ std::optional<std::string> MQClientInstance::broker_address(const std::string& b
   auto exact = it->second.find(broker_id);
   if (exact != it->second.end()) return exact->second;
   if (only_this_broker) return std::nullopt;
-  return it->second.begin()->second;  // the master when it is known, else the lowest slave id
+  // As Java's findBrokerAddressInSubscribe: the next slave for a slave id, else any live replica,
+  // the master when it is known, else the lowest slave id (slave reads while the master is down).
+  if (broker_id != 0) {
+    auto next = it->second.find(broker_id + 1);
+    if (next != it->second.end()) return next->second;
+  }
+  return it->second.begin()->second;
+}
+
+std::optional<std::string> MQClientInstance::master_address(const std::string& broker_name) const {
+  return broker_address(broker_name, 0, true);
 }
 
 std::vector<std::string> MQClientInstance::broker_addresses_of(const std::string& broker_name) const {

@@ -55,9 +55,13 @@ class MQClientInstance : public std::enable_shared_from_this<MQClientInstance> {
   protocol::TopicRouteData update_topic_route(const std::string& topic);
   std::optional<protocol::TopicRouteData> cached_route(const std::string& topic) const;
 
-  // The address of broker `broker_name`, id 0 (master) preferred; nullopt when unknown.
+  // The address of broker `broker_name` with `broker_id` (0 = master) as the latest route lists it;
+  // unless `only_this_broker`, another live replica when that one is not listed (the master, else
+  // the lowest slave id), as Java's findBrokerAddressInSubscribe. nullopt when none is listed.
   std::optional<std::string> broker_address(const std::string& broker_name, std::int64_t broker_id = 0,
                                             bool only_this_broker = false) const;
+  // The master's address only (sends go to masters); nullopt while the route lists none.
+  std::optional<std::string> master_address(const std::string& broker_name) const;
   // Any known broker addresses (masters first), for requests any broker can answer.
   std::vector<std::string> broker_addresses_of(const std::string& broker_name) const;
 
@@ -85,6 +89,8 @@ class MQClientInstance : public std::enable_shared_from_this<MQClientInstance> {
     return closing_;
   }
   void refresh_all_routes();
+  // broker_addrs_ from routes_, newest route first per broker name. Requires mutex_.
+  void rebuild_broker_addresses();
   void persist_all_offsets();
   void rebalance_all();
   void register_processors();
@@ -105,7 +111,10 @@ class MQClientInstance : public std::enable_shared_from_this<MQClientInstance> {
   std::map<std::string, std::weak_ptr<ConsumerInner>> consumers_;
   std::map<std::string, std::weak_ptr<ProducerInner>> producers_;
   std::map<std::string, protocol::TopicRouteData> routes_;
-  std::map<std::string, std::map<std::int64_t, std::string>> broker_addrs_;  // broker name → id → address
+  std::map<std::string, std::uint64_t> route_versions_;  // topic → route_sequence_ at its last update
+  std::uint64_t route_sequence_ = 0;
+  // broker name → id → address, as the newest route naming that broker lists it.
+  std::map<std::string, std::map<std::int64_t, std::string>> broker_addrs_;
   bool periodic_started_ = false;
   bool closing_ = false;  // shutdown has begun: no client may register any more
   std::atomic<bool> rebalance_pending_{false};

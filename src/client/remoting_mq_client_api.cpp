@@ -81,8 +81,13 @@ void throw_broker_error(const RemotingCommand& response, const std::string& addr
 }
 
 RemotingMQClientAPI::RemotingMQClientAPI(remoting::RemotingClient& remoting, const std::string& name_servers,
-                                         std::chrono::milliseconds timeout)
-    : remoting_(remoting), name_servers_(split_name_servers(name_servers)), timeout_(timeout) {
+                                         std::chrono::milliseconds timeout, std::chrono::milliseconds rotate_interval)
+    : remoting_(remoting),
+      name_servers_(split_name_servers(name_servers)),
+      timeout_(timeout),
+      rotate_interval_(rotate_interval),
+      last_rotation_(Clock::now()),
+      failed_at_(name_servers_.size()) {
   // Spread clients over the name servers.
   current_name_server_ = std::random_device{}() % name_servers_.size();
 }
@@ -91,24 +96,83 @@ RemotingCommand RemotingMQClientAPI::invoke(const std::string& address, Remoting
   return remoting_.invoke_sync(address, std::move(request), timeout_);
 }
 
-RemotingCommand RemotingMQClientAPI::invoke_name_server(RemotingCommand request) {
-  std::exception_ptr last_error;
-  const std::size_t start = current_name_server_.load();
-  for (std::size_t attempt = 0; attempt < name_servers_.size(); ++attempt) {
-    const std::size_t index = (start + attempt) % name_servers_.size();
-    try {
-      auto response = remoting_.invoke_sync(name_servers_[index], request, timeout_);
-      current_name_server_ = index;
-      return response;
-    } catch (const ConnectError& error) {
-      LOG_WARN("name server " << name_servers_[index] << " unavailable: " << error.what());
-      last_error = std::current_exception();
-    } catch (const TimeoutError& error) {
-      LOG_WARN("name server " << name_servers_[index] << " timed out: " << error.what());
-      last_error = std::current_exception();
+std::string RemotingMQClientAPI::current_name_server() const {
+  std::lock_guard<std::mutex> lock(name_server_mutex_);
+  return name_servers_[current_name_server_];
+}
+
+std::vector<std::size_t> RemotingMQClientAPI::name_server_order() {
+  std::lock_guard<std::mutex> lock(name_server_mutex_);
+  const auto now = Clock::now();
+  const auto recently_failed = [&](std::size_t index) {
+    // Three periods: a rotation does not go back to a server that failed since the last one.
+    return failed_at_[index] != Clock::time_point{} && now - failed_at_[index] < 3 * rotate_interval_;
+  };
+  const std::size_t count = name_servers_.size();
+  if (count > 1 && rotate_interval_.count() > 0 && now - last_rotation_ >= rotate_interval_) {
+    last_rotation_ = now;
+    for (std::size_t step = 1; step < count; ++step) {
+      const std::size_t next = (current_name_server_ + step) % count;
+      if (!recently_failed(next)) {
+        LOG_INFO("rotating from name server " << name_servers_[current_name_server_] << " to "
+                                              << name_servers_[next]);
+        current_name_server_ = next;
+        break;
+      }
     }
   }
-  std::rethrow_exception(last_error);
+  std::vector<std::size_t> order;
+  std::vector<std::size_t> failed;
+  for (std::size_t step = 0; step < count; ++step) {
+    const std::size_t index = (current_name_server_ + step) % count;
+    (step != 0 && recently_failed(index) ? failed : order).push_back(index);
+  }
+  order.insert(order.end(), failed.begin(), failed.end());
+  return order;
+}
+
+void RemotingMQClientAPI::name_server_answered(std::size_t index) {
+  std::lock_guard<std::mutex> lock(name_server_mutex_);
+  if (current_name_server_ != index) {
+    LOG_INFO("using name server " << name_servers_[index] << " (was " << name_servers_[current_name_server_] << ")");
+    current_name_server_ = index;
+  }
+  failed_at_[index] = Clock::time_point{};
+}
+
+void RemotingMQClientAPI::name_server_failed(std::size_t index) {
+  std::lock_guard<std::mutex> lock(name_server_mutex_);
+  failed_at_[index] = Clock::now();
+}
+
+RemotingCommand RemotingMQClientAPI::invoke_name_server(RemotingCommand request) {
+  std::string failures;
+  for (const std::size_t index : name_server_order()) {
+    const std::string& address = name_servers_[index];
+    std::string failure;
+    try {
+      auto response = remoting_.invoke_sync(address, request, timeout_);
+      if (!is(response, ResponseCode::kSystemError) && !is(response, ResponseCode::kSystemBusy)) {
+        name_server_answered(index);
+        return response;
+      }
+      // An overloaded or failing name server; another one may answer.
+      failure = std::string(protocol::response_code_name(response.code)) + " (" + std::to_string(response.code) + ")" +
+                (response.remark ? ": " + *response.remark : "");
+    } catch (const ConnectError& error) {
+      failure = error.what();
+    } catch (const TimeoutError& error) {
+      failure = error.what();
+    } catch (const ProtocolError& error) {
+      failure = error.what();
+    }
+    LOG_WARN("name server " << address << " failed, trying the next one: " << failure);
+    name_server_failed(index);
+    failures += (failures.empty() ? "" : "; ") + address + ": " + failure;
+  }
+  std::string list;
+  for (const auto& address : name_servers_) list += (list.empty() ? "" : ", ") + address;
+  throw ConnectError("no name server answered (" + list + "): " + failures);
 }
 
 protocol::TopicRouteData RemotingMQClientAPI::get_topic_route(const std::string& topic) {

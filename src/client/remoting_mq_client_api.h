@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -14,9 +15,15 @@ namespace rocketmq::client {
 class RemotingMQClientAPI : public MQClientAPI {
  public:
   // `name_servers`: "host:port;host:port". `timeout`: every request except pulls and sends, which
-  // carry their own.
+  // carry their own. Name server requests go to one server at a time: on a connect failure, a
+  // timeout, a malformed answer or SYSTEM_ERROR/SYSTEM_BUSY the next one is tried at once, and the
+  // one that answered is used from then on; a server that failed is tried last for three
+  // `rotate_interval`s. Every `rotate_interval` the client moves on to the next server, so a
+  // recovered one is used again and the load spreads. When none answers: ConnectError naming each
+  // address with its failure.
   RemotingMQClientAPI(remoting::RemotingClient& remoting, const std::string& name_servers,
-                      std::chrono::milliseconds timeout);
+                      std::chrono::milliseconds timeout,
+                      std::chrono::milliseconds rotate_interval = std::chrono::minutes(5));
 
   protocol::TopicRouteData get_topic_route(const std::string& topic) override;
   protocol::ClusterInfo get_broker_cluster_info() override;
@@ -52,15 +59,28 @@ class RemotingMQClientAPI : public MQClientAPI {
   void unregister_client(const std::string& broker_addr, const protocol::UnregisterClientRequestHeader& header) override;
 
   const std::vector<std::string>& name_servers() const noexcept { return name_servers_; }
+  // The name server the next request goes to first.
+  std::string current_name_server() const;
 
  private:
   remoting::RemotingCommand invoke_name_server(remoting::RemotingCommand request);
   remoting::RemotingCommand invoke(const std::string& address, remoting::RemotingCommand request);
 
+  // The order to try the name servers in: the current one first, the ones that failed recently
+  // last. Rotates first when rotate_interval has passed.
+  std::vector<std::size_t> name_server_order();
+  void name_server_answered(std::size_t index);
+  void name_server_failed(std::size_t index);
+
+  using Clock = std::chrono::steady_clock;
   remoting::RemotingClient& remoting_;
-  std::vector<std::string> name_servers_;
-  std::atomic<std::size_t> current_name_server_{0};
-  std::chrono::milliseconds timeout_;
+  const std::vector<std::string> name_servers_;
+  const std::chrono::milliseconds timeout_;
+  const std::chrono::milliseconds rotate_interval_;
+  mutable std::mutex name_server_mutex_;
+  std::size_t current_name_server_ = 0;
+  Clock::time_point last_rotation_;
+  std::vector<Clock::time_point> failed_at_;  // per name server; the epoch when it never failed
 };
 
 // Turns an error response into a BrokerError "<CODE_NAME> (<code>) from <address>: <remark>";

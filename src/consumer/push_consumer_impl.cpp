@@ -655,7 +655,9 @@ bool PushConsumer::Impl::on_queue_dropped(const MessageQueue& queue,
 
 bool PushConsumer::Impl::send_message_back(const MessageExt& message, int delay_level) {
   const auto& data = detail::MessageExtAccess::data(message);
-  auto address = broker_address(data.broker_name);
+  // Only a master takes a send-back (a slave refuses it): with the master gone, the fallback below
+  // sends the message to a live broker's retry queue instead.
+  auto address = instance_->master_address(data.broker_name);
   if (!address) address = data.stored.store_host.to_string();
   protocol::ConsumerSendMsgBackRequestHeader header;
   header.offset = data.stored.commit_log_offset;
@@ -709,7 +711,7 @@ bool PushConsumer::Impl::send_to_retry_topic(const MessageExt& message, int dela
     std::exception_ptr last_error;
     for (std::size_t attempt = 0; attempt < std::min<std::size_t>(writable.size(), 3); ++attempt) {
       const auto& queue = writable[(first + attempt) % writable.size()];
-      auto address = instance_->broker_address(queue.broker_name);
+      auto address = instance_->master_address(queue.broker_name);
       if (!address) continue;
       protocol::SendMessageRequestHeaderV2 header;
       header.producer_group = "CLIENT_INNER_PRODUCER";

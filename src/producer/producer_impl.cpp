@@ -411,10 +411,11 @@ std::shared_ptr<const TopicPublishInfo> ProducerImpl::publish_info(const std::st
 std::string ProducerImpl::address_of(const MessageQueue& queue) {
   auto instance = std::atomic_load(&instance_);
   if (!instance) throw ClientError("the producer is shut down");
-  if (auto address = instance->broker_address(queue.broker_name)) return *address;
+  // Masters only, as Java's findBrokerAddressInPublish: a slave refuses writes.
+  if (auto address = instance->master_address(queue.broker_name)) return *address;
   instance->update_topic_route(queue.topic);
-  if (auto address = instance->broker_address(queue.broker_name)) return *address;
-  throw ClientError("no address known for broker " + queue.broker_name + " of " + queue.to_string());
+  if (auto address = instance->master_address(queue.broker_name)) return *address;
+  throw ClientError("no master address known for broker " + queue.broker_name + " of " + queue.to_string());
 }
 
 // ---- sending ----------------------------------------------------------------------------------

@@ -14,6 +14,10 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <deque>
@@ -56,6 +60,9 @@ std::pair<std::string, std::string> split_address(const std::string& address) {
 struct CloseReason {
   enum class Kind { Connect, Protocol, Client } kind = Kind::Connect;
   std::string message;
+  // Closed by our own choice (idle, or a request timed out): a request that reaches the closed
+  // connection afterwards was never written, and goes to a fresh connection instead of failing.
+  bool reopen = false;
 
   std::exception_ptr make() const {
     switch (kind) {
@@ -162,6 +169,8 @@ class RemotingClient::Impl : public std::enable_shared_from_this<RemotingClient:
   std::atomic<std::uint64_t> frames_received_{0};
   std::atomic<std::uint64_t> frames_received_binary_{0};
   std::atomic<std::uint64_t> timeouts_{0};
+  std::atomic<std::uint64_t> closed_after_timeout_{0};
+  std::atomic<std::uint64_t> closed_idle_{0};
   std::atomic<std::uint64_t> late_responses_{0};
   std::atomic<std::uint64_t> malformed_frames_{0};
 };
@@ -175,7 +184,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
         strand_(asio::make_strand(client_->io_context_)),
         socket_(strand_),
         resolver_(strand_),
-        connect_timer_(strand_) {
+        connect_timer_(strand_),
+        idle_timer_(strand_) {
     if (client_->tls_context_) tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *client_->tls_context_);
   }
 
@@ -191,7 +201,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     asio::post(strand_, [self = shared_from_this(), opaque, frame = std::move(frame), timeout,
                          request = std::move(request_for_hook), callback = std::move(callback)]() mutable {
       if (self->state_ == State::Closed) {
-        self->complete(std::move(callback), InvokeResult{std::nullopt, self->close_reason_.make()});
+        if (self->close_reason_.reopen) {
+          self->resend_fresh(opaque, std::move(frame), timeout, std::move(request), std::move(callback));
+        } else {
+          self->complete(std::move(callback), InvokeResult{std::nullopt, self->close_reason_.make()});
+        }
         return;
       }
       auto timer = std::make_unique<asio::steady_timer>(self->strand_, timeout);
@@ -202,6 +216,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
         auto callback = std::move(it->second.callback);
         self->pending_.erase(it);
         self->client_->timeouts_.fetch_add(1, std::memory_order_relaxed);
+        if (self->client_->options_.close_on_timeout) {
+          // No answer may mean no peer: the other requests on this connection would wait out their
+          // own (longer) timeouts in vain. They fail now, and the connection is forgotten before
+          // the caller hears of the timeout, so its next request connects afresh.
+          self->client_->closed_after_timeout_.fetch_add(1, std::memory_order_relaxed);
+          const std::string message = "connection to " + self->address_ + " closed after a request timed out (" +
+                                      std::to_string(timeout.count()) + " ms without an answer)";
+          LOG_WARN(message);
+          self->close(CloseReason{CloseReason::Kind::Connect, message, true});
+        }
         self->complete(std::move(callback),
                        InvokeResult{std::nullopt, std::make_exception_ptr(TimeoutError(
                                                       "request to " + self->address_ + " timed out after " +
@@ -215,6 +239,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void send_frame(std::string frame, bool oneway) {
     asio::post(strand_, [self = shared_from_this(), frame = std::move(frame), oneway]() mutable {
       if (self->state_ == State::Closed) {
+        if (self->close_reason_.reopen) {
+          try {
+            self->client_->connection_for(self->address_)->send_frame(std::move(frame), oneway);
+            return;
+          } catch (const std::exception&) {
+            // shut down meanwhile: dropped, as on any closed connection
+          }
+        }
         if (oneway) self->client_->pending_oneway_.fetch_sub(1);
         return;
       }
@@ -247,6 +279,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::string bytes;
     bool oneway;
   };
+
+  // A request that reached this connection after we closed it on purpose: it goes to the
+  // connection now open (or opening) to the same address.
+  void resend_fresh(std::int32_t opaque, std::string frame, std::chrono::milliseconds timeout,
+                    RemotingCommand request, ResponseCallback callback) {
+    std::shared_ptr<Connection> fresh;
+    try {
+      fresh = client_->connection_for(address_);
+    } catch (const std::exception&) {
+      complete(std::move(callback), InvokeResult{std::nullopt, std::make_exception_ptr(ClientError(
+                                                                   "the remoting client was shut down"))});
+      return;
+    }
+    fresh->send_request(opaque, std::move(frame), timeout, std::move(request), std::move(callback));
+  }
 
   void complete(ResponseCallback callback, InvokeResult result) {
     client_->pending_async_.fetch_sub(1, std::memory_order_relaxed);
@@ -297,6 +344,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                           }
                           boost::system::error_code ignored;
                           self->socket_.set_option(tcp::no_delay(true), ignored);
+                          self->enable_keepalive();
                           if (self->tls_) {
                             if (!self->prepare_tls()) return;
                             self->tls_->async_handshake(
@@ -352,8 +400,56 @@ class Connection : public std::enable_shared_from_this<Connection> {
     return message;
   }
 
+  void enable_keepalive() {
+    // Not inherited by programs the application starts: a child holding a copy would keep the
+    // connection open after we close it. (Asio opens the socket inside async_connect, so this is
+    // the first moment we can set it.)
+    ::fcntl(socket_.native_handle(), F_SETFD, FD_CLOEXEC);
+    const auto& options = client_->options_;
+    if (!options.tcp_keepalive) return;
+    boost::system::error_code error;
+    socket_.set_option(asio::socket_base::keep_alive(true), error);
+    if (error) {
+      LOG_WARN("cannot enable TCP keepalive on the connection to " << address_ << ": " << error.message());
+      return;
+    }
+    const int fd = socket_.native_handle();
+    const int idle = static_cast<int>(options.keepalive_idle.count());
+    const int interval = static_cast<int>(options.keepalive_interval.count());
+    const int probes = options.keepalive_probes;
+    // Best effort: the system defaults (2 h before the first probe) still apply where these fail.
+    if (::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle) != 0 ||
+        ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval) != 0 ||
+        ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes) != 0) {
+      LOG_WARN("cannot tune TCP keepalive on the connection to " << address_);
+    }
+  }
+
+  void touch() { last_activity_ = std::chrono::steady_clock::now(); }
+
+  // Checks idleness at most every idle_timeout: the timer is re-armed for what remains of it.
+  void arm_idle_timer(std::chrono::steady_clock::duration after) {
+    idle_timer_.expires_after(after);
+    idle_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
+      if (error || self->state_ != State::Open) return;
+      const auto limit = self->client_->options_.idle_timeout;
+      const auto idle = std::chrono::steady_clock::now() - self->last_activity_;
+      if (idle < limit) {
+        self->arm_idle_timer(limit - idle);
+        return;
+      }
+      self->client_->closed_idle_.fetch_add(1, std::memory_order_relaxed);
+      const std::string message = "connection to " + self->address_ + " closed after " +
+                                  std::to_string(limit.count()) + " ms without traffic";
+      LOG_INFO(message);
+      self->close(CloseReason{CloseReason::Kind::Connect, message, true});
+    });
+  }
+
   void on_open() {
     connect_timer_.cancel();
+    touch();
+    if (client_->options_.idle_timeout.count() > 0) arm_idle_timer(client_->options_.idle_timeout);
     state_ = State::Open;
     client_->connections_opened_.fetch_add(1, std::memory_order_relaxed);
     LOG_DEBUG("connected to " << address_);
@@ -389,6 +485,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     auto on_written = [self = shared_from_this(), count](const boost::system::error_code& error, std::size_t) {
       self->writing_ = false;
       if (self->state_ == State::Closed) return;
+      self->touch();
       if (error) {
         self->close(CloseReason{CloseReason::Kind::Connect, "write to " + self->address_ + " failed: " + error.message()});
         return;
@@ -434,6 +531,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                                             : "")});
         return;
       }
+      self->touch();
       self->read_end_ += bytes;
       if (bytes > 0) self->received_any_ = true;
       if (self->parse_frames()) self->read_more();
@@ -573,6 +671,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     close_reason_ = reason;
     boost::system::error_code ignored;
     connect_timer_.cancel();
+    idle_timer_.cancel();
     resolver_.cancel();
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
@@ -598,6 +697,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::steady_timer connect_timer_;
   std::string host_;            // of address_, for the TLS name check
   bool received_any_ = false;   // a byte came from the peer on this connection
+  asio::steady_timer idle_timer_;
+  std::chrono::steady_clock::time_point last_activity_;  // last read or write completion
   State state_ = State::Connecting;
   CloseReason close_reason_;
   std::unordered_map<std::int32_t, Pending> pending_;
@@ -817,6 +918,8 @@ RemotingClientStats RemotingClient::stats() const {
   stats.frames_received = impl_->frames_received_.load();
   stats.frames_received_binary = impl_->frames_received_binary_.load();
   stats.timeouts = impl_->timeouts_.load();
+  stats.closed_after_timeout = impl_->closed_after_timeout_.load();
+  stats.closed_idle = impl_->closed_idle_.load();
   stats.late_responses = impl_->late_responses_.load();
   stats.malformed_frames = impl_->malformed_frames_.load();
   stats.pending_async = impl_->pending_async_.load();

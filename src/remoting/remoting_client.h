@@ -36,6 +36,20 @@ struct RemotingClientOptions {
   SerializeType serialize_type = SerializeType::Json;
   std::size_t max_frame_size = kDefaultMaxFrameSize;
   TlsOptions tls;
+  // Dead-connection detection. A peer that vanished without a RST (a black-holed route, a frozen
+  // host) would otherwise hold a connection for the ~15 minutes of TCP retransmission.
+  // A request that timed out closes its connection (Java's clientCloseSocketIfTimeout): its other
+  // requests fail at once with ConnectError and the next use opens a fresh connection.
+  bool close_on_timeout = true;
+  // A connection that read and wrote nothing for this long is closed (Java's
+  // clientChannelMaxIdleTimeSeconds, 120 s); zero keeps idle connections open.
+  std::chrono::milliseconds idle_timeout{120000};
+  // TCP keepalive on every connection: first probe after `keepalive_idle` without traffic, then
+  // every `keepalive_interval`, the connection failing after `keepalive_probes` unanswered ones.
+  bool tcp_keepalive = true;
+  std::chrono::seconds keepalive_idle{60};
+  std::chrono::seconds keepalive_interval{10};
+  int keepalive_probes = 3;
 };
 
 struct RemotingClientStats {
@@ -45,6 +59,8 @@ struct RemotingClientStats {
   std::uint64_t frames_received = 0;
   std::uint64_t frames_received_binary = 0;  // with a ROCKETMQ (binary) header
   std::uint64_t timeouts = 0;
+  std::uint64_t closed_after_timeout = 0;  // connections closed because a request timed out
+  std::uint64_t closed_idle = 0;           // connections closed after idle_timeout
   std::uint64_t late_responses = 0;  // answers that came after their request had failed
   std::uint64_t malformed_frames = 0;
   std::size_t pending_async = 0;
@@ -67,7 +83,8 @@ using RequestProcessor = std::function<std::optional<RemotingCommand>(const std:
                                                                       RemotingCommand& request)>;
 
 // The transport of a client instance: one connection per address, opened on first use and
-// reopened on the next use after a failure; a fixed set of I/O threads shared by all connections.
+// reopened on the next use after a failure (a request timeout and idleness count as failures, see
+// the options); a fixed set of I/O threads shared by all connections.
 // Every request completes exactly once: with its response, or with TimeoutError, ConnectError,
 // ProtocolError (the connection carried a malformed frame) or ClientError (shut down).
 class RemotingClient {

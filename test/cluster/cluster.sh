@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # A real Apache RocketMQ cluster on loopback for the integration tests and the demo:
-# one name server and two master brokers (broker-a, broker-b) in cluster DefaultCluster.
+# one name server and two master brokers (broker-a, broker-b) in cluster DefaultCluster; on request
+# a slave per broker and a second name server (fault tests).
 #
 #   cluster.sh start | stop | status | restart | jars | admin <mqadmin args...>
+#   cluster.sh kill <process> | launch <process>     (fault tests: SIGKILL one process, or start it
+#                                                     again on its existing store and configuration)
+#   processes: ns, ns2, broker-a, broker-b, broker-a-s, broker-b-s
 #
 # Environment (all optional):
 #   RMQ_VERSION          RocketMQ release from Maven Central (default: the pom's rmq.version, 5.3.3)
@@ -27,6 +31,19 @@
 #                        $RMQ_ACL_SUB_ACCESS_KEY / $RMQ_ACL_SUB_SECRET_KEY (subscriber / 87654321):
 #                        may only subscribe to topic $RMQ_ACL_SUB_TOPIC (SecuritySubOnly), any group.
 #                        The mqadmin helper signs with the super user's keys (conf/tools.yml).
+#   RMQ_SLAVES           1: a slave per broker, broker id 1 of broker-a and broker-b (0)
+#   RMQ_SLAVE_A_PORT     broker-a's slave listen port (broker-a port + 1000); binds port-2 and port+1
+#   RMQ_SLAVE_B_PORT     broker-b's slave listen port (broker-b port + 1000)
+#   RMQ_NAMESRV_COUNT    2: a second name server, and brokers registering with both (1)
+#   RMQ_NAMESRV2_PORT    the second name server's port (name server port + 1)
+#   RMQ_BROKER_HEAP      JVM heap of each master (1g; slaves get half of the default, 512m)
+#   RMQ_REGISTER_PERIOD_MS  how often brokers register with the name servers (30000; at least 10000):
+#                        how soon a relaunched name server knows them again
+#   RMQ_BROKER_A_IP1     the address broker-a's master announces (brokerIP1, 127.0.0.1); it still
+#                        listens on 127.0.0.1 only, so a fault proxy on e.g. 127.0.0.2:<port> can
+#                        stand between clients and it (test/support/fault_proxy.h)
+# With the defaults and both options: name servers 9876 and 9877; broker-a 10911 (slave 11911);
+# broker-b 20911 (slave 21911).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -44,6 +61,14 @@ property_filter=${RMQ_PROPERTY_FILTER:-true}
 serialize_type=${RMQ_SERIALIZE_TYPE:-JSON}
 timeout=${RMQ_START_TIMEOUT:-120}
 delay_levels=${RMQ_DELAY_LEVELS:-1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s}
+slaves=${RMQ_SLAVES:-0}
+sa_port=${RMQ_SLAVE_A_PORT:-$((a_port + 1000))}
+sb_port=${RMQ_SLAVE_B_PORT:-$((b_port + 1000))}
+ns_count=${RMQ_NAMESRV_COUNT:-1}
+ns2_port=${RMQ_NAMESRV2_PORT:-$((ns_port + 1))}
+master_heap=${RMQ_BROKER_HEAP:-1g}
+a_ip1=${RMQ_BROKER_A_IP1:-127.0.0.1}
+register_period=${RMQ_REGISTER_PERIOD_MS:-30000}
 namesrv="127.0.0.1:$ns_port"
 tls=${RMQ_TLS:-0}
 tls_client_auth=${RMQ_TLS_CLIENT_AUTH:-none}
@@ -54,6 +79,17 @@ acl_sub_ak=${RMQ_ACL_SUB_ACCESS_KEY:-subscriber}
 acl_sub_sk=${RMQ_ACL_SUB_SECRET_KEY:-87654321}
 acl_sub_topic=${RMQ_ACL_SUB_TOPIC:-SecuritySubOnly}
 tls_dir="$store/tls"
+namesrv_list=$namesrv
+[ "$ns_count" = 2 ] && namesrv_list="$namesrv;127.0.0.1:$ns2_port"
+
+# Every process this configuration runs, in start order.
+processes() {
+  echo ns
+  [ "$ns_count" = 2 ] && echo ns2
+  echo broker-a broker-b
+  [ "$slaves" = 1 ] && echo broker-a-s broker-b-s
+  return 0
+}
 
 log() { printf '[cluster] %s\n' "$*" >&2; }
 
@@ -117,28 +153,44 @@ tls_props() { # server|client
 }
 
 write_configs() {
-  mkdir -p "$store"/{conf,home/ns,home/broker-a,home/broker-b,home/tools}
-  cat >"$store/conf/namesrv.conf" <<CONF
-listenPort=$ns_port
-bindAddress=127.0.0.1
-kvConfigPath=$store/namesrv/kvConfig.json
-CONF
+  mkdir -p "$store"/{conf,home/tools}
   local name port
-  for name in broker-a broker-b; do
-    port=$a_port
-    [ "$name" = broker-b ] && port=$b_port
+  for name in $(processes); do mkdir -p "$store/home/$name"; done
+  for name in ns ns2; do
+    port=$ns_port
+    [ "$name" = ns2 ] && port=$ns2_port
+    cat >"$store/conf/$name.conf" <<CONF
+listenPort=$port
+bindAddress=127.0.0.1
+kvConfigPath=$store/$name/kvConfig.json
+CONF
+  done
+  local broker id role ip1
+  for name in broker-a broker-b broker-a-s broker-b-s; do
+    ip1=127.0.0.1
+    [ "$name" = broker-a ] && ip1=$a_ip1
+    case $name in
+      broker-a) broker=broker-a port=$a_port id=0 role=ASYNC_MASTER ;;
+      broker-b) broker=broker-b port=$b_port id=0 role=ASYNC_MASTER ;;
+      broker-a-s) broker=broker-a port=$sa_port id=1 role=SLAVE ;;
+      broker-b-s) broker=broker-b port=$sb_port id=1 role=SLAVE ;;
+    esac
     cat >"$store/conf/$name.conf" <<CONF
 brokerClusterName=DefaultCluster
-brokerName=$name
-brokerId=0
-brokerRole=ASYNC_MASTER
+brokerName=$broker
+brokerId=$id
+brokerRole=$role
 flushDiskType=ASYNC_FLUSH
-namesrvAddr=$namesrv
+namesrvAddr=$namesrv_list
 listenPort=$port
 haListenPort=$((port + 1))
 bindAddress=127.0.0.1
-brokerIP1=127.0.0.1
+brokerIP1=$ip1
 brokerIP2=127.0.0.1
+# A slave serves pulls only with this on (else SYSTEM_BUSY "[REJECTREQUEST]"): consumers read
+# from it while its master is down.
+slaveReadEnable=$([ "$id" = 0 ] && echo false || echo true)
+registerNameServerPeriod=$register_period
 storePathRootDir=$store/$name/store
 storePathCommitLog=$store/$name/store/commitlog
 mappedFileSizeCommitLog=67108864
@@ -222,24 +274,67 @@ admin() {
     org.apache.rocketmq.tools.command.MQAdminStartup "$@"
 }
 
-# Ready means the name server lists both brokers in its cluster table (GET_BROKER_CLUSTER_INFO),
-# not merely that the ports accept connections.
+# Ready means every name server lists every broker process in its cluster table
+# (GET_BROKER_CLUSTER_INFO), not merely that the ports accept connections. clusterList prints one
+# line per broker process: name, then "#<id>" in its BID column.
 wait_registered() {
-  local i out
+  local i out server ok expected=2
+  [ "$slaves" = 1 ] && expected=4
   for ((i = 0; i < timeout; i += 2)); do
-    out=$(ROCKETMQ_HOME="$store" admin clusterList -n "$namesrv" 2>/dev/null || true)
-    if grep -q "broker-a" <<<"$out" && grep -q "broker-b" <<<"$out"; then
-      return 0
-    fi
+    ok=1
+    for server in ${namesrv_list//;/ }; do
+      out=$(ROCKETMQ_HOME="$store" admin clusterList -n "$server" 2>/dev/null || true)
+      [ "$(grep -cE 'broker-[ab] ' <<<"$out")" -ge "$expected" ] || ok=0
+    done
+    [ "$ok" = 1 ] && return 0
     sleep 2
   done
-  log "name server $namesrv did not report both brokers within ${timeout}s"
+  log "name servers $namesrv_list did not report all $expected broker processes within ${timeout}s"
   return 1
+}
+
+# start_java with the settings of one process of this cluster.
+launch_process() {
+  case $1 in
+    ns | ns2)
+      start_java "$1" org.apache.rocketmq.namesrv.NamesrvStartup "-Xms256m -Xmx256m" "$store/conf/$1.conf" \
+        rmq.namesrv.logback.xml ;;
+    broker-a | broker-b)
+      start_java "$1" org.apache.rocketmq.broker.BrokerStartup \
+        "-Xms$master_heap -Xmx$master_heap -XX:MaxDirectMemorySize=512m" "$store/conf/$1.conf" rmq.broker.logback.xml ;;
+    broker-a-s | broker-b-s)
+      start_java "$1" org.apache.rocketmq.broker.BrokerStartup "-Xms512m -Xmx512m -XX:MaxDirectMemorySize=256m" \
+        "$store/conf/$1.conf" rmq.broker.logback.xml ;;
+    *) log "unknown process '$1'"; return 2 ;;
+  esac
+}
+
+banner_of() { case $1 in ns | ns2) echo "The Name Server boot success" ;; *) echo "boot success" ;; esac; }
+
+# Fault tests: SIGKILL one process (no shutdown hook runs, as in a crash).
+kill_process() {
+  local pid
+  [ -f "$store/$1.pid" ] || { log "$1 is not part of this cluster"; return 2; }
+  pid=$(cat "$store/$1.pid")
+  kill -9 "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+  log "killed $1 (pid $pid)"
+}
+
+# Fault tests: start a killed process again on its store; returns once it logged its boot.
+relaunch_process() {
+  if pid_alive "$store/$1.pid"; then log "$1 is running"; return 0; fi
+  [ -f "$store/conf/$1.conf" ] || { log "$1 is not configured in $store"; return 2; }
+  # The banner must come from this launch, not the previous one.
+  mv -f "$store/$1.out" "$store/$1.out.previous" 2>/dev/null || true
+  launch_process "$1"
+  wait_banner "$1" "$(banner_of "$1")" || { tails; return 1; }
+  log "relaunched $1 (pid $(cat "$store/$1.pid"))"
 }
 
 status() {
   local name ok=0
-  for name in ns broker-a broker-b; do
+  for name in $(processes); do
     if pid_alive "$store/$name.pid"; then
       echo "$name running (pid $(cat "$store/$name.pid"))"
     else
@@ -252,12 +347,13 @@ status() {
 
 stop() {
   local name pid i
-  for name in broker-a broker-b ns; do
+  local all="broker-a-s broker-b-s broker-a broker-b ns ns2"
+  for name in $all; do
     [ -f "$store/$name.pid" ] || continue
     pid=$(cat "$store/$name.pid")
     kill "$pid" 2>/dev/null || true
   done
-  for name in broker-a broker-b ns; do
+  for name in $all; do
     [ -f "$store/$name.pid" ] || continue
     pid=$(cat "$store/$name.pid")
     for ((i = 0; i < 300; i++)); do
@@ -282,14 +378,25 @@ start() {
   fetch_jars
   write_configs
   if [ "$tls" = 1 ]; then make_tls; fi
-  log "starting RocketMQ $version: name server $namesrv, broker-a :$a_port, broker-b :$b_port, store $store"
-  start_java ns org.apache.rocketmq.namesrv.NamesrvStartup "-Xms256m -Xmx256m" \
-    "$store/conf/namesrv.conf" rmq.namesrv.logback.xml
-  if ! wait_banner ns "The Name Server boot success"; then tails; stop; return 1; fi
-  local heap="-Xms1g -Xmx1g -XX:MaxDirectMemorySize=512m"
-  start_java broker-a org.apache.rocketmq.broker.BrokerStartup "$heap" "$store/conf/broker-a.conf" rmq.broker.logback.xml
-  start_java broker-b org.apache.rocketmq.broker.BrokerStartup "$heap" "$store/conf/broker-b.conf" rmq.broker.logback.xml
-  if ! wait_banner broker-a "boot success" || ! wait_banner broker-b "boot success" || ! wait_registered; then
+  local extra=""
+  [ "$ns_count" = 2 ] && extra+=", name server 127.0.0.1:$ns2_port"
+  [ "$slaves" = 1 ] && extra+=", slaves broker-a :$sa_port and broker-b :$sb_port"
+  log "starting RocketMQ $version: name server $namesrv, broker-a :$a_port, broker-b :$b_port$extra, store $store"
+  local name
+  for name in ns ns2; do
+    [ "$name" = ns2 ] && [ "$ns_count" != 2 ] && continue
+    launch_process "$name"
+    if ! wait_banner "$name" "$(banner_of "$name")"; then tails; stop; return 1; fi
+  done
+  for name in $(processes); do
+    case $name in ns | ns2) continue ;; esac
+    launch_process "$name"
+  done
+  for name in $(processes); do
+    case $name in ns | ns2) continue ;; esac
+    if ! wait_banner "$name" "boot success"; then tails; stop; return 1; fi
+  done
+  if ! wait_registered; then
     tails
     stop
     return 1
@@ -299,7 +406,7 @@ start() {
     stop
     return 1
   fi
-  log "ready: $namesrv reports broker-a and broker-b (TLS: $tls, ACL: $acl)"
+  log "ready: $namesrv_list reports every broker (TLS: $tls, ACL: $acl)"
 }
 
 # The subscribe-only user: may subscribe to one topic, with any group; nothing else.
@@ -319,5 +426,7 @@ case "${1:-}" in
   restart) stop; start ;;
   jars) fetch_jars; echo "$cache/lib" ;;
   admin) shift; fetch_jars; admin "$@" ;;
-  *) echo "usage: $0 start|stop|status|restart|jars|admin <args>" >&2; exit 2 ;;
+  kill) kill_process "${2:?process name}" ;;
+  launch) relaunch_process "${2:?process name}" ;;
+  *) echo "usage: $0 start|stop|status|restart|jars|admin <args>|kill <process>|launch <process>" >&2; exit 2 ;;
 esac

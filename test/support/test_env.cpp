@@ -88,6 +88,30 @@ ScopedCluster::~ScopedCluster() {
   run_command(environment_ + " " + ROCKETMQ_SOURCE_DIR + "/test/cluster/cluster.sh stop 1>&2");
 }
 
+void ScopedCluster::kill(const std::string& process) {
+  if (run_command(environment_ + " " + ROCKETMQ_SOURCE_DIR + "/test/cluster/cluster.sh kill " + shell_quote(process) +
+                  " 1>&2")
+          .exit_code != 0) {
+    throw std::runtime_error("cluster.sh kill " + process + " failed");
+  }
+}
+
+void ScopedCluster::launch(const std::string& process) {
+  if (run_command(environment_ + " " + ROCKETMQ_SOURCE_DIR + "/test/cluster/cluster.sh launch " +
+                  shell_quote(process) + " 1>&2")
+          .exit_code != 0) {
+    throw std::runtime_error("cluster.sh launch " + process + " failed (see the log above)");
+  }
+}
+
+bool ScopedCluster::running(const std::string& process) const {
+  auto result = run_command(environment_ + " " + ROCKETMQ_SOURCE_DIR + "/test/cluster/cluster.sh status");
+  for (const auto& line : result.stdout_lines) {
+    if (line.rfind(process + " running", 0) == 0) return true;
+  }
+  return false;
+}
+
 CommandResult run_interop(const std::string& arguments) {
   return run_command(std::string(ROCKETMQ_SOURCE_DIR) + "/test/interop/interop.sh " + arguments);
 }

@@ -41,6 +41,13 @@ class ScopedCluster {
   std::string namesrv() const { return "127.0.0.1:" + std::to_string(namesrv_port_); }
   std::string broker_a() const { return "127.0.0.1:" + std::to_string(broker_a_port_); }
 
+  // Fault tests (cluster.sh kill / launch): SIGKILLs one process (ns, ns2, broker-a, broker-b,
+  // broker-a-s, broker-b-s), or starts it again on its store, returning once it booted. Both throw
+  // when cluster.sh fails.
+  void kill(const std::string& process);
+  void launch(const std::string& process);
+  bool running(const std::string& process) const;
+
  private:
   std::string environment_;
   int namesrv_port_;

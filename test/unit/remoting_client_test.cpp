@@ -1,7 +1,14 @@
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <atomic>
 #include <chrono>
+#include <fstream>
+#include <sstream>
+#include <string>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -160,7 +167,9 @@ TEST_CASE("an answer that arrives after its timeout is dropped", "[remoting][fau
     connection.send(RemotingCommand::response_to(request, 0));
   });
   ReleaseOnExit release_on_exit{release_peer};
-  RemotingClient client;
+  RemotingClientOptions options;
+  options.close_on_timeout = false;  // the late answer needs the connection that timed out
+  RemotingClient client(options);
   client.invoke_async(peer.address(), ping(), 50ms, [&](InvokeResult&& result) { outcome.record(std::move(result)); });
   REQUIRE(wait_until([&] { return outcome.calls.load() == 1; }, 5s));
   CHECK_FALSE(outcome.ok);
@@ -176,7 +185,9 @@ TEST_CASE("10,000 concurrent async requests all complete exactly once", "[remoti
   std::atomic<int> wrong{0};
   FakePeer peer(FakePeer::echo(SerializeType::RocketMQ));
   FakePeer silent([](PeerConnection&, RemotingCommand&) {});
-  RemotingClient client;
+  RemotingClientOptions options;
+  options.close_on_timeout = false;  // one connection per peer for the whole burst
+  RemotingClient client(options);
   for (int i = 0; i < kRequests; ++i) {
     const bool to_silent = i % 10 == 0;  // a tenth go to a peer that never answers
     // The answered ones get a minute: under TSan on a loaded 2-core machine the whole burst has taken
@@ -349,4 +360,125 @@ TEST_CASE("invoke_sync on an I/O thread is refused instead of deadlocking", "[re
   });
   REQUIRE(wait_until([&] { return done.load(); }, 5s));
   CHECK(refused);
+}
+
+// ---- dead connections ----------------------------------------------------------------------------
+
+namespace {
+
+// The TCP timer the kernel runs on the socket whose local port is `port` (field "tr" of
+// /proc/net/tcp: 0 none, 1 retransmit, 2 keepalive, ...); -1 when no such socket is listed.
+int kernel_timer_of_local_port(int port) {
+  std::ifstream table("/proc/net/tcp");
+  std::string line;
+  std::getline(table, line);  // header
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::string slot, local, remote, state, queues, timer;
+    fields >> slot >> local >> remote >> state >> queues >> timer;
+    const auto colon = local.find(':');
+    if (colon == std::string::npos) continue;
+    if (std::stoi(local.substr(colon + 1), nullptr, 16) != port) continue;
+    if (state != "01") continue;  // ESTABLISHED
+    return std::stoi(timer.substr(0, timer.find(':')), nullptr, 16);
+  }
+  return -1;
+}
+
+int peer_port_of(const PeerConnection& connection) {
+  sockaddr_in address{};
+  socklen_t length = sizeof address;
+  if (::getpeername(connection.fd(), reinterpret_cast<sockaddr*>(&address), &length) != 0) return -1;
+  return ntohs(address.sin_port);
+}
+
+}  // namespace
+
+TEST_CASE("a request that times out closes its connection: the others fail at once, the next use reconnects",
+          "[remoting][fault]") {
+  Outcome slow;
+  Outcome lost;
+  std::atomic<int> seen{0};
+  // Answers from the third request on, as a broker that came back would.
+  FakePeer peer([&](PeerConnection& connection, RemotingCommand& request) {
+    if (++seen <= 2) return;
+    connection.send(RemotingCommand::response_to(request, 0));
+  });
+  RemotingClient client;
+  const auto started = std::chrono::steady_clock::now();
+  client.invoke_async(peer.address(), ping(), 60s, [&](InvokeResult&& result) { slow.record(std::move(result)); });
+  client.invoke_async(peer.address(), ping(), 200ms, [&](InvokeResult&& result) { lost.record(std::move(result)); });
+  REQUIRE(wait_until([&] { return slow.calls.load() == 1 && lost.calls.load() == 1; }, 10s));
+  const auto waited = std::chrono::steady_clock::now() - started;
+  CHECK_THAT(error_text(lost.error), Catch::Matchers::Contains("timed out after 200 ms"));
+  // The 60 s request did not wait for its own timeout: one timeout cost it all.
+  CHECK(waited < 5s);
+  CHECK_THAT(error_text(slow.error), Catch::Matchers::Contains("closed after a request timed out"));
+  CHECK_THROWS_AS(std::rethrow_exception(slow.error), rocketmq::ConnectError);
+  CHECK(client.stats().closed_after_timeout == 1);
+  REQUIRE(wait_until([&] { return client.stats().open_connections == 0; }, 5s));
+  auto response = client.invoke_sync(peer.address(), ping(), 5s);
+  CHECK(response.code == 0);
+  CHECK(peer.accepted() == 2);
+  CHECK(slow.calls == 1);
+  CHECK(lost.calls == 1);
+}
+
+TEST_CASE("an idle connection is closed after the limit, a busy one is kept", "[remoting][fault]") {
+  FakePeer peer(FakePeer::echo());
+  RemotingClientOptions options;
+  options.idle_timeout = 2s;  // long enough that a loaded machine's stall between requests is shorter
+  RemotingClient client(options);
+  // Busy: a request every 100 ms for 4 s keeps one connection.
+  for (int i = 0; i < 40; ++i) {
+    client.invoke_sync(peer.address(), ping(), 5s);
+    std::this_thread::sleep_for(100ms);
+  }
+  CHECK(client.stats().connections_opened == 1);
+  CHECK(client.stats().closed_idle == 0);
+  // Idle: closed within about one limit, and the next use opens a new one.
+  const auto idle_since = std::chrono::steady_clock::now();
+  REQUIRE(wait_until([&] { return client.stats().open_connections == 0; }, 5s));
+  CHECK(std::chrono::steady_clock::now() - idle_since < 5s);
+  CHECK(client.stats().closed_idle == 1);
+  CHECK(client.invoke_sync(peer.address(), ping(), 5s).code == 0);
+  CHECK(client.stats().connections_opened == 2);
+}
+
+TEST_CASE("connections have TCP keepalive on", "[remoting][fault]") {
+  std::mutex mutex;
+  int client_port = -1;
+  FakePeer peer([&](PeerConnection& connection, RemotingCommand& request) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      client_port = peer_port_of(connection);
+    }
+    connection.send(RemotingCommand::response_to(request, 0));
+  });
+  for (const bool keepalive : {true, false}) {
+    RemotingClientOptions options;
+    options.tcp_keepalive = keepalive;
+    RemotingClient client(options);
+    REQUIRE(client.invoke_sync(peer.address(), ping(), 5s).code == 0);
+    int port = -1;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      port = client_port;
+    }
+    REQUIRE(port > 0);
+    // An idle socket with SO_KEEPALIVE has the keepalive timer (2) armed; without it, none (0).
+    CHECK(kernel_timer_of_local_port(port) == (keepalive ? 2 : 0));
+    client.shutdown();
+  }
+}
+
+TEST_CASE("a peer that accepts and never answers costs one request timeout, then requests fail fast",
+          "[remoting][fault]") {
+  FakePeer hole([](PeerConnection&, RemotingCommand&) {});
+  RemotingClient client;
+  const auto started = std::chrono::steady_clock::now();
+  CHECK_THROWS_AS(client.invoke_sync(hole.address(), ping(), 300ms), rocketmq::TimeoutError);
+  CHECK(std::chrono::steady_clock::now() - started < 2s);
+  REQUIRE(wait_until([&] { return client.stats().open_connections == 0; }, 5s));
+  CHECK(client.stats().pending_async == 0);
 }

@@ -1,0 +1,159 @@
+// The client instance's broker address table follows the name server: replicas that leave a
+// route are forgotten at the next refresh, lookups fall back to a live replica, and offset commits
+// and heartbeats go where the route says, never to a dead address. Through FakeMQClientAPI.
+
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "client/client_config.h"
+#include "client/mq_client_instance.h"
+#include "consumer/remote_broker_offset_store.h"
+#include "support/fake_mq_client_api.h"
+#include "support/test_env.h"
+
+namespace {
+
+using rocketmq::MessageQueue;
+using rocketmq::client::MQClientInstance;
+using rocketmq::test::FakeMQClientAPI;
+
+constexpr const char* kMasterA = "10.0.0.1:10911";
+constexpr const char* kSlaveA = "10.0.0.1:10921";
+constexpr const char* kMasterB = "10.0.0.2:10911";
+
+// A route of topic T over broker-a (with the given replicas) and, when `with_b`, broker-b.
+rocketmq::protocol::TopicRouteData route(const std::map<std::int64_t, std::string>& a_replicas, bool with_b = true) {
+  rocketmq::protocol::TopicRouteData data;
+  auto add = [&](const std::string& name, const std::map<std::int64_t, std::string>& replicas) {
+    rocketmq::protocol::QueueData queue_data;
+    queue_data.broker_name = name;
+    queue_data.read_queue_nums = 2;
+    queue_data.write_queue_nums = 2;
+    queue_data.perm = 6;
+    data.queue_datas.push_back(queue_data);
+    rocketmq::protocol::BrokerData broker;
+    broker.cluster = "DefaultCluster";
+    broker.broker_name = name;
+    broker.broker_addrs = replicas;
+    data.broker_datas.push_back(broker);
+  };
+  if (!a_replicas.empty()) add("broker-a", a_replicas);
+  if (with_b) add("broker-b", {{0, kMasterB}});
+  return data;
+}
+
+struct Fixture {
+  FakeMQClientAPI* api = nullptr;
+  std::shared_ptr<MQClientInstance> instance;
+
+  Fixture() {
+    auto fake = std::make_unique<FakeMQClientAPI>();
+    api = fake.get();
+    rocketmq::client::ClientConfig config;
+    config.name_server_addr = "127.0.0.1:9876";
+    config.instance_name = rocketmq::test::unique_name("addr");
+    instance = std::make_shared<MQClientInstance>(config, std::move(fake), nullptr);
+  }
+  ~Fixture() { instance->shutdown(); }
+
+  void name_server_says(const std::string& topic, rocketmq::protocol::TopicRouteData data) {
+    api->set_topic_route(topic, std::move(data));
+    instance->update_topic_route(topic);
+  }
+};
+
+std::optional<std::string> none() { return std::nullopt; }
+
+}  // namespace
+
+TEST_CASE("a master that leaves the route is forgotten and lookups fall back to its slave",
+          "[client][broker-address]") {
+  Fixture f;
+  f.name_server_says("T", route({{0, kMasterA}, {1, kSlaveA}}));
+  CHECK(f.instance->broker_address("broker-a") == std::optional<std::string>(kMasterA));
+  CHECK(f.instance->broker_address("broker-a", 1) == std::optional<std::string>(kSlaveA));
+  CHECK(f.instance->master_address("broker-a") == std::optional<std::string>(kMasterA));
+
+  f.name_server_says("T", route({{1, kSlaveA}}));  // the master was killed
+  CHECK(f.instance->broker_address("broker-a") == std::optional<std::string>(kSlaveA));
+  CHECK(f.instance->broker_address("broker-a", 0, true) == none());
+  CHECK(f.instance->master_address("broker-a") == none());
+  CHECK(f.instance->broker_addresses_of("broker-a") == std::vector<std::string>{kSlaveA});
+
+  f.name_server_says("T", route({{0, "10.0.0.9:10911"}, {1, kSlaveA}}));  // relaunched elsewhere
+  CHECK(f.instance->broker_address("broker-a") == std::optional<std::string>("10.0.0.9:10911"));
+  CHECK(f.instance->master_address("broker-a") == std::optional<std::string>("10.0.0.9:10911"));
+}
+
+TEST_CASE("a slave that leaves the route is forgotten: a pull suggested to it goes to the master",
+          "[client][broker-address]") {
+  Fixture f;
+  f.name_server_says("T", route({{0, kMasterA}, {1, kSlaveA}}));
+  f.name_server_says("T", route({{0, kMasterA}}));
+  CHECK(f.instance->broker_address("broker-a", 1) == std::optional<std::string>(kMasterA));
+  CHECK(f.instance->broker_address("broker-a", 1, true) == none());
+  CHECK(f.instance->broker_addresses_of("broker-a") == std::vector<std::string>{kMasterA});
+}
+
+TEST_CASE("a broker missing from every route is forgotten, and one other topics still name stays",
+          "[client][broker-address]") {
+  Fixture f;
+  f.name_server_says("T", route({{0, kMasterA}}));
+  f.name_server_says("U", route({{0, kMasterA}}));
+  f.name_server_says("T", route({}, true));  // broker-a gone from T's route only
+  // U's route (older, not refreshed yet) still lists broker-a: its address is kept until then.
+  CHECK(f.instance->broker_address("broker-a") == std::optional<std::string>(kMasterA));
+  f.name_server_says("U", route({}, true));
+  CHECK(f.instance->broker_address("broker-a") == none());
+  CHECK(f.instance->broker_address("broker-b") == std::optional<std::string>(kMasterB));
+}
+
+TEST_CASE("the newest route decides a broker's replicas when topics disagree", "[client][broker-address]") {
+  Fixture f;
+  f.name_server_says("T", route({{0, kMasterA}, {1, kSlaveA}}));
+  f.name_server_says("U", route({{1, kSlaveA}}));  // later: the master died meanwhile
+  CHECK(f.instance->master_address("broker-a") == none());
+  f.name_server_says("T", route({{0, kMasterA}, {1, kSlaveA}}));  // and came back
+  CHECK(f.instance->master_address("broker-a") == std::optional<std::string>(kMasterA));
+}
+
+TEST_CASE("offset commits follow the route to the live replica and back, never to a dead address",
+          "[client][broker-address]") {
+  Fixture f;
+  f.name_server_says("T", route({{0, kMasterA}, {1, kSlaveA}}));
+  std::weak_ptr<MQClientInstance> weak = f.instance;
+  rocketmq::consumer::RemoteBrokerOffsetStore store(*f.api, "G", [weak](const std::string& broker_name) {
+    auto instance = weak.lock();
+    return instance ? instance->broker_address(broker_name) : std::nullopt;
+  });
+  const MessageQueue queue{"T", "broker-a", 0};
+
+  store.update_offset(queue, 10, false);
+  store.persist(queue);
+  f.name_server_says("T", route({{1, kSlaveA}}));
+  store.update_offset(queue, 20, false);
+  store.persist(queue);
+  f.name_server_says("T", route({{0, kMasterA}, {1, kSlaveA}}));
+  store.update_offset(queue, 30, false);
+  store.persist(queue);
+
+  const auto updates = f.api->offset_updates();
+  REQUIRE(updates.size() == 3);
+  CHECK(updates[0].broker_addr == kMasterA);
+  CHECK(updates[1].broker_addr == kSlaveA);
+  CHECK(updates[2].broker_addr == kMasterA);
+}
+
+TEST_CASE("heartbeats and unregistration skip replicas that left the route", "[client][broker-address]") {
+  Fixture f;
+  f.name_server_says("T", route({{0, kMasterA}, {1, kSlaveA}}));
+  f.name_server_says("T", route({{1, kSlaveA}}));
+  f.instance->unregister_consumer("G");
+  std::set<std::string> targets;
+  for (const auto& call : f.api->unregisters()) targets.insert(call.broker_addr);
+  CHECK(targets == std::set<std::string>{kSlaveA, kMasterB});
+}
