@@ -452,6 +452,15 @@ TEST_CASE("orderly ReconsumeLater delivers the message again before anything aft
   CHECK_THAT(status_text, Catch::Matchers::Contains("PROP_CONSUMEORDERLY") && Catch::Matchers::Contains("true"));
   CHECK_THAT(status_text, Catch::Matchers::Contains("locked=true"));
   CHECK_THAT(status_text, !Catch::Matchers::Contains("locked=false"));
+  // The same per queue in stats(): every owned queue locked, renewed lately, none paused now.
+  const auto stats = consumer.stats();
+  CHECK(stats.queues.size() == static_cast<std::size_t>(stats.owned_queues));
+  for (const auto& queue : stats.queues) {
+    INFO(queue.queue.to_string());
+    CHECK(queue.locked);
+    CHECK(queue.last_lock_epoch_millis > 0);
+    CHECK_FALSE(queue.suspended);
+  }
   consumer.shutdown();
 
   CHECK(tracker->gaps() == 0);

@@ -659,3 +659,36 @@ TEST_CASE("Consume lock: exclusive, timed acquisition waits for the holder's rel
   std::unique_lock<rocketmq::consumer::ConsumeLock> guard(consume_lock, std::defer_lock);
   CHECK(guard.try_lock_for(10ms));
 }
+
+TEST_CASE("Orderly consume logs and counts a call over consume_timeout and keeps the order",
+          "[consumer][consume_orderly]") {
+  auto options = options_with(2);
+  options.consume_timeout = 30ms;
+  Harness harness(options);
+  harness.listener->set_behaviour([](const std::vector<MessageExt>& messages) {
+    if (messages.front().get_queue_offset() == 2) std::this_thread::sleep_for(100ms);  // one slow call
+    return ConsumeResult::Success;
+  });
+  harness.deliver(0, make_messages(0, 0, 6));
+  REQUIRE(wait_until([&] { return harness.host->committed(0) == 6; }, kDeadline));
+  CHECK(harness.listener->offsets(0) == iota_offsets(6));
+  CHECK(harness.service->stats().timed_out == 2);  // the two messages of the slow call
+  CHECK(harness.service->stats().consumed_ok == 6);
+}
+
+TEST_CASE("Orderly consume parks a suspended queue's batches in the gate and resumes them in order",
+          "[consumer][consume_orderly]") {
+  Harness harness(options_with(1), 2);
+  auto gate = std::make_shared<rocketmq::consumer::ConsumeGate>();
+  harness.service->set_gate(gate);
+  REQUIRE(gate->suspend_queues({queue_of(0)}, 1s));
+  harness.deliver(0, make_messages(0, 0, 5));
+  harness.deliver(1, make_messages(1, 0, 5));
+  REQUIRE(wait_until([&] { return harness.host->committed(1) == 5; }, kDeadline));
+  CHECK(harness.listener->offsets(0).empty());  // nothing of the suspended queue started
+  CHECK(harness.process_queues[0]->cached_count() == 5);
+  gate->resume_queues({queue_of(0)});
+  REQUIRE(wait_until([&] { return harness.host->committed(0) == 5; }, kDeadline));
+  CHECK(harness.listener->offsets(0) == iota_offsets(5));
+  CHECK_FALSE(harness.listener->overlaps());
+}
