@@ -131,10 +131,13 @@ class ROCKETMQ_API PushConsumer {
   // Move the group's position and continue from there. The affected queues are stopped first
   // (nothing consumed before the seek can commit afterwards), the new offsets are committed to the
   // brokers, and the queues are taken again from them. Messages in flight may come once more.
+  // Clustering: the brokers move the other members of the group too (a member owning a moved
+  // queue continues from the new offset after its next pull, within about 3 s).
   // Throw ClientError for a consumer not started, a topic not subscribed or without queues, a
   // queue that does not exist, a negative offset, or a timestamp in the future.
   //   seek_by_timestamp .... every queue of `topic` to the first message stored at or after the time
-  //   seek_to_offset(topic, queue_id, offset)  queue `queue_id` of EVERY broker of `topic`
+  //   seek_to_offset(topic, queue_id, offset)  queue `queue_id` of EVERY broker of `topic`, each
+  //                                            kept within the offsets that broker holds
   //   seek_to_offset(queue, offset)            one queue of one broker
   //   seek_to_begin / end .. every queue of `topic` to its min / max offset
   void seek_by_timestamp(const std::string& topic, std::int64_t epoch_millis);

@@ -34,6 +34,12 @@ constexpr std::chrono::milliseconds kPullRetryDelay{3000};
 constexpr std::chrono::milliseconds kFlowControlDelay{50};
 // A RESET_CONSUMER_CLIENT_OFFSET repeating this client's own seek within this window is skipped.
 constexpr std::chrono::seconds kSeekEchoWindow{60};
+
+// How far a queue is behind: the broker's max offset less the committed one, never negative, and
+// 0 while either is unknown (-1). lag() and stats() both report it.
+std::int64_t queue_lag(std::int64_t broker_max_offset, std::int64_t committed_offset) {
+  return committed_offset >= 0 && broker_max_offset > committed_offset ? broker_max_offset - committed_offset : 0;
+}
 // After an illegal-offset pull answer, the wait before the corrected offset is committed.
 constexpr std::chrono::milliseconds kIllegalOffsetDelay{3000};
 // A queue whose last pull answer is older than this gets its max offset from GET_MAX_OFFSET.
@@ -1046,31 +1052,59 @@ std::vector<MessageQueue> PushConsumer::Impl::seekable_queues(const char* what, 
   return {queues.begin(), queues.end()};
 }
 
-void PushConsumer::Impl::reset_group(const std::string& topic, const std::vector<MessageQueue>& queues,
-                                     std::int64_t epoch_millis, const std::map<MessageQueue, std::int64_t>& applied) {
+void PushConsumer::Impl::reset_group(const std::string& topic, const std::map<MessageQueue, std::int64_t>& applied,
+                                     std::optional<std::int64_t> epoch_millis) {
   if (option_.message_model() != MessageModel::Clustering) return;  // broadcasting: offsets are per client
   {
     std::lock_guard<std::mutex> lock(seek_mutex_);
     const auto now = std::chrono::steady_clock::now();
     for (const auto& [queue, offset] : applied) recent_seeks_[queue] = {offset, now};
   }
-  std::set<std::string> brokers;
-  for (const auto& queue : queues) brokers.insert(queue.broker_name);
-  protocol::ResetOffsetRequestHeader header;
-  header.topic = topic;
-  header.group = option_.group_name();
-  header.timestamp = epoch_millis;
-  header.is_force = true;
-  for (const auto& broker : brokers) {
+  const auto ask = [&](const std::string& broker, const protocol::ResetOffsetRequestHeader& header) {
     auto address = broker_address(broker);
-    if (!address) continue;
+    if (!address) return;
     try {
       instance_->api().reset_group_offset(*address, header);
     } catch (const std::exception& error) {
       LOG_WARN("seek of " << topic << ": broker " << broker << " could not move the other members of group "
                           << option_.group_name() << ": " << error.what());
     }
+  };
+  protocol::ResetOffsetRequestHeader header;
+  header.topic = topic;
+  header.group = option_.group_name();
+  if (epoch_millis) {
+    // One request per broker moves every queue of the topic there to the time.
+    header.timestamp = *epoch_millis;
+    header.is_force = true;
+    std::set<std::string> brokers;
+    for (const auto& entry : applied) brokers.insert(entry.first.broker_name);
+    for (const auto& broker : brokers) ask(broker, header);
+    return;
   }
+  // One request per queue with its offset. A broker resetting on the server side (5.x, the default)
+  // hands the offset to the queue's owner as PULL_OFFSET_MOVED on its next pull. One resetting on the
+  // client side (4.9) ignores queue and offset; timestamp -1 without force makes it tell every member
+  // the committed offsets, which step 2 of apply_offsets has just set for these queues.
+  header.timestamp = -1;
+  header.is_force = false;
+  for (const auto& [queue, offset] : applied) {
+    header.queue_id = queue.queue_id;
+    header.offset = offset;
+    ask(queue.broker_name, header);
+  }
+}
+
+std::map<MessageQueue, std::int64_t> PushConsumer::Impl::offsets_from_brokers(
+    const char* what, const std::vector<MessageQueue>& queues,
+    const std::function<std::int64_t(const std::string& address, const MessageQueue& queue)>& ask) const {
+  std::map<MessageQueue, std::int64_t> offsets;
+  for (const auto& queue : queues) {
+    auto address = broker_address(queue.broker_name);
+    if (!address) throw ClientError(std::string(what) + ": no address for broker " + queue.broker_name);
+    offsets[queue] = ask(*address, queue);
+  }
+  return offsets;
 }
 
 void PushConsumer::Impl::seek_by_timestamp(const std::string& topic, std::int64_t epoch_millis) {
@@ -1079,15 +1113,12 @@ void PushConsumer::Impl::seek_by_timestamp(const std::string& topic, std::int64_
   if (epoch_millis > now_millis() + 1000) {
     throw ClientError("seek_by_timestamp: timestamp " + std::to_string(epoch_millis) + " is in the future");
   }
-  std::map<MessageQueue, std::int64_t> offsets;
-  for (const auto& queue : queues) {
-    auto address = broker_address(queue.broker_name);
-    if (!address) throw ClientError("seek_by_timestamp: no address for broker " + queue.broker_name);
-    offsets[queue] = instance_->api().search_offset(*address, topic, queue.queue_id, epoch_millis);
-  }
+  const auto offsets = offsets_from_brokers("seek_by_timestamp", queues, [&](const auto& address, const auto& queue) {
+    return instance_->api().search_offset(address, topic, queue.queue_id, epoch_millis);
+  });
   // The other members are moved before this client's loops start again, so that the brokers' view
   // of the group is the new one by the time they pull.
-  apply_offsets(topic, offsets, [&] { reset_group(topic, queues, epoch_millis, offsets); });
+  apply_offsets(topic, offsets, [&] { reset_group(topic, offsets, epoch_millis); });
 }
 
 void PushConsumer::Impl::seek_to_offset(const std::string& topic, int queue_id, std::int64_t offset) {
@@ -1100,7 +1131,16 @@ void PushConsumer::Impl::seek_to_offset(const std::string& topic, int queue_id, 
   if (offsets.empty()) {
     throw ClientError("seek_to_offset: " + topic + " has no queue " + std::to_string(queue_id));
   }
-  apply_offsets(topic, offsets);
+  // The queue id names a queue on every broker, and their lengths differ: each is moved to `offset`
+  // within what it holds (its end when shorter, its first message when `offset` was deleted), as
+  // the brokers refuse offsets outside that range.
+  for (auto& [queue, wanted] : offsets) {
+    if (auto address = broker_address(queue.broker_name)) {
+      wanted = std::min(wanted, instance_->api().get_max_offset(*address, topic, queue.queue_id));
+      wanted = std::max(wanted, instance_->api().get_min_offset(*address, topic, queue.queue_id));
+    }
+  }
+  apply_offsets(topic, offsets, [&] { reset_group(topic, offsets, std::nullopt); });
 }
 
 void PushConsumer::Impl::seek_to_offset(const MessageQueue& queue, std::int64_t offset) {
@@ -1109,36 +1149,31 @@ void PushConsumer::Impl::seek_to_offset(const MessageQueue& queue, std::int64_t 
   if (std::find(queues.begin(), queues.end(), queue) == queues.end()) {
     throw ClientError("seek_to_offset: " + queue.to_string() + " does not exist");
   }
-  auto address = broker_address(queue.broker_name);
-  if (!address) throw ClientError("seek_to_offset: no address for broker " + queue.broker_name);
-  const auto max_offset = instance_->api().get_max_offset(*address, queue.topic, queue.queue_id);
+  const auto max_offset = offsets_from_brokers("seek_to_offset", {queue}, [&](const auto& address, const auto&) {
+                            return instance_->api().get_max_offset(address, queue.topic, queue.queue_id);
+                          }).begin()->second;
   if (offset > max_offset) {
     throw ClientError("seek_to_offset: offset " + std::to_string(offset) + " is past the end of " + queue.to_string() +
                       " (max offset " + std::to_string(max_offset) + ")");
   }
-  apply_offsets(queue.topic, {{queue, offset}});
+  const std::map<MessageQueue, std::int64_t> offsets{{queue, offset}};
+  apply_offsets(queue.topic, offsets, [&] { reset_group(queue.topic, offsets, std::nullopt); });
 }
 
 void PushConsumer::Impl::seek_to_begin(const std::string& topic) {
   const auto queues = seekable_queues("seek_to_begin", topic);
-  std::map<MessageQueue, std::int64_t> offsets;
-  for (const auto& queue : queues) {
-    auto address = broker_address(queue.broker_name);
-    if (!address) throw ClientError("seek_to_begin: no address for broker " + queue.broker_name);
-    offsets[queue] = instance_->api().get_min_offset(*address, topic, queue.queue_id);
-  }
-  apply_offsets(topic, offsets);
+  const auto offsets = offsets_from_brokers("seek_to_begin", queues, [&](const auto& address, const auto& queue) {
+    return instance_->api().get_min_offset(address, topic, queue.queue_id);
+  });
+  apply_offsets(topic, offsets, [&] { reset_group(topic, offsets, std::nullopt); });
 }
 
 void PushConsumer::Impl::seek_to_end(const std::string& topic) {
   const auto queues = seekable_queues("seek_to_end", topic);
-  std::map<MessageQueue, std::int64_t> offsets;
-  for (const auto& queue : queues) {
-    auto address = broker_address(queue.broker_name);
-    if (!address) throw ClientError("seek_to_end: no address for broker " + queue.broker_name);
-    offsets[queue] = instance_->api().get_max_offset(*address, topic, queue.queue_id);
-  }
-  apply_offsets(topic, offsets);
+  const auto offsets = offsets_from_brokers("seek_to_end", queues, [&](const auto& address, const auto& queue) {
+    return instance_->api().get_max_offset(address, topic, queue.queue_id);
+  });
+  apply_offsets(topic, offsets, [&] { reset_group(topic, offsets, std::nullopt); });
 }
 
 std::int64_t PushConsumer::Impl::committed_offset(const MessageQueue& queue) const {
@@ -1184,36 +1219,33 @@ ConsumerLag PushConsumer::Impl::lag() const {
     entry.broker_max_offset = process_queue->broker_max_offset();
     entry.committed_offset = offset_store_->read_offset(queue, consumer::ReadOffsetType::Memory);
     entry.cached_messages = process_queue->cached_count();
-    if (entry.committed_offset >= 0 && entry.broker_max_offset > entry.committed_offset) {
-      entry.lag = entry.broker_max_offset - entry.committed_offset;
-    }
+    entry.lag = queue_lag(entry.broker_max_offset, entry.committed_offset);
     result.total += entry.lag;
     result.queues.push_back(entry);
   }
   return result;
 }
 
-void PushConsumer::Impl::suspend() {
-  if (!gate_->suspend_all(option_.shutdown_timeout())) {
-    LOG_WARN("suspend(): listener calls still running after " << option_.shutdown_timeout().count() << " ms");
+void PushConsumer::Impl::warn_if_still_running(bool drained, const std::string& scope) const {
+  if (!drained) {
+    LOG_WARN("suspend(" << scope << "): listener calls still running after " << option_.shutdown_timeout().count()
+                        << " ms; they finish normally, no new one starts");
   }
 }
+
+void PushConsumer::Impl::suspend() { warn_if_still_running(gate_->suspend_all(option_.shutdown_timeout()), ""); }
 
 void PushConsumer::Impl::resume() { gate_->resume_all(); }
 
 void PushConsumer::Impl::suspend(const std::string& topic) {
-  if (!gate_->suspend_topic(topic, option_.shutdown_timeout())) {
-    LOG_WARN("suspend(" << topic << "): listener calls still running after " << option_.shutdown_timeout().count()
-                        << " ms");
-  }
+  warn_if_still_running(gate_->suspend_topic(topic, option_.shutdown_timeout()), topic);
 }
 
 void PushConsumer::Impl::resume(const std::string& topic) { gate_->resume_topic(topic); }
 
 void PushConsumer::Impl::suspend(const std::vector<MessageQueue>& queues) {
-  if (!gate_->suspend_queues(queues, option_.shutdown_timeout())) {
-    LOG_WARN("suspend(queues): listener calls still running after " << option_.shutdown_timeout().count() << " ms");
-  }
+  warn_if_still_running(gate_->suspend_queues(queues, option_.shutdown_timeout()),
+                        std::to_string(queues.size()) + " queue(s)");
 }
 
 void PushConsumer::Impl::resume(const std::vector<MessageQueue>& queues) { gate_->resume_queues(queues); }
@@ -1253,9 +1285,7 @@ ConsumerStats PushConsumer::Impl::stats() const {
       entry.queue = queue;
       entry.committed_offset = offset_store_->read_offset(queue, consumer::ReadOffsetType::Memory);
       entry.broker_max_offset = process_queue->broker_max_offset();
-      if (entry.committed_offset >= 0 && entry.broker_max_offset > entry.committed_offset) {
-        entry.lag = entry.broker_max_offset - entry.committed_offset;
-      }
+      entry.lag = queue_lag(entry.broker_max_offset, entry.committed_offset);
       entry.cached_messages = process_queue->cached_count();
       entry.cached_bytes = process_queue->cached_bytes();
       entry.suspended = gate_->paused(queue);

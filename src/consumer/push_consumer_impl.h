@@ -130,11 +130,19 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
   // Records of a pull answer this client cannot decode: logged with queue and offset, counted, and
   // (clustering) sent to %DLQ%<group> by commit-log offset; the loop goes on past them.
   void skip_undecodable(const MessageQueue& queue, std::vector<protocol::RejectedRecord> rejected);
-  // After a seek by timestamp applied here: every broker of the topic moves the other members of the
-  // group too. Remembers `applied`, so that the broker's echo of it to this client is skipped.
-  void reset_group(const std::string& topic, const std::vector<MessageQueue>& queues, std::int64_t epoch_millis,
-                   const std::map<MessageQueue, std::int64_t>& applied);
+  // After a seek applied here: the brokers move the other members of the group too (by time, one
+  // request per broker, when `epoch_millis` is given; else one request per queue with its offset).
+  // Remembers `applied`, so that the broker's echo of it to this client is skipped.
+  void reset_group(const std::string& topic, const std::map<MessageQueue, std::int64_t>& applied,
+                   std::optional<std::int64_t> epoch_millis);
+  // `ask(address, queue)` for every queue at its broker's current address; throws ClientError naming
+  // `what` for a broker without one.
+  std::map<MessageQueue, std::int64_t> offsets_from_brokers(
+      const char* what, const std::vector<MessageQueue>& queues,
+      const std::function<std::int64_t(const std::string& address, const MessageQueue& queue)>& ask) const;
   std::optional<std::string> broker_address(const std::string& broker_name) const;
+  // The warning of a suspend whose listener calls in flight outlived shutdown_timeout.
+  void warn_if_still_running(bool drained, const std::string& scope) const;
   void require_running(const char* what) const;
   // Undoes a start() that failed before the consumer was registered.
   void abandon_start();

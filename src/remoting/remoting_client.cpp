@@ -679,13 +679,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (frame.oneway) client_->pending_oneway_.fetch_sub(1);
     }
     write_queue_.clear();
+    // Forgotten before the callers learn of the failure: a caller that retries at once must get a
+    // new connection, not this closed one (which would fail its request with the old reason).
+    client_->forget(address_, this);
     auto pending = std::move(pending_);
     pending_.clear();
     for (auto& [opaque, request] : pending) {
       request.timer->cancel();
       complete(std::move(request.callback), InvokeResult{std::nullopt, reason.make()});
     }
-    client_->forget(address_, this);
   }
 
   std::shared_ptr<RemotingClient::Impl> client_;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -113,10 +114,11 @@ class SteadyProducer {
         in_flight_.fetch_add(1);
         try {
           producer_.send(rocketmq::Message(topic_, body),
-                         [this, body](const rocketmq::SendResult&, std::exception_ptr error) {
+                         [this, body](const rocketmq::SendResult& result, std::exception_ptr error) {
                            if (!error) {
                              std::lock_guard<std::mutex> lock(mutex_);
                              sent_.push_back(body);
+                             ++sent_per_queue_[result.get_message_queue()];
                            }
                            in_flight_.fetch_sub(1);
                          });
@@ -141,6 +143,16 @@ class SteadyProducer {
     std::lock_guard<std::mutex> lock(mutex_);
     return sent_.size();
   }
+  // Successful sends to any of `queues`.
+  std::int64_t count_in(const std::vector<MessageQueue>& queues) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::int64_t total = 0;
+    for (const auto& queue : queues) {
+      auto it = sent_per_queue_.find(queue);
+      total += it == sent_per_queue_.end() ? 0 : it->second;
+    }
+    return total;
+  }
 
  private:
   rocketmq::Producer& producer_;
@@ -153,6 +165,7 @@ class SteadyProducer {
   std::thread thread_;
   mutable std::mutex mutex_;
   std::vector<std::string> sent_;
+  std::map<MessageQueue, std::int64_t> sent_per_queue_;
 };
 
 rocketmq::ConsumerOption pause_option(const std::string& group) {
@@ -217,7 +230,16 @@ TEST_CASE("suspend under a steady flow: no listener call starts, lag grows by wh
   producer.shutdown();
 }
 
-TEST_CASE("suspend one topic of two, then two queues of sixteen", "[pause][cluster]") {
+// The lag of `queues` in `lag`.
+std::int64_t lag_of(const rocketmq::ConsumerLag& lag, const std::vector<MessageQueue>& queues) {
+  std::int64_t total = 0;
+  for (const auto& queue : lag.queues) {
+    if (std::find(queues.begin(), queues.end(), queue.queue) != queues.end()) total += queue.lag;
+  }
+  return total;
+}
+
+TEST_CASE("suspend one topic of two, then two queues of sixteen, under a steady 2,000 msg/s flow", "[pause][cluster]") {
   const auto paused_topic = unique_name("it_pause_t1");
   const auto open_topic = unique_name("it_pause_t2");
   const auto group = unique_name("it_pause_tg");
@@ -229,69 +251,89 @@ TEST_CASE("suspend one topic of two, then two queues of sixteen", "[pause][clust
   rocketmq::PushConsumer consumer(pause_option(group));
   consumer.subscribe(paused_topic, "*");
   consumer.subscribe(open_topic, "*");
-  auto owned = std::make_unique<TimedListener>();
+  auto owned = std::make_unique<TimedListener>(500us);  // slow: about 8,000 msg/s on 4 threads at best
   auto* listener = owned.get();
   consumer.register_message_listener(std::move(owned));
   consumer.start();
   REQUIRE(wait_until([&] { return consumer.stats().owned_queues >= 34; }, 60s));  // with %RETRY%<group>
+  std::vector<MessageQueue> all_open;
+  std::vector<MessageQueue> all_paused;
+  for (const auto& broker : {"broker-a", "broker-b"}) {
+    for (int queue_id = 0; queue_id < 8; ++queue_id) {
+      all_open.push_back(MessageQueue{open_topic, broker, queue_id});
+      all_paused.push_back(MessageQueue{paused_topic, broker, queue_id});
+    }
+  }
+
+  // Suspends `held` (by `suspend`) while both flows run, checks that nothing of it is delivered and
+  // that its lag grows by exactly what was produced to it, then resumes and checks delivery.
+  SteadyProducer paused_flow(producer, paused_topic, 1000, "p-");
+  SteadyProducer open_flow(producer, open_topic, 1000, "o-");
+  const auto hold = [&](const std::vector<MessageQueue>& held, const std::function<void()>& suspend,
+                        const std::function<void()>& resume) {
+    paused_flow.start();
+    open_flow.start();
+    REQUIRE(wait_until([&] { return listener->distinct() >= 1000; }, 60s));
+    suspend();  // while messages flow in and pulls are in flight
+    const auto suspended_at = Clock::now();
+    paused_flow.stop();  // a still point at which lag and sent counts are taken together
+    open_flow.stop();
+    const auto lag_at_suspend = lag_of(consumer.lag(), held);
+    const auto sent_at_suspend = paused_flow.count_in(held) + open_flow.count_in(held);
+    paused_flow.start();
+    open_flow.start();
+    const auto suspend_end = Clock::now() + 2s;
+    while (Clock::now() < suspend_end) std::this_thread::sleep_for(50ms);
+    paused_flow.stop();
+    open_flow.stop();
+    const auto produced_meanwhile = paused_flow.count_in(held) + open_flow.count_in(held) - sent_at_suspend;
+    CHECK(produced_meanwhile > 100);
+    long held_deliveries = 0;
+    long other_deliveries = 0;
+    for (const auto& message : listener->delivered_after(suspended_at)) {
+      const MessageQueue queue{message.get_topic(), message.get_broker_name(), message.get_queue_id()};
+      (std::find(held.begin(), held.end(), queue) != held.end() ? held_deliveries : other_deliveries) += 1;
+    }
+    CHECK(held_deliveries == 0);
+    CHECK(other_deliveries > 0);  // the rest of the assignment kept going
+    const auto lag_now = lag_of(consumer.lag(), held);
+    INFO("held lag at suspend " << lag_at_suspend << ", now " << lag_now << ", produced meanwhile "
+                                << produced_meanwhile);
+    CHECK(lag_now - lag_at_suspend == produced_meanwhile);
+    resume();
+    const auto sent_paused = paused_flow.sent();
+    const auto sent_open = open_flow.sent();
+    REQUIRE(wait_until([&] { return listener->distinct() >= sent_paused.size() + sent_open.size(); }, 60s));
+    for (const auto* sent : {&sent_paused, &sent_open}) {
+      for (const auto& body : *sent) REQUIRE(listener->has(body));
+    }
+    CHECK(listener->duplicates() == 0);
+    CHECK(consumer.suspended_queues().empty());
+  };
 
   SECTION("one topic") {
-    consumer.suspend(paused_topic);
-    const auto suspended_at = Clock::now();
-    CHECK_FALSE(consumer.is_suspended());
-    CHECK(consumer.suspended_queues().size() == 16);
-    for (int i = 0; i < 200; ++i) {
-      producer.send(rocketmq::Message(paused_topic, "p-" + std::to_string(i)));
-      producer.send(rocketmq::Message(open_topic, "o-" + std::to_string(i)));
-    }
-    REQUIRE(wait_until([&] { return listener->distinct() >= 200; }, 30s));
-    for (int i = 0; i < 200; ++i) CHECK(listener->has("o-" + std::to_string(i)));
-    for (const auto& message : listener->delivered_after(suspended_at)) CHECK(message.get_topic() == open_topic);
-    std::int64_t paused_lag = 0;
-    for (const auto& queue : consumer.lag().queues) {
-      if (queue.queue.topic == paused_topic) paused_lag += queue.lag;
-    }
-    CHECK(paused_lag == 200);
-    consumer.resume(paused_topic);
-    REQUIRE(wait_until([&] { return listener->distinct() >= 400; }, 30s));
-    for (int i = 0; i < 200; ++i) CHECK(listener->has("p-" + std::to_string(i)));
-    CHECK(consumer.suspended_queues().empty());
+    hold(
+        all_paused,
+        [&] {
+          consumer.suspend(paused_topic);
+          CHECK_FALSE(consumer.is_suspended());
+          CHECK(consumer.suspended_queues().size() == 16);
+        },
+        [&] { consumer.resume(paused_topic); });
   }
 
   SECTION("two queues") {
     const std::vector<MessageQueue> held = {MessageQueue{open_topic, "broker-a", 1},
                                             MessageQueue{open_topic, "broker-b", 6}};
-    consumer.suspend(held);
-    const auto suspended_at = Clock::now();
-    const auto paused = consumer.suspended_queues();
-    CHECK(std::set<MessageQueue>(paused.begin(), paused.end()) == std::set<MessageQueue>(held.begin(), held.end()));
-    // Every queue of the topic gets 20 messages.
-    int held_count = 0;
-    for (const auto& broker : {"broker-a", "broker-b"}) {
-      for (int queue_id = 0; queue_id < 8; ++queue_id) {
-        const MessageQueue queue{open_topic, broker, queue_id};
-        const bool is_held = std::find(held.begin(), held.end(), queue) != held.end();
-        for (int i = 0; i < 20; ++i) {
-          producer.send(rocketmq::Message(open_topic, (is_held ? "h-" : "f-") + queue.to_string() + "-" + std::to_string(i)),
-                        queue);
-          held_count += is_held ? 1 : 0;
-        }
-      }
-    }
-    REQUIRE(wait_until([&] { return listener->distinct() >= 14 * 20; }, 30s));
-    for (const auto& message : listener->delivered_after(suspended_at)) {
-      const MessageQueue queue{message.get_topic(), message.get_broker_name(), message.get_queue_id()};
-      CHECK(std::find(held.begin(), held.end(), queue) == held.end());
-    }
-    std::int64_t held_lag = 0;
-    for (const auto& queue : consumer.lag().queues) {
-      if (std::find(held.begin(), held.end(), queue.queue) != held.end()) held_lag += queue.lag;
-    }
-    CHECK(held_lag == held_count);
-    consumer.resume(held);
-    REQUIRE(wait_until([&] { return listener->distinct() >= 16 * 20; }, 30s));
-    CHECK(consumer.suspended_queues().empty());
-    CHECK(listener->duplicates() == 0);
+    hold(
+        held,
+        [&] {
+          consumer.suspend(held);
+          const auto paused = consumer.suspended_queues();
+          CHECK(std::set<MessageQueue>(paused.begin(), paused.end()) ==
+                std::set<MessageQueue>(held.begin(), held.end()));
+        },
+        [&] { consumer.resume(held); });
   }
   consumer.shutdown();
   producer.shutdown();
@@ -483,6 +525,39 @@ TEST_CASE("bad seek arguments are clear ClientErrors and the consumer keeps runn
   producer.shutdown();
 }
 
+// Two consumers of one group on `topic`, each with a TimedListener.
+struct GroupOfTwo {
+  explicit GroupOfTwo(const std::string& topic, const std::string& group)
+      : first(pause_option(group)), second(pause_option(group)) {
+    auto first_owned = std::make_unique<TimedListener>();
+    auto second_owned = std::make_unique<TimedListener>();
+    first_listener = first_owned.get();
+    second_listener = second_owned.get();
+    first.subscribe(topic, "*");
+    second.subscribe(topic, "*");
+    first.register_message_listener(std::move(first_owned));
+    second.register_message_listener(std::move(second_owned));
+    first.start();
+    second.start();
+  }
+  ~GroupOfTwo() {
+    first.shutdown();
+    second.shutdown();
+  }
+  // Both own part of the topic (`queues_each` queues and their retry queue) and `count` messages
+  // were consumed with nothing left behind.
+  bool settled(int queues_each, std::size_t count) {
+    return first.stats().owned_queues >= queues_each && second.stats().owned_queues >= queues_each &&
+           first_listener->distinct() + second_listener->distinct() >= count && first.lag().total == 0 &&
+           second.lag().total == 0;
+  }
+
+  rocketmq::PushConsumer first;
+  rocketmq::PushConsumer second;
+  TimedListener* first_listener = nullptr;
+  TimedListener* second_listener = nullptr;
+};
+
 TEST_CASE("a seek by timestamp by one member moves the whole group", "[pause][cluster]") {
   const auto topic = unique_name("it_seekgroup");
   const auto group = unique_name("it_seekgroup_g");
@@ -501,26 +576,11 @@ TEST_CASE("a seek by timestamp by one member moves the whole group", "[pause][cl
     producer.send(rocketmq::Message(topic, late.back()));
   }
 
-  rocketmq::PushConsumer first(pause_option(group));
-  rocketmq::PushConsumer second(pause_option(group));
-  auto first_owned = std::make_unique<TimedListener>();
-  auto second_owned = std::make_unique<TimedListener>();
-  auto* first_listener = first_owned.get();
-  auto* second_listener = second_owned.get();
-  first.subscribe(topic, "*");
-  second.subscribe(topic, "*");
-  first.register_message_listener(std::move(first_owned));
-  second.register_message_listener(std::move(second_owned));
-  first.start();
-  second.start();
-  // Both own part of the topic and everything is consumed.
-  REQUIRE(wait_until(
-      [&] {
-        return first.stats().owned_queues >= 4 && second.stats().owned_queues >= 4 &&
-               first_listener->distinct() + second_listener->distinct() >= 800 && first.lag().total == 0 &&
-               second.lag().total == 0;
-      },
-      90s));
+  GroupOfTwo group_of_two(topic, group);
+  auto& first = group_of_two.first;
+  auto* first_listener = group_of_two.first_listener;
+  auto* second_listener = group_of_two.second_listener;
+  REQUIRE(wait_until([&] { return group_of_two.settled(4, 800); }, 90s));
 
   const auto seek_done = Clock::now();  // everything was consumed: what comes from now on is the seek's
   first.seek_by_timestamp(topic, pivot);
@@ -545,7 +605,43 @@ TEST_CASE("a seek by timestamp by one member moves the whole group", "[pause][cl
   CHECK_FALSE(second_listener->delivered_after(seek_done).empty());
   CHECK_FALSE(first_listener->delivered_after(seek_done).empty());
   for (const auto& body : seen_after()) CHECK(body.rfind("late-", 0) == 0);
-  first.shutdown();
-  second.shutdown();
+  producer.shutdown();
+}
+
+TEST_CASE("a seek of one queue by one member moves the member that owns it", "[pause][cluster]") {
+  const auto topic = unique_name("it_seekqueue");
+  const auto group = unique_name("it_seekqueue_g");
+  rocketmq::test::create_topic(topic, 4);
+  rocketmq::Producer producer(producer_option());
+  producer.start();
+  for (int i = 0; i < 400; ++i) producer.send(rocketmq::Message(topic, "m-" + std::to_string(i)));
+
+  GroupOfTwo group_of_two(topic, group);
+  REQUIRE(wait_until([&] { return group_of_two.settled(4, 400); }, 90s));
+  // A queue of the topic the second member owns, with messages in it.
+  std::optional<rocketmq::QueueLag> owned_by_second;
+  for (const auto& queue : group_of_two.second.lag().queues) {
+    if (queue.queue.topic == topic && queue.broker_max_offset > 0) owned_by_second = queue;
+  }
+  REQUIRE(owned_by_second);
+  const auto moved = owned_by_second->queue;
+  const auto length = owned_by_second->broker_max_offset;
+
+  const auto seek_done = Clock::now();
+  group_of_two.first.seek_to_offset(moved, 0);  // by the member that does not own it
+  REQUIRE(wait_until(
+      [&] { return static_cast<std::int64_t>(group_of_two.second_listener->delivered_after(seek_done).size()) >= length; },
+      60s));
+  REQUIRE(wait_until([&] { return group_of_two.second.lag().total == 0; }, 30s));
+  std::set<std::int64_t> offsets;
+  for (const auto& message : group_of_two.second_listener->delivered_after(seek_done)) {
+    CHECK(MessageQueue{message.get_topic(), message.get_broker_name(), message.get_queue_id()} == moved);
+    offsets.insert(message.get_queue_offset());
+  }
+  INFO("queue " << moved.to_string() << " holds " << length << " messages");
+  CHECK(static_cast<std::int64_t>(offsets.size()) == length);
+  CHECK(*offsets.begin() == 0);
+  CHECK(group_of_two.first_listener->delivered_after(seek_done).empty());
+  CHECK(group_of_two.second.committed_offset(moved) == length);
   producer.shutdown();
 }
