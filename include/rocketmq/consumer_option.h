@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "rocketmq/error.h"
 #include "rocketmq/export.h"
 #include "rocketmq/message_queue.h"
 
@@ -170,6 +171,12 @@ class ROCKETMQ_API ConsumerOption {
   void set_tls_server_name(const std::string& name);
   const std::string& tls_server_name() const noexcept { return tls_server_name_; }
 
+
+  // Background failures of this client (see BackgroundError), besides the log and the stats. Empty
+  // (the default): only logged and counted.
+  void set_error_listener(ErrorListener listener) { error_listener_ = std::move(listener); }
+  const ErrorListener& error_listener() const noexcept { return error_listener_; }
+
  private:
   std::string name_server_addr_;
   std::string group_name_;
@@ -205,6 +212,7 @@ class ROCKETMQ_API ConsumerOption {
   std::string tls_cert_file_;
   std::string tls_key_file_;
   std::string tls_server_name_;
+  ErrorListener error_listener_;
 };
 
 }  // namespace rocketmq

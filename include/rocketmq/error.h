@@ -1,5 +1,7 @@
 #pragma once
 
+#include <exception>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -75,5 +77,24 @@ class ROCKETMQ_API AuthError : public BrokerError {
       : BrokerError(response_code, std::move(remark), what) {}
   ~AuthError() override;
 };
+
+// A failure of the SDK's background work, as handed to an error listener (ConsumerOption and
+// ProducerOption::set_error_listener). The SDK carries on and retries by itself; this is for the
+// application's monitoring and alerting. Also logged (WARN) and counted in the client's stats.
+struct ROCKETMQ_API BackgroundError {
+  // What failed: "pull", "offset_query" (where a newly owned queue starts), "commit_offset",
+  // "heartbeat", "route_refresh".
+  std::string operation;
+  // The error's text, naming the broker, queue or topic (never a secret).
+  std::string what;
+  // The exception itself (rethrow it to test its type: ConnectError, TimeoutError, BrokerError...);
+  // empty where the failure was already handled below as a value.
+  std::exception_ptr error;
+};
+
+// Called on an SDK thread (an I/O thread or the scheduler), possibly on several at once: it must be
+// thread-safe, return quickly and not call blocking SDK functions. Exceptions it throws are
+// swallowed.
+using ErrorListener = std::function<void(const BackgroundError& error)>;
 
 }  // namespace rocketmq

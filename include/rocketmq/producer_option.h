@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "rocketmq/error.h"
 #include "rocketmq/export.h"
 
 namespace rocketmq {
@@ -89,6 +90,12 @@ class ROCKETMQ_API ProducerOption {
   void set_tls_server_name(const std::string& name);
   const std::string& tls_server_name() const noexcept { return tls_server_name_; }
 
+
+  // Background failures of this client (see BackgroundError), besides the log and the stats. Empty
+  // (the default): only logged and counted.
+  void set_error_listener(ErrorListener listener) { error_listener_ = std::move(listener); }
+  const ErrorListener& error_listener() const noexcept { return error_listener_; }
+
  private:
   std::string name_server_addr_;
   std::string group_name_ = "DEFAULT_PRODUCER";
@@ -111,6 +118,7 @@ class ROCKETMQ_API ProducerOption {
   std::string tls_cert_file_;
   std::string tls_key_file_;
   std::string tls_server_name_;
+  ErrorListener error_listener_;
 };
 
 }  // namespace rocketmq

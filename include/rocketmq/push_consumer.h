@@ -71,6 +71,7 @@ struct ROCKETMQ_API ConsumerStats {
   std::int64_t consume_timeouts = 0;     // messages whose listener call ran past consume_timeout
   std::int64_t undecodable_messages = 0;       // pulled records this client could not decode: skipped
   std::int64_t undecodable_dead_lettered = 0;  // of those, moved to %DLQ%<group>
+  std::int64_t background_errors = 0;  // failed pulls, commits, heartbeats, route refreshes (error listener)
   std::vector<QueueStats> queues;        // every owned queue, in MessageQueue order
   std::map<std::string, TopicConsumeStats> topics;  // by queue topic (%RETRY%<group> apart)
 };

@@ -12,6 +12,7 @@
 #include "protocol/bodies/heartbeat_data.h"
 #include "protocol/bodies/topic_route_data.h"
 #include "protocol/stored_message.h"
+#include "rocketmq/error.h"
 #include "rocketmq/message_queue.h"
 
 namespace rocketmq::client {
@@ -32,6 +33,9 @@ class ConsumerInner {
   virtual std::map<MessageQueue, std::int64_t> offsets_of(const std::string& topic) = 0;
   virtual protocol::ConsumeMessageDirectlyResult consume_directly(protocol::StoredMessage message,
                                                                   const std::string& broker_name) = 0;
+  // A failure of the instance's background work that concerns this consumer (a heartbeat, a route
+  // refresh of one of its topics); on the scheduler thread. Counted and handed to its listener.
+  virtual void on_background_error(const BackgroundError& error) = 0;
 };
 
 class ProducerInner {
@@ -40,6 +44,8 @@ class ProducerInner {
   virtual const std::string& group() const = 0;
   virtual std::set<std::string> published_topics() const = 0;
   virtual void on_topic_route(const std::string& topic, const protocol::TopicRouteData& route) = 0;
+  // As ConsumerInner::on_background_error.
+  virtual void on_background_error(const BackgroundError& error) = 0;
 };
 
 }  // namespace rocketmq::client

@@ -333,7 +333,20 @@ void MQClientInstance::refresh_all_routes() {
       update_topic_route(topic);
     } catch (const std::exception& error) {
       LOG_WARN("route refresh of " << topic << " failed: " << error.what());
+      report_background_error("route_refresh", "route refresh of " + topic + " failed: " + error.what(),
+                              std::current_exception(), topic);
     }
+  }
+}
+
+void MQClientInstance::report_background_error(const char* operation, const std::string& what,
+                                               std::exception_ptr error, const std::optional<std::string>& topic) {
+  const BackgroundError report{operation, what, std::move(error)};
+  for (const auto& consumer : live_consumers()) {
+    if (!topic || consumer->subscribed_topics().count(*topic) != 0) consumer->on_background_error(report);
+  }
+  for (const auto& producer : live_producers()) {
+    if (!topic || producer->published_topics().count(*topic) != 0) producer->on_background_error(report);
   }
 }
 
@@ -358,6 +371,9 @@ void MQClientInstance::send_heartbeat_to_all_brokers() {
         api_->send_heartbeat(address, heartbeat);
       } catch (const std::exception& error) {
         LOG_WARN("heartbeat to " << name << " at " << address << " failed: " << error.what());
+        report_background_error("heartbeat",
+                                "heartbeat to " + name + " at " + address + " failed: " + error.what(),
+                                std::current_exception(), std::nullopt);
       }
     }
   }

@@ -89,6 +89,9 @@ class MQClientInstance : public std::enable_shared_from_this<MQClientInstance> {
     return closing_;
   }
   void refresh_all_routes();
+  // Hands a background failure to every client it concerns: those of `topic`, or all of them.
+  void report_background_error(const char* operation, const std::string& what, std::exception_ptr error,
+                               const std::optional<std::string>& topic);
   // broker_addrs_ from routes_, newest route first per broker name. Requires mutex_.
   void rebuild_broker_addresses();
   void persist_all_offsets();

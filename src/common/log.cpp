@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <memory>
 #include <mutex>
 #include <utility>
 
@@ -37,6 +38,18 @@ Capture& capture() {
   return *instance;
 }
 
+// The application's handler. Held by shared_ptr so that a line being written keeps the handler it
+// started with alive while another thread replaces it.
+struct Handler {
+  std::atomic<bool> on{false};
+  std::mutex mutex;
+  std::shared_ptr<const LogHandler> handler;
+};
+Handler& handler() {
+  static Handler* const instance = new Handler();  // leaked, as capture()
+  return *instance;
+}
+
 }  // namespace
 
 void set_log_capture(std::function<void(const std::string& line)> sink) {
@@ -52,17 +65,32 @@ void set_log_threshold(LogLevel level) noexcept { threshold().store(level, std::
 
 void write_log(LogLevel level, const std::string& message) noexcept {
   static const char* const kNames[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF"};
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm local{};
-  localtime_r(&seconds, &local);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &local);
-  // One fprintf per line keeps concurrent lines whole.
-  std::fprintf(stderr, "%s.%03d %s [rocketmq] %s\n", stamp, static_cast<int>(millis),
-               kNames[static_cast<int>(level)], message.c_str());
+  auto& h = handler();
+  if (h.on.load(std::memory_order_acquire)) {
+    std::shared_ptr<const LogHandler> current;
+    {
+      std::lock_guard<std::mutex> lock(h.mutex);
+      current = h.handler;
+    }
+    if (current) {
+      try {
+        (*current)(level, message);
+      } catch (...) {
+        // The application's handler must not take a library thread down.
+      }
+    }
+  } else {
+    const auto now = std::chrono::system_clock::now();
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+    const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    std::tm local{};
+    localtime_r(&seconds, &local);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &local);
+    // One fprintf per line keeps concurrent lines whole.
+    std::fprintf(stderr, "%s.%03d %s [rocketmq] %s\n", stamp, static_cast<int>(millis),
+                 kNames[static_cast<int>(level)], message.c_str());
+  }
   auto& c = capture();
   if (c.on.load(std::memory_order_relaxed)) {
     std::lock_guard<std::mutex> lock(c.mutex);
@@ -75,3 +103,23 @@ void write_log(LogLevel level, const std::string& message) noexcept {
 }
 
 }  // namespace rocketmq::common
+
+namespace rocketmq {
+
+void set_log_handler(LogHandler handler) {
+  auto& h = common::handler();
+  std::lock_guard<std::mutex> lock(h.mutex);
+  if (handler) {
+    h.handler = std::make_shared<const LogHandler>(std::move(handler));
+    h.on.store(true, std::memory_order_release);
+  } else {
+    h.on.store(false, std::memory_order_release);
+    h.handler.reset();
+  }
+}
+
+void set_log_level(LogLevel level) noexcept { common::set_log_threshold(level); }
+
+LogLevel log_level() noexcept { return common::log_threshold(); }
+
+}  // namespace rocketmq

@@ -4,13 +4,16 @@
 #include <sstream>
 #include <string>
 
+#include "rocketmq/logging.h"
+
 namespace rocketmq::common {
 
-enum class LogLevel { Trace = 0, Debug = 1, Info = 2, Warn = 3, Error = 4, Off = 5 };
+using LogLevel = ::rocketmq::LogLevel;
 
-// The SDK's internal log: one line per event on stderr, "<time> <LEVEL> [rocketmq] <message>".
-// The threshold comes from ROCKETMQ_LOG_LEVEL (trace|debug|info|warn|error|off, default warn) and
-// can be changed at run time.
+// The SDK's internal log: one line per event on stderr, "<time> <LEVEL> [rocketmq] <message>", or
+// to the application's handler (rocketmq::set_log_handler). The threshold comes from
+// ROCKETMQ_LOG_LEVEL (trace|debug|info|warn|error|off, default warn) and can be changed at run time
+// (rocketmq::set_log_level).
 LogLevel log_threshold() noexcept;
 void set_log_threshold(LogLevel level) noexcept;
 void write_log(LogLevel level, const std::string& message) noexcept;

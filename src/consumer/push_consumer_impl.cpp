@@ -35,6 +35,17 @@ constexpr std::chrono::milliseconds kFlowControlDelay{50};
 // A RESET_CONSUMER_CLIENT_OFFSET repeating this client's own seek within this window is skipped.
 constexpr std::chrono::seconds kSeekEchoWindow{60};
 
+// The text of a background failure for its report.
+std::string describe(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& thrown) {
+    return thrown.what();
+  } catch (...) {
+    return "a non-standard exception";
+  }
+}
+
 // How far a queue is behind: the broker's max offset less the committed one, never negative, and
 // 0 while either is unknown (-1). lag() and stats() both report it.
 std::int64_t queue_lag(std::int64_t broker_max_offset, std::int64_t committed_offset) {
@@ -385,6 +396,10 @@ void PushConsumer::Impl::persist_in_parallel(const std::set<MessageQueue>& queue
   const auto commit_broker = [this](const std::vector<MessageQueue>& owned) {
     for (std::size_t i = 0; i < owned.size(); ++i) {
       if (!offset_store_->persist(owned[i])) {
+        on_background_error(BackgroundError{"commit_offset",
+                                            "broker " + owned[i].broker_name + " did not take the offset of " +
+                                                owned[i].to_string(),
+                                            nullptr});
         LOG_WARN("broker " << owned[i].broker_name << " did not take the offset of " << owned[i].to_string() << "; "
                            << owned.size() - i - 1 << " more of its queues are not committed now (the next owner "
                            << "starts from their last committed offsets: their messages may come again)");
@@ -603,7 +618,12 @@ std::optional<std::string> PushConsumer::Impl::broker_address(const std::string&
 std::int64_t PushConsumer::Impl::compute_pull_offset(const MessageQueue& queue) {
   const std::int64_t stored = offset_store_->read_offset(queue, consumer::ReadOffsetType::Store);
   if (stored >= 0) return stored;
-  if (stored != consumer::RemoteBrokerOffsetStore::kOffsetNotFound) return -1;  // broker unreachable: later
+  if (stored != consumer::RemoteBrokerOffsetStore::kOffsetNotFound) {
+    // The broker could not be asked: later (the store logged why).
+    on_background_error(BackgroundError{
+        "offset_query", "the committed offset of " + queue.to_string() + " could not be read from its broker", nullptr});
+    return -1;
+  }
   auto address = broker_address(queue.broker_name);
   if (!address) return -1;
   const bool retry = queue.topic.rfind("%RETRY%", 0) == 0;
@@ -621,6 +641,9 @@ std::int64_t PushConsumer::Impl::compute_pull_offset(const MessageQueue& queue) 
     }
   } catch (const std::exception& error) {
     LOG_WARN("cannot compute the start offset of " << queue.to_string() << ": " << error.what());
+    on_background_error(BackgroundError{
+        "offset_query", "the start offset of " + queue.to_string() + " could not be computed: " + error.what(),
+        std::current_exception()});
     return -1;
   }
 }
@@ -793,6 +816,19 @@ void PushConsumer::Impl::guarded_on_pulled(const std::shared_ptr<PullRequest>& r
   }
 }
 
+void PushConsumer::Impl::on_background_error(const BackgroundError& error) {
+  background_errors_.fetch_add(1, std::memory_order_relaxed);
+  const auto& listener = option_.error_listener();
+  if (!listener) return;
+  try {
+    listener(error);
+  } catch (const std::exception& thrown) {
+    LOG_WARN("the error listener of group " << option_.group_name() << " threw: " << thrown.what());
+  } catch (...) {
+    LOG_WARN("the error listener of group " << option_.group_name() << " threw a non-standard exception");
+  }
+}
+
 void PushConsumer::Impl::pull_loop_failed(const std::shared_ptr<PullRequest>& request, const char* where,
                                           const std::string& what) {
   pull_loop_failures_.fetch_add(1, std::memory_order_relaxed);
@@ -885,6 +921,8 @@ void PushConsumer::Impl::on_pulled(const std::shared_ptr<PullRequest>& request, 
   if (process_queue->dropped()) return;
   if (error) {
     pull_errors_.fetch_add(1, std::memory_order_relaxed);
+    on_background_error(BackgroundError{"pull", "pull of " + request->queue.to_string() + " failed: " + describe(error),
+                                        error});
     if (filter::broker_refuses_sql92(error)) {
       // Property filtering is off there: filter on this client instead, with one warning.
       std::lock_guard<std::mutex> lock(mutex_);
@@ -1259,6 +1297,7 @@ ConsumerStats PushConsumer::Impl::stats() const {
   stats.flow_control_pauses = flow_control_pauses_.load();
   stats.undecodable_messages = undecodable_.load();
   stats.undecodable_dead_lettered = undecodable_dead_lettered_.load();
+  stats.background_errors = background_errors_.load();
   if (consume_service_) {
     const auto consumed = consume_service_->stats();
     stats.consumed_ok = consumed.consumed_ok;

@@ -64,6 +64,7 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
   protocol::ConsumerData consumer_data() const override;
   std::set<std::string> subscribed_topics() const override;
   void on_topic_route(const std::string& topic, const protocol::TopicRouteData& route) override;
+  void on_background_error(const BackgroundError& error) override;
   void do_rebalance() override;
   void persist_offsets() override;
   protocol::ConsumerRunningInfo running_info() override;
@@ -201,6 +202,7 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
   std::atomic<std::int64_t> undecodable_{0};
   std::atomic<std::int64_t> fallback_sends_{0};  // round robin over the retry topic's queues
   std::atomic<std::int64_t> undecodable_dead_lettered_{0};
+  std::atomic<std::int64_t> background_errors_{0};
 };
 
 }  // namespace rocketmq

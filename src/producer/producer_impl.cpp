@@ -359,6 +359,18 @@ std::set<std::string> ProducerImpl::published_topics() const {
   return topics;
 }
 
+void ProducerImpl::on_background_error(const BackgroundError& error) {
+  const auto& listener = option_.error_listener();
+  if (!listener) return;
+  try {
+    listener(error);
+  } catch (const std::exception& thrown) {
+    LOG_WARN("the error listener of producer group " << option_.group_name() << " threw: " << thrown.what());
+  } catch (...) {
+    LOG_WARN("the error listener of producer group " << option_.group_name() << " threw a non-standard exception");
+  }
+}
+
 void ProducerImpl::on_topic_route(const std::string& topic, const protocol::TopicRouteData& route) {
   auto info = std::make_shared<const TopicPublishInfo>(topic, route);
   if (info->empty()) {

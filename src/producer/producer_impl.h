@@ -87,6 +87,7 @@ class ProducerImpl : public client::ProducerInner, public std::enable_shared_fro
   const std::string& group() const override { return option_.group_name(); }
   std::set<std::string> published_topics() const override;
   void on_topic_route(const std::string& topic, const protocol::TopicRouteData& route) override;
+  void on_background_error(const BackgroundError& error) override;
 
  private:
   enum class State { Created, Running, ShuttingDown, Stopped };
