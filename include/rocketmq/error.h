@@ -83,7 +83,8 @@ class ROCKETMQ_API AuthError : public BrokerError {
 // application's monitoring and alerting. Also logged (WARN) and counted in the client's stats.
 struct ROCKETMQ_API BackgroundError {
   // What failed: "pull", "offset_query" (where a newly owned queue starts), "commit_offset",
-  // "heartbeat", "route_refresh".
+  // "heartbeat", "route_refresh"; "subscribe" for a subscription the broker's ACL refuses at
+  // start() (reported on the thread calling start(); the consumer goes on without that topic).
   std::string operation;
   // The error's text, naming the broker, queue or topic (never a secret).
   std::string what;

@@ -255,17 +255,13 @@ void PushConsumer::Impl::start() {
       throw ClientError("start(): cannot reach the name server " + option_.name_server_addr() + ": " + error.what());
     }
   }
-  if (option_.has_credentials()) {
-    // Name servers do not check credentials: a key the brokers refuse fails start() (AuthError).
-    protocol::HeartbeatData heartbeat;
-    heartbeat.consumer_data_set.push_back(consumer_data());
-    instance_->check_broker_access(std::move(heartbeat));
-  }
+  if (option_.has_credentials()) check_access_dropping_denied_topics();
   instance_->register_consumer(shared_from_this());
   undo.armed = false;
   state_ = State::Running;
-  // Route updates done before registration did not reach us: apply the cached routes now.
-  for (const auto& topic : topics) {
+  // Route updates done before registration did not reach us: apply the cached routes now (of the
+  // subscriptions left: the access check may have dropped one).
+  for (const auto& topic : subscribed_topics()) {
     if (auto route = instance_->cached_route(topic)) on_topic_route(topic, *route);
   }
   auto weak = weak_from_this();
@@ -613,6 +609,44 @@ std::vector<std::string> PushConsumer::Impl::find_consumer_ids(const std::string
 
 std::optional<std::string> PushConsumer::Impl::broker_address(const std::string& broker_name) const {
   return instance_->broker_address(broker_name);
+}
+
+void PushConsumer::Impl::check_access_dropping_denied_topics() {
+  // Name servers do not check credentials: a key the brokers refuse fails start() (AuthError). The
+  // brokers authorise a heartbeat as a whole, so one subscription the user may not read would
+  // refuse all of them: such a topic is dropped (and reported) and the others go on.
+  for (;;) {
+    protocol::HeartbeatData heartbeat;
+    heartbeat.consumer_data_set.push_back(consumer_data());
+    try {
+      instance_->check_broker_access(std::move(heartbeat));
+      return;
+    } catch (const AuthError& error) {
+      std::optional<std::string> denied;
+      std::size_t own_topics = 0;
+      for (const auto& topic : subscribed_topics()) {
+        if (topic == retry_topic()) continue;
+        ++own_topics;
+        const auto named = error.remark().find("Topic:" + topic);
+        const auto end = named + 6 + topic.size();
+        if (named != std::string::npos &&
+            (end == error.remark().size() || std::string(" ,.;)]").find(error.remark()[end]) != std::string::npos)) {
+          denied = topic;
+        }
+      }
+      // Wrong keys, a denied group, or no subscription left to consume: start() fails.
+      if (!denied || own_topics <= 1) throw;
+      LOG_ERROR("group " << option_.group_name() << " may not subscribe to " << *denied << " (" << error.what()
+                         << "); consuming its other subscriptions without it");
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        pending_subscriptions_.erase(*denied);
+      }
+      rebalance_->remove_subscription(*denied);
+      on_background_error(BackgroundError{"subscribe", "subscription to " + *denied + " refused: " + error.what(),
+                                          std::current_exception()});
+    }
+  }
 }
 
 std::int64_t PushConsumer::Impl::compute_pull_offset(const MessageQueue& queue) {

@@ -145,6 +145,10 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
   // The warning of a suspend whose listener calls in flight outlived shutdown_timeout.
   void warn_if_still_running(bool drained, const std::string& scope) const;
   void require_running(const char* what) const;
+  // start() with credentials: one heartbeat to every master; a subscription the user may not read is
+  // dropped and reported (AuthError, "subscribe"), while the others are allowed. Throws AuthError for
+  // refused keys, a refused group, or when no subscription is left.
+  void check_access_dropping_denied_topics();
   // Undoes a start() that failed before the consumer was registered.
   void abandon_start();
   // The part of shutdown() that talks to the brokers: commit every owned queue, unregister.
