@@ -3,7 +3,7 @@
 # backlog and the same machine, in one run. See bench/README.md for what every figure means.
 #
 #   bench/compare.sh [-n MESSAGES] [-s BODY_BYTES] [-t CONSUME_THREADS] [-r RATE] [-d SECONDS]
-#                    [-k REPEAT] [--no-java] [--no-micro] [--keep-cluster]
+#                    [-k REPEAT] [--no-java] [--no-micro] [--keep-cluster] [--secure]
 #
 #   -n  backlog preloaded and drained by every consumer (1000000)
 #   -s  message body size in bytes (128)
@@ -11,6 +11,10 @@
 #   -r  rate of the fixed-rate latency runs, messages/s (5000)
 #   -d  duration of each latency run, seconds (30)
 #   -k  drains per push consumer, alternating ours / Java; the table takes each one's fastest (1)
+#   --secure  on a TLS + ACL cluster (test/cluster/cluster.sh RMQ_TLS=1 RMQ_ACL=1, ports 62876,
+#       63911, 64911, store /dev/shm/rmq-bench-secure): our programs verify the servers against its
+#       CA and sign every request. Without the Java consumer and the raw pull loop (neither speaks
+#       TLS here); compare its figures with a plain run's to see what TLS and signing cost.
 #
 # Steps: build (Release) -> cluster (ours, or NAMESRV_ADDR) -> topic with 8 queues on each broker ->
 # preload N messages with rmq_bench_producer (batched sends) -> drain it with: the raw pull loop,
@@ -41,6 +45,7 @@ repeat=1
 run_java=1
 run_micro=1
 keep_cluster=0
+secure=0
 while [ $# -gt 0 ]; do
   case "$1" in
     -n) count=$2; shift 2 ;;
@@ -52,6 +57,7 @@ while [ $# -gt 0 ]; do
     --no-java) run_java=0; shift ;;
     --no-micro) run_micro=0; shift ;;
     --keep-cluster) keep_cluster=1; shift ;;
+    --secure) secure=1; run_java=0; shift ;;
     -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -90,6 +96,18 @@ if [ "$run_java" = 1 ]; then
 fi
 
 # ---- cluster ---------------------------------------------------------------------------------
+security=()
+if [ "$secure" = 1 ]; then
+  export RMQ_TLS=1 RMQ_ACL=1
+  export RMQ_NAMESRV_PORT=${RMQ_NAMESRV_PORT:-62876}
+  export RMQ_BROKER_A_PORT=${RMQ_BROKER_A_PORT:-63911}
+  export RMQ_BROKER_B_PORT=${RMQ_BROKER_B_PORT:-64911}
+  export RMQ_STORE_ROOT=${RMQ_STORE_ROOT:-/dev/shm/rmq-bench-secure}
+  security=(--tls-ca "$RMQ_STORE_ROOT/tls/ca.pem" --access-key "${RMQ_ACL_ACCESS_KEY:-rocketmq2}"
+    --secret-key "${RMQ_ACL_SECRET_KEY:-12345678}")
+  export INTEROP_TLS_CA=$RMQ_STORE_ROOT/tls/ca.pem
+  export INTEROP_ACCESS_KEY=${RMQ_ACL_ACCESS_KEY:-rocketmq2} INTEROP_SECRET_KEY=${RMQ_ACL_SECRET_KEY:-12345678}
+fi
 export RMQ_NAMESRV_PORT=${RMQ_NAMESRV_PORT:-59876}
 export RMQ_BROKER_A_PORT=${RMQ_BROKER_A_PORT:-60911}
 export RMQ_BROKER_B_PORT=${RMQ_BROKER_B_PORT:-61911}
@@ -146,7 +164,7 @@ topic=${topic//-/_}
 log "creating $topic (8 queues on each broker) and preloading $count messages of $size bytes"
 create_topic "$topic"
 run_bench preload "$bin/rmq_bench_producer" --namesrv "$namesrv" --topic "$topic" --threads 4 --size "$size" \
-  --count "$count" --batch 64
+  --count "$count" --batch 64 "${security[@]}"
 if [ ! -s "$run_dir/preload.json" ]; then
   log "preload failed: nothing to drain"
   exit 1
@@ -154,24 +172,28 @@ fi
 
 # ---- drains ----------------------------------------------------------------------------------
 drain_group() { echo "bench_${1}_${stamp//-/_}"; }
-log "drain 1/4: raw pull loop (broker-bound limit)"
-run_bench raw_1 "$bin/rmq_bench_raw_pull" --namesrv "$namesrv" --topic "$topic" --group "$(drain_group raw1)" \
-  --expect "$count"
+if [ "$secure" = 0 ]; then
+  log "drain 1/4: raw pull loop (broker-bound limit)"
+  run_bench raw_1 "$bin/rmq_bench_raw_pull" --namesrv "$namesrv" --topic "$topic" --group "$(drain_group raw1)" \
+    --expect "$count"
+fi
 for ((k = 1; k <= repeat; k++)); do
   suffix=""
   [ "$k" -gt 1 ] && suffix="_$k"
   log "drain 2/4: our push consumer ($threads threads)${suffix:+, repeat $k}"
   run_bench "ours_drain$suffix" "$bin/rmq_bench_consumer" --namesrv "$namesrv" --topic "$topic" \
-    --group "$(drain_group "ours$k")" --threads "$threads" --expect "$count"
+    --group "$(drain_group "ours$k")" --threads "$threads" --expect "$count" "${security[@]}"
   if [ "$run_java" = 1 ]; then
     log "drain 3/4: Java push consumer ($threads threads)${suffix:+, repeat $k}"
     run_bench "java_drain$suffix" "$here/java/run.sh" --namesrv "$namesrv" --topic "$topic" \
       --group "$(drain_group "java$k")" --threads "$threads" --expect "$count"
   fi
 done
-log "drain 4/4: raw pull loop again (the limit is the better of the two raw runs)"
-run_bench raw_2 "$bin/rmq_bench_raw_pull" --namesrv "$namesrv" --topic "$topic" --group "$(drain_group raw2)" \
-  --expect "$count"
+if [ "$secure" = 0 ]; then
+  log "drain 4/4: raw pull loop again (the limit is the better of the two raw runs)"
+  run_bench raw_2 "$bin/rmq_bench_raw_pull" --namesrv "$namesrv" --topic "$topic" --group "$(drain_group raw2)" \
+    --expect "$count"
+fi
 
 # ---- fixed-rate latency runs -----------------------------------------------------------------
 latency_count=$((rate * latency_seconds))
@@ -182,7 +204,7 @@ latency_run() { # name command...
   create_topic "$lat_topic"
   log "latency run $name: $rate msg/s for ${latency_seconds}s on $lat_topic"
   run_bench "${name}_latency" "$@" --topic "$lat_topic" --group "bench_lat_${name}_${stamp//-/_}" \
-    --threads "$threads" --expect "$latency_count" --idle 30 --queues 16 &
+    --threads "$threads" --expect "$latency_count" --idle 30 --queues 16 "${security[@]}" &
   local consumer=$!
   local i
   # READY: the consumer owns 16 queues (Java: of the topic; ours: of the topic and its group's retry
@@ -194,7 +216,7 @@ latency_run() { # name command...
   done
   sleep 1
   run_bench "${name}_latency_producer" "$bin/rmq_bench_producer" --namesrv "$namesrv" --topic "$lat_topic" \
-    --threads 2 --size "$size" --rate "$rate" --seconds "$latency_seconds" --async 1
+    --threads 2 --size "$size" --rate "$rate" --seconds "$latency_seconds" --async 1 "${security[@]}"
   wait "$consumer" || true
 }
 latency_run ours "$bin/rmq_bench_consumer" --namesrv "$namesrv"
