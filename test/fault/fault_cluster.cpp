@@ -103,43 +103,11 @@ ProducerOption producer_option(const std::string& name_servers) {
   return option;
 }
 
-PacedProducer::PacedProducer(Producer& producer, std::string topic, int per_second, int threads, bool async)
+PacedProducer::PacedProducer(Producer& producer, std::string topic, int per_second, int threads, int batch)
     : producer_(producer), topic_(std::move(topic)) {
-  const auto period = std::chrono::microseconds(1000000L * threads / per_second);
+  const auto period = std::chrono::microseconds(1000000L * threads * batch / per_second);
   for (int t = 0; t < threads; ++t) {
-    if (async) {
-      threads_.emplace_back([this, period, t] {
-        auto next = Clock::now();
-        for (int i = 0; !stop_; ++i) {
-          next += period;
-          std::this_thread::sleep_until(next);
-          if (Clock::now() - next > std::chrono::seconds(1)) next = Clock::now();
-          const auto started = Clock::now();
-          ++in_flight_;
-          try {
-            producer_.send(Message(topic_, "m" + std::to_string(t) + "-" + std::to_string(i)),
-                           [this, started](const SendResult& result, std::exception_ptr error) {
-                             {
-                               std::lock_guard<std::mutex> lock(mutex_);
-                               if (error) {
-                                 ++failed_;
-                               } else {
-                                 sent_.insert(result.get_msg_id());
-                                 last_ok_by_broker_[result.get_message_queue().broker_name] = Clock::now();
-                               }
-                               longest_send_ = std::max(longest_send_, Clock::now() - started);
-                             }
-                             --in_flight_;
-                           });
-          } catch (const std::exception&) {
-            ++failed_;
-            --in_flight_;
-          }
-        }
-      });
-      continue;
-    }
-    threads_.emplace_back([this, period, t] {
+    threads_.emplace_back([this, period, t, batch] {
       auto next = Clock::now();
       for (int i = 0; !stop_; ++i) {
         next += period;
@@ -147,9 +115,23 @@ PacedProducer::PacedProducer(Producer& producer, std::string topic, int per_seco
         if (Clock::now() - next > std::chrono::seconds(1)) next = Clock::now();  // behind after a stall: no burst
         const auto started = Clock::now();
         try {
-          auto result = producer_.send(Message(topic_, "m" + std::to_string(t) + "-" + std::to_string(i)));
+          const auto body = "m" + std::to_string(t) + "-" + std::to_string(i);
+          SendResult result;
+          if (batch > 1) {
+            std::vector<Message> messages;
+            for (int j = 0; j < batch; ++j) messages.emplace_back(topic_, body + "-" + std::to_string(j));
+            result = producer_.send(messages);
+          } else {
+            result = producer_.send(Message(topic_, body));
+          }
           std::lock_guard<std::mutex> lock(mutex_);
-          sent_.insert(result.get_msg_id());
+          // A batch's id lists its messages' ids, comma-separated.
+          for (std::size_t start = 0; start <= result.get_msg_id().size();) {
+            auto end = result.get_msg_id().find(',', start);
+            if (end == std::string::npos) end = result.get_msg_id().size();
+            sent_.insert(result.get_msg_id().substr(start, end - start));
+            start = end + 1;
+          }
           last_ok_by_broker_[result.get_message_queue().broker_name] = Clock::now();
         } catch (const std::exception&) {
           ++failed_;
@@ -167,8 +149,6 @@ void PacedProducer::stop() {
   for (auto& thread : threads_) {
     if (thread.joinable()) thread.join();
   }
-  // Callbacks still to come reference this object: wait for all of them.
-  while (in_flight_.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   std::lock_guard<std::mutex> lock(mutex_);
   stopped_ = Clock::now();
 }
