@@ -193,8 +193,8 @@ TEST_CASE("broker-a black-holed by the fault proxy: sends and pulls recover with
   CHECK(pulls_back);
   // Sends: their timeout (3 s) for a send on a connection opened in the hole, then the producer's
   // latency fault tolerance (as Java's MQFaultStrategy) keeps broker-a out for 10 s after that
-  // failed send (kIsolationLatency), plus a margin. This, not the relaunch before, is why the old
-  // bound of 8 s failed now and then: it held only when the last failed send came early enough.
+  // failed send (kIsolationLatency), plus a margin. The old bound (8 s) ignored that isolation and
+  // held only when the last failed send came early enough.
   CHECK((send_recovery >= 0 && send_recovery < 15.0));
   // Pulls: the pull timeout (30 s) for a pull sent in the hole, plus the pull retry delay (3 s).
   CHECK((first_pull && *first_pull - passed < 36s));
