@@ -16,6 +16,10 @@
 //       message "msg <wall clock us> <broker>:<queue id> <queue offset> <body>", flushed inside the
 //       listener call before it returns, so that a SIGKILL loses no line of a consumed message.
 //       Runs until killed (the test's subject) or until <seconds> passed, then shuts down, exits 0.
+//   concurrent-consume <namesrv> <topic> <group> <instance> <seconds>
+//       as orderly-consume with a concurrent listener and the default offset commit interval (5 s),
+//       for the fault test that kills a consumer mid-backlog: the same "msg ..." lines, flushed
+//       inside the listener call, tell the test what the dead process consumed and when.
 
 #include <rocketmq/rocketmq.h>
 
@@ -66,6 +70,28 @@ class CollectingListener : public rocketmq::MessageListenerConcurrently {
 // Prints every delivery as it happens; the test merges these lines with its own consumer's
 // deliveries by wall-clock time (one machine, one clock) to check each key's order.
 class PrintingOrderlyListener : public rocketmq::MessageListenerOrderly {
+ public:
+  rocketmq::ConsumeResult consume_message(const std::vector<rocketmq::MessageExt>& messages) override {
+    const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& message : messages) {
+      std::printf("msg %lld %s:%d %lld %s\n", static_cast<long long>(now_us),
+                  message.get_broker_name().c_str(), message.get_queue_id(),
+                  static_cast<long long>(message.get_queue_offset()), message.get_body().c_str());
+    }
+    std::fflush(stdout);
+    return rocketmq::ConsumeResult::Success;
+  }
+
+ private:
+  std::mutex mutex_;  // one line at a time from the consume threads
+};
+
+// The same lines for a concurrent listener: one per message, flushed before the call returns (its
+// offset can only be committed after that).
+class PrintingConcurrentListener : public rocketmq::MessageListenerConcurrently {
  public:
   rocketmq::ConsumeResult consume_message(const std::vector<rocketmq::MessageExt>& messages) override {
     const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -158,6 +184,23 @@ int orderly_consume(const std::string& namesrv, const std::string& topic, const 
   return 0;
 }
 
+int concurrent_consume(const std::string& namesrv, const std::string& topic, const std::string& group,
+                       const std::string& instance, int seconds) {
+  auto option = consumer_option(namesrv, group);
+  option.set_instance_name(instance);
+  option.set_rebalance_interval(5s);
+  option.set_persist_offset_interval(5s);  // the default: what a killed process loses is the subject
+  rocketmq::PushConsumer consumer(option);
+  consumer.subscribe(topic, "*");
+  consumer.register_message_listener(std::make_unique<PrintingConcurrentListener>());
+  consumer.start();
+  std::printf("client %s\n", consumer.client_id().c_str());
+  std::fflush(stdout);
+  std::this_thread::sleep_for(std::chrono::seconds(seconds));  // normally killed long before
+  consumer.shutdown();
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -167,6 +210,9 @@ int main(int argc, char** argv) {
     if (args.size() == 6 && args[0] == "broadcast-consume") {
       return broadcast_consume(args[1], args[2], args[3], args[4], std::stoul(args[5]));
     }
+    if (args.size() == 6 && args[0] == "concurrent-consume") {
+      return concurrent_consume(args[1], args[2], args[3], args[4], std::stoi(args[5]));
+    }
     if (args.size() == 6 && args[0] == "orderly-consume") {
       return orderly_consume(args[1], args[2], args[3], args[4], std::stoi(args[5]));
     }
@@ -174,6 +220,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "lifecycle_helper: %s\n", error.what());
     return 2;
   }
-  std::fprintf(stderr, "usage: lifecycle_helper static-clients|broadcast-consume|orderly-consume ...\n");
+  std::fprintf(stderr, "usage: lifecycle_helper static-clients|broadcast-consume|orderly-consume|concurrent-consume ...\n");
   return 64;
 }

@@ -114,6 +114,12 @@ std::vector<std::string> ChildProcess::lines() const {
   return lines_;
 }
 
+std::vector<std::string> ChildProcess::lines_from(std::size_t first) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (first >= lines_.size()) return {};
+  return std::vector<std::string>(lines_.begin() + static_cast<std::ptrdiff_t>(first), lines_.end());
+}
+
 std::size_t ChildProcess::line_count() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return lines_.size();

@@ -38,6 +38,8 @@ class ChildProcess {
   // Every complete line read so far (without the newline).
   std::vector<std::string> lines() const;
   std::size_t line_count() const;
+  // The lines from index `first` on (for polling a long output without copying all of it).
+  std::vector<std::string> lines_from(std::size_t first) const;
   // Waits until some line satisfies `predicate` or `deadline` passes; returns that line or "".
   std::string wait_line(const std::function<bool(const std::string&)>& predicate,
                         std::chrono::milliseconds deadline);

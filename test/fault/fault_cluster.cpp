@@ -1,0 +1,178 @@
+// The fault tests' cluster (test/cluster/cluster.sh with RMQ_SLAVES=1 RMQ_NAMESRV_COUNT=2): name
+// servers 127.0.0.1:23876 and :23877; broker-a 127.0.0.1:24911 (slave :25911), broker-b :26911
+// (slave :27911): below Linux's ephemeral port range (32768-60999), so no client connection of the
+// machine can hold one of them when a broker is relaunched. broker-a's master announces
+// 127.0.0.2:24911, where this process runs a FaultProxy to it, so every client reaches broker-a
+// through the proxy. Started once per process, on first use; each test first relaunches whatever
+// an earlier one left killed. Store: /dev/shm/rmq-it-fault.
+
+#include "fault/fault_cluster.h"
+
+#include <cstdio>
+
+namespace rocketmq::test::fault {
+
+const std::string kNamesrvList = "127.0.0.1:23876;127.0.0.1:23877";
+const std::string kBrokerAProxied = "127.0.0.2:24911";
+const std::string kBrokerB = "127.0.0.1:26911";
+const std::string kSlaveA = "127.0.0.1:25911";
+const std::string kSlaveB = "127.0.0.1:27911";
+
+namespace {
+const std::vector<std::string> kProcesses = {"ns", "ns2", "broker-a", "broker-b", "broker-a-s", "broker-b-s"};
+}
+
+// Brokers register every 10 s: a relaunched name server knows them again within that.
+FaultCluster::FaultCluster()
+    : cluster{"fault", kNamesrvPort, kBrokerAPort, kBrokerBPort,
+              "RMQ_SLAVES=1 RMQ_NAMESRV_COUNT=2 RMQ_BROKER_A_IP1=127.0.0.2 "
+              "RMQ_SLAVE_A_PORT=25911 RMQ_SLAVE_B_PORT=27911 RMQ_REGISTER_PERIOD_MS=10000"} {}
+
+FaultCluster& fault_cluster() {
+  static FaultCluster instance;
+  instance.proxy.pass();
+  for (const auto& process : kProcesses) {
+    if (!instance.cluster.running(process)) {
+      std::fprintf(stderr, "[fault] relaunching %s, left killed by an earlier test\n", process.c_str());
+      instance.cluster.launch(process);
+    }
+  }
+  return instance;
+}
+
+void Admin::create_topic(const std::string& topic, int queues) {
+  protocol::CreateTopicRequestHeader header;
+  header.topic = topic;
+  header.read_queue_nums = queues;
+  header.write_queue_nums = queues;
+  for (const auto& address : {kBrokerAProxied, kBrokerB}) api.create_topic(address, header);
+  // The slaves too: they copy topic configs from their masters only periodically, and on this
+  // loaded machine some took over a minute; until then a pull sent to one fails with
+  // TOPIC_NOT_EXIST although it holds the messages.
+  for (const auto& address : {kSlaveA, kSlaveB}) {
+    try {
+      api.create_topic(address, header);
+    } catch (const std::exception& error) {
+      std::fprintf(stderr, "[fault] creating %s on slave %s: %s\n", topic.c_str(), address.c_str(), error.what());
+    }
+  }
+  const bool routed = wait_until(
+      [&] {
+        try {
+          return api.get_topic_route(topic).queue_datas.size() == 2;
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      std::chrono::seconds(60), std::chrono::milliseconds(200));
+  if (!routed) throw std::runtime_error("topic " + topic + " not routed by the name servers within 60 s");
+}
+
+std::int64_t Admin::committed_offset(const std::string& group, const std::string& broker_name,
+                                     const std::string& topic, int queue) {
+  protocol::QueryConsumerOffsetRequestHeader header;
+  header.consumer_group = group;
+  header.topic = topic;
+  header.queue_id = queue;
+  try {
+    return api.query_consumer_offset(broker_name == "broker-a" ? kBrokerAProxied : kBrokerB, header);
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
+ConsumerOption consumer_option(const std::string& group, const std::string& name_servers) {
+  ConsumerOption option;
+  option.set_name_server_addr(name_servers);
+  option.set_group_name(group);
+  option.set_instance_name(unique_name("fault"));
+  option.set_consume_from_where(ConsumeFromWhere::ConsumeFromFirstOffset);
+  option.set_persist_offset_interval(std::chrono::seconds(1));
+  option.set_rebalance_interval(std::chrono::seconds(5));
+  option.set_request_timeout(std::chrono::seconds(5));
+  return option;
+}
+
+ProducerOption producer_option(const std::string& name_servers) {
+  ProducerOption option;
+  option.set_name_server_addr(name_servers);
+  option.set_group_name(unique_name("fault_producer"));
+  option.set_instance_name(unique_name("fault"));
+  option.set_send_timeout(std::chrono::seconds(3));
+  option.set_request_timeout(std::chrono::seconds(5));
+  return option;
+}
+
+PacedProducer::PacedProducer(Producer& producer, std::string topic, int per_second, int threads, int batch)
+    : producer_(producer), topic_(std::move(topic)) {
+  const auto period = std::chrono::microseconds(1000000L * threads * batch / per_second);
+  for (int t = 0; t < threads; ++t) {
+    threads_.emplace_back([this, period, t, batch] {
+      auto next = Clock::now();
+      for (int i = 0; !stop_; ++i) {
+        next += period;
+        std::this_thread::sleep_until(next);
+        if (Clock::now() - next > std::chrono::seconds(1)) next = Clock::now();  // behind after a stall: no burst
+        const auto started = Clock::now();
+        try {
+          const auto body = "m" + std::to_string(t) + "-" + std::to_string(i);
+          SendResult result;
+          if (batch > 1) {
+            std::vector<Message> messages;
+            for (int j = 0; j < batch; ++j) messages.emplace_back(topic_, body + "-" + std::to_string(j));
+            result = producer_.send(messages);
+          } else {
+            result = producer_.send(Message(topic_, body));
+          }
+          std::lock_guard<std::mutex> lock(mutex_);
+          // A batch's id lists its messages' ids, comma-separated.
+          for (std::size_t start = 0; start <= result.get_msg_id().size();) {
+            auto end = result.get_msg_id().find(',', start);
+            if (end == std::string::npos) end = result.get_msg_id().size();
+            sent_.insert(result.get_msg_id().substr(start, end - start));
+            start = end + 1;
+          }
+          last_ok_by_broker_[result.get_message_queue().broker_name] = Clock::now();
+        } catch (const std::exception&) {
+          ++failed_;
+        }
+        const auto took = Clock::now() - started;
+        std::lock_guard<std::mutex> lock(mutex_);
+        longest_send_ = std::max(longest_send_, took);
+      }
+    });
+  }
+}
+
+void PacedProducer::stop() {
+  if (stop_.exchange(true)) return;
+  for (auto& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  stopped_ = Clock::now();
+}
+
+double PacedProducer::rate() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return static_cast<double>(sent_.size()) / std::max(0.001, seconds(stopped_ - started_));
+}
+
+std::set<std::string> PacedProducer::sent() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return sent_;
+}
+
+Clock::duration PacedProducer::longest_send() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return longest_send_;
+}
+
+std::optional<Clock::time_point> PacedProducer::last_ok(const std::string& broker) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = last_ok_by_broker_.find(broker);
+  if (it == last_ok_by_broker_.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace rocketmq::test::fault
