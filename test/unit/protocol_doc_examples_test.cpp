@@ -15,12 +15,15 @@
 
 #include "common/java_hash.h"
 #include "protocol/bodies/client_bodies.h"
+#include "protocol/bodies/consumer_running_info.h"
 #include "protocol/bodies/heartbeat_data.h"
 #include "protocol/bodies/lock_batch_body.h"
 #include "protocol/bodies/reset_offset_body.h"
 #include "protocol/bodies/topic_route_data.h"
+#include "protocol/compression.h"
 #include "protocol/headers.h"
 #include "protocol/lenient_json.h"
+#include "protocol/message_const.h"
 #include "protocol/message_decoder.h"
 #include "protocol/message_encoder.h"
 #include "protocol/message_id.h"
@@ -257,6 +260,39 @@ TEST_CASE("protocol doc: the stored message record example and its offset msgId"
   CHECK(id.store_host.port == 10911);
 }
 
+TEST_CASE("protocol doc: IPv6 hosts in a stored record and an offset msgId", "[protocol-doc]") {
+  const std::string loopback6 = std::string(15, '\0') + "\x01";
+  StoredMessage message = stored_example();
+  message.born_host.ip_bytes = loopback6;
+  message.store_host.ip_bytes = loopback6;
+  const std::string record = encode_stored_message(message);
+  CHECK(record.size() == 125);
+  const StoredMessage decoded = decode_message(record);
+  CHECK(decoded.sys_flag == (sys_flag::kBornHostV6 | sys_flag::kStoreHostV6));
+  CHECK(decoded.sys_flag == 0x30);
+  CHECK(decoded.store_host.to_string() == "[::1]:10911");
+
+  const std::string expected = to_upper_hex(example_bytes("offset-msg-id-ipv6"));
+  CHECK(expected.size() == 56);
+  CHECK(make_offset_msg_id({loopback6, 10911}, 0x1234) == expected);
+  CHECK(decoded.offset_msg_id == expected);
+  const auto id = decode_offset_msg_id(expected);
+  CHECK(id.store_host.ip_bytes == loopback6);
+  CHECK(id.commit_log_offset == 0x1234);
+}
+
+TEST_CASE("protocol doc: the compressed sysFlag example", "[protocol-doc]") {
+  std::string expected;
+  for (auto type : {CompressionType::kZlib, CompressionType::kLz4, CompressionType::kZstd}) {
+    const auto flag = static_cast<std::uint32_t>(sys_flag_with_compression(0, type));
+    for (int shift = 24; shift >= 0; shift -= 8) expected.push_back(static_cast<char>((flag >> shift) & 0xFF));
+    CHECK(compression_type_from_sys_flag(static_cast<std::int32_t>(flag)) == type);
+  }
+  CHECK(hex(expected) == hex(example_bytes("sysflag-compressed")));
+  // Type bits 0 (a compressed body from a client before 5.x) also mean zlib.
+  CHECK(compression_type_from_sys_flag(sys_flag::kCompressed) == CompressionType::kZlib);
+}
+
 TEST_CASE("protocol doc: the batch body example", "[protocol-doc]") {
   std::vector<OutgoingMessage> messages(2);
   messages[0].topic = messages[1].topic = "TopicTest";
@@ -317,6 +353,24 @@ TEST_CASE("protocol doc: both reset offset body examples", "[protocol-doc]") {
   CHECK(body.encode_for_c() == example_text("reset-offset-for-c"));
   CHECK(ResetOffsetBody::decode(example_text("reset-offset")).offset_table == body.offset_table);
   CHECK(ResetOffsetBody::decode(example_text("reset-offset-for-c")).offset_table == body.offset_table);
+}
+
+TEST_CASE("protocol doc: the consumer running info example", "[protocol-doc]") {
+  ConsumerRunningInfo info;
+  ProcessQueueInfo queue;
+  queue.commit_offset = 42;
+  queue.cached_msg_count = 1;
+  queue.cached_msg_min_offset = 42;
+  queue.cached_msg_max_offset = 42;
+  info.mq_table[{"T", "broker-a", 0}] = queue;
+  info.properties["PROP_CONSUME_TYPE"] = "CONSUME_PASSIVELY";
+  ConsumeStatus status;
+  status.pull_rt = 1.5;
+  info.status_table["T"] = status;
+  info.subscription_set.push_back(tag_subscription("T", "*", {}));
+  const std::string expected = example_text("consumer-running-info");
+  CHECK(info.encode() == expected);
+  CHECK(ConsumerRunningInfo::decode(expected) == info);
 }
 
 TEST_CASE("protocol doc: the consume-directly result example", "[protocol-doc]") {
