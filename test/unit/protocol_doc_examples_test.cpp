@@ -181,11 +181,16 @@ std::vector<std::string> citation_problems(const std::string& text, const std::s
     for (auto at = line.find("protocol.md"); at != std::string::npos; at = line.find("protocol.md", at + 1)) {
       const bool docs_prefix = at >= 5 && line.compare(at - 5, 5, "docs/") == 0;
       const bool clean_start = at < 6 || std::string(" (`'\"").find(line[at - 6]) != std::string::npos;
-      if (!docs_prefix || !clean_start) problems.push_back(where + "cites a protocol.md other than docs/protocol.md");
+      if (!docs_prefix || !clean_start) {
+        problems.push_back(where + "cites a protocol.md other than docs/protocol.md");
+      }
     }
     for (auto at = line.find(kSection); at != std::string::npos; at = line.find(kSection, at + 1)) {
       std::size_t end = at + kSection.size();
-      while (end < line.size() && (std::isdigit(static_cast<unsigned char>(line[end])) || line[end] == '.')) ++end;
+      const auto is_section_char = [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '.';
+      };
+      while (end < line.size() && is_section_char(line[end])) ++end;
       std::string section = line.substr(at + kSection.size(), end - at - kSection.size());
       while (!section.empty() && section.back() == '.') section.pop_back();
       if (section.empty() || sections.count(section) == 0) {
@@ -285,7 +290,9 @@ TEST_CASE("protocol doc: the compressed sysFlag example", "[protocol-doc]") {
   std::string expected;
   for (auto type : {CompressionType::kZlib, CompressionType::kLz4, CompressionType::kZstd}) {
     const auto flag = static_cast<std::uint32_t>(sys_flag_with_compression(0, type));
-    for (int shift = 24; shift >= 0; shift -= 8) expected.push_back(static_cast<char>((flag >> shift) & 0xFF));
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      expected.push_back(static_cast<char>((flag >> shift) & 0xFF));
+    }
     CHECK(compression_type_from_sys_flag(static_cast<std::int32_t>(flag)) == type);
   }
   CHECK(hex(expected) == hex(example_bytes("sysflag-compressed")));
@@ -305,10 +312,11 @@ TEST_CASE("protocol doc: the batch body example", "[protocol-doc]") {
 }
 
 TEST_CASE("protocol doc: fastjson object keys are normalized as the example shows", "[protocol-doc]") {
-  CHECK(normalize_fastjson(example_text("fastjson-object-key")) == example_text("fastjson-object-key-normalized"));
+  const std::string normalized = example_text("fastjson-object-key-normalized");
+  CHECK(normalize_fastjson(example_text("fastjson-object-key")) == normalized);
 }
 
-TEST_CASE("protocol doc: the legacy route example decodes and re-encodes as the standard one", "[protocol-doc]") {
+TEST_CASE("protocol doc: the legacy route decodes and re-encodes as the standard one", "[protocol-doc]") {
   const TopicRouteData route = TopicRouteData::decode(example_text("route-legacy"));
   REQUIRE(route.broker_datas.size() == 1);
   CHECK(route.master_address("broker-a") == std::optional<std::string>("127.0.0.1:10911"));
