@@ -58,7 +58,7 @@ class ROCKETMQ_API BrokerError : public Error {
       : Error(what), response_code_(response_code), remark_(std::move(remark)) {}
   ~BrokerError() override;
 
-  // The response code from protocol.md §5 (for example 17 TOPIC_NOT_EXIST, 16 NO_PERMISSION).
+  // The response code from docs/protocol.md §5 (for example 17 TOPIC_NOT_EXIST, 16 NO_PERMISSION).
   int response_code() const noexcept { return response_code_; }
   // The peer's remark, verbatim (may be empty).
   const std::string& remark() const noexcept { return remark_; }

@@ -41,7 +41,7 @@ struct SendResponse {
 };
 using SendCallback = std::function<void(SendResponse&& response, std::exception_ptr error)>;
 
-// One method per RPC a producer, a push consumer and a small admin need (protocol.md §4). The
+// One method per RPC a producer, a push consumer and a small admin need (docs/protocol.md §4). The
 // seam under the state machines: unit tests substitute a fake, production uses the remoting client.
 // Synchronous methods throw BrokerError for error codes, TimeoutError/ConnectError for transport
 // failures; asynchronous ones report the same through their callback.

@@ -13,7 +13,7 @@ namespace rocketmq::common {
 // Longest topic the broker accepts from a producer (TopicValidator.TOPIC_MAX_LENGTH).
 inline constexpr std::size_t kMaxTopicLength = 127;
 // Retry and dead-letter topics are "%RETRY%" / "%DLQ%" + group, so they may be as long as a group
-// plus the prefix; the broker stores them with a 2-byte topic length (protocol.md §6.1).
+// plus the prefix; the broker stores them with a 2-byte topic length (docs/protocol.md §6.1).
 inline constexpr std::size_t kMaxRetryTopicLength = 255;
 inline constexpr std::size_t kMaxGroupLength = 255;
 

@@ -14,7 +14,7 @@ namespace rocketmq::filter::sql92 {
 // The SQL92 subset RocketMQ brokers accept for message selection (apache/rocketmq
 // filter/.../parser/SelectorParser.jj), parsed and evaluated here with the broker's rules, so the
 // client can re-check what a broker delivered and take over when a broker has property filtering
-// off (protocol.md §8.2).
+// off (docs/protocol.md §8.2).
 //
 // Grammar, loosest binding first (every keyword case-insensitive):
 //   or:         and (OR and)*

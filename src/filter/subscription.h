@@ -58,7 +58,7 @@ bool matches(const protocol::SubscriptionData& subscription, const protocol::Sto
 
 // Whether a pull (or heartbeat) failed because the broker does not filter by SQL92
 // (enablePropertyFilter=false: SYSTEM_ERROR "The broker does not support consumer to filter message
-// by SQL92", protocol.md §4.3 / §8.2).
+// by SQL92", docs/protocol.md §4.3 / §8.2).
 bool broker_refuses_sql92(const std::exception_ptr& error);
 
 // For an SQL92 subscription a broker refused: TAG "*" at the broker (fresh subVersion) with the SQL

@@ -13,7 +13,7 @@ namespace {
 using std::chrono::milliseconds;
 
 constexpr int kMaxRetryTimes = 16;
-// A remoting frame is at most 16 MiB (NettyDecoder FRAME_MAX_LENGTH, protocol.md §2); the request
+// A remoting frame is at most 16 MiB (NettyDecoder FRAME_MAX_LENGTH, docs/protocol.md §1); the request
 // header and the properties string (≤ 32 KiB) share the frame with the body, so leave them 64 KiB.
 constexpr std::int64_t kMaxMessageSizeLimit = 16 * 1024 * 1024 - 64 * 1024;
 

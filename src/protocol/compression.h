@@ -7,7 +7,7 @@
 
 namespace rocketmq::protocol {
 
-// Body compression algorithms of RocketMQ (COMMON/compression/, protocol.md §6.4): zlib-wrapped
+// Body compression algorithms of RocketMQ (COMMON/compression/, docs/protocol.md §6.4): zlib-wrapped
 // deflate (java.util.zip.Deflater), the LZ4 frame format (lz4-java LZ4FrameOutputStream) and the zstd
 // frame format (zstd-jni ZstdOutputStream).
 enum class CompressionType { kZlib, kLz4, kZstd };

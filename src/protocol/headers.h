@@ -8,10 +8,10 @@
 namespace rocketmq {
 namespace protocol {
 
-// The "custom header" of a RemotingCommand (protocol.md §3): every header field as a string.
+// The "custom header" of a RemotingCommand (docs/protocol.md §3): every header field as a string.
 using ExtFields = std::map<std::string, std::string>;
 
-// Typed request/response headers (protocol.md §4). Each struct lists its wire fields once in
+// Typed request/response headers (docs/protocol.md §4). Each struct lists its wire fields once in
 // `fields()`, which drives both `encode` and `decode` (see headers.cpp):
 //   required  — `@CFNotNull` in Java: always written; decode throws ProtocolError when missing.
 //   primitive — Java primitive with a default: always written; decode keeps the default if absent.

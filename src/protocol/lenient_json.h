@@ -11,7 +11,7 @@ namespace rocketmq {
 namespace protocol {
 
 // fastjson (the Java peers' serializer) writes non-string map keys without quotes, which strict
-// parsers reject (protocol.md §7):
+// parsers reject (docs/protocol.md §7):
 //   numeric keys   {0:"127.0.0.1:10911"}                        → {"0":"127.0.0.1:10911"}
 //   object keys    {{"brokerName":"a","queueId":0,"topic":"T"}:42}
 //                  → {"{\"brokerName\":\"a\",\"queueId\":0,\"topic\":\"T\"}":42}

@@ -83,7 +83,7 @@ bool is_reserved_property(std::string_view name) noexcept {
   return false;
 }
 
-// The properties travel as one string of name 0x01 value 0x02 pairs (protocol.md §6.2); a separator
+// The properties travel as one string of name 0x01 value 0x02 pairs (docs/protocol.md §6.2); a separator
 // inside a name or value would split the pair differently on the broker.
 bool has_separator(std::string_view text) noexcept {
   return text.find(property::kNameValueSeparator) != std::string_view::npos ||

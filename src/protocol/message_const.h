@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-// Constants of the RocketMQ message model (protocol.md §6): well-known property keys
+// Constants of the RocketMQ message model (docs/protocol.md §6): well-known property keys
 // (COMMON/message/MessageConst.java), the properties-string separators and the sysFlag bits
 // (COMMON/sysflag/MessageSysFlag.java).
 namespace rocketmq::protocol {

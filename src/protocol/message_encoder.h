@@ -7,7 +7,7 @@
 
 namespace rocketmq::protocol {
 
-// The SEND_BATCH_MESSAGE body (protocol.md §6.6, MessageDecoder.encodeMessages): per message
+// The SEND_BATCH_MESSAGE body (docs/protocol.md §6.6, MessageDecoder.encodeMessages): per message
 // int32 totalSize, int32 magic 0, int32 bodyCRC 0, int32 flag, int32 bodyLen + body, int16 propLen +
 // properties. Only the layout is done here; the batch rules (same topic and WAIT, no DELAY or retry
 // topic, UNIQ_KEY per message, size limit) are the producer's business. Throws ClientError if a

@@ -9,7 +9,7 @@
 
 namespace rocketmq::protocol {
 
-// The broker-assigned "offset msgId" (protocol.md §6.3): upper-case hex of store host IP + int32 port +
+// The broker-assigned "offset msgId" (docs/protocol.md §6.3): upper-case hex of store host IP + int32 port +
 // int64 commit-log offset; 32 chars for IPv4, 56 for IPv6. Throws ClientError unless the address has
 // 4 or 16 bytes.
 std::string make_offset_msg_id(const HostAddress& store_host, std::int64_t commit_log_offset);

@@ -7,7 +7,7 @@
 
 namespace rocketmq::protocol {
 
-// A message as the producer sends it (protocol.md §6.5): the topic travels in the request header, the
+// A message as the producer sends it (docs/protocol.md §6.5): the topic travels in the request header, the
 // rest in the body or the header's properties string.
 struct OutgoingMessage {
   std::string topic;

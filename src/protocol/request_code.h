@@ -3,7 +3,7 @@
 namespace rocketmq {
 namespace protocol {
 
-// Request codes of the remoting protocol (protocol.md §4). Values are fixed by the Java peers
+// Request codes of the remoting protocol (docs/protocol.md §4). Values are fixed by the Java peers
 // (`RequestCode.java`); every value listed here has the same number in 4.9.8 unless noted.
 enum class RequestCode : int {
   // Name server (§4.1).

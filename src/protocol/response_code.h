@@ -3,7 +3,7 @@
 namespace rocketmq {
 namespace protocol {
 
-// Response codes (protocol.md §5, `RemotingSysResponseCode.java` + `ResponseCode.java`). The
+// Response codes (docs/protocol.md §5, `RemotingSysResponseCode.java` + `ResponseCode.java`). The
 // 4.9.8 meanings of 209/210/211 differ (ACL config failures); the 5.x names are used here.
 enum class ResponseCode : int {
   kSuccess = 0,

@@ -8,7 +8,7 @@
 
 namespace rocketmq::protocol {
 
-// One message record as the broker stores and serves it (protocol.md §6.1), in field order, plus the
+// One message record as the broker stores and serves it (docs/protocol.md §6.1), in field order, plus the
 // values the client derives from it.
 struct StoredMessage {
   std::int32_t store_size = 0;  // TOTALSIZE of the record

@@ -154,7 +154,7 @@ RemotingCommand RemotingCommand::response_to(const RemotingCommand& request, std
 }
 
 std::string encode_json_header(const RemotingCommand& command) {
-  // Keys in fastjson's sorted order, so our frames look like a Java peer's (protocol.md §2.1).
+  // Keys in fastjson's sorted order, so our frames look like a Java peer's (docs/protocol.md §2.1).
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   writer.StartObject();

@@ -26,7 +26,7 @@ inline constexpr int kClientVersion = 476;
 
 inline constexpr std::size_t kDefaultMaxFrameSize = 16 * 1024 * 1024;
 
-// One remoting message: a request, a oneway request or a response (protocol.md §2).
+// One remoting message: a request, a oneway request or a response (docs/protocol.md §2).
 struct RemotingCommand {
   static constexpr std::int32_t kResponseFlag = 1;
   static constexpr std::int32_t kOnewayFlag = 2;

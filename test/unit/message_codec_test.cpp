@@ -54,7 +54,7 @@ StoredMessage sample_message() {
   return message;
 }
 
-// The record of sample_message(), laid out by hand from protocol.md §6.1 (offsets in comments).
+// The record of sample_message(), laid out by hand from docs/protocol.md §6.1 (offsets in comments).
 std::string hand_built_record() {
   std::string record;
   record += bytes({0x00, 0x00, 0x00, 0x65});                          // 0   TOTALSIZE 101

@@ -35,7 +35,7 @@ std::string payload_of(const std::string& frame) { return frame.substr(4); }
 
 }  // namespace
 
-TEST_CASE("the binary header frame of protocol.md §2.2 is reproduced byte for byte", "[remoting]") {
+TEST_CASE("a binary header frame (docs/protocol.md §2.2) is reproduced byte for byte", "[remoting]") {
   const std::string frame = encode_frame(route_request(), SerializeType::RocketMQ);
   CHECK(hex(frame) ==
         "0000002d"
@@ -53,7 +53,7 @@ TEST_CASE("the binary header frame of protocol.md §2.2 is reproduced byte for b
         "546f70696354657374");
 }
 
-TEST_CASE("the JSON header frame of protocol.md §2.2 is reproduced byte for byte", "[remoting]") {
+TEST_CASE("a JSON header frame (docs/protocol.md §2.1) is reproduced byte for byte", "[remoting]") {
   const std::string frame = encode_frame(route_request(), SerializeType::Json);
   const std::string json =
       R"({"code":105,"extFields":{"topic":"TopicTest"},"flag":0,"language":"CPP","opaque":1,)"

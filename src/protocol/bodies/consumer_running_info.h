@@ -43,7 +43,7 @@ struct ConsumeStatus {
   friend bool operator==(const ConsumeStatus& a, const ConsumeStatus& b);
 };
 
-// GET_CONSUMER_RUNNING_INFO answer body (protocol.md §7.5).
+// GET_CONSUMER_RUNNING_INFO answer body (docs/protocol.md §7.5).
 struct ConsumerRunningInfo {
   std::map<std::string, std::string> properties;
   std::vector<SubscriptionData> subscription_set;

@@ -64,7 +64,7 @@ struct ConsumerData {
   }
 };
 
-// HEART_BEAT body (protocol.md §7.3).
+// HEART_BEAT body (docs/protocol.md §7.3).
 struct HeartbeatData {
   std::string client_id;
   std::vector<ProducerData> producer_data_set;

@@ -9,7 +9,7 @@
 namespace rocketmq {
 namespace protocol {
 
-// LOCK_BATCH_MQ request body (protocol.md §7.4).
+// LOCK_BATCH_MQ request body (docs/protocol.md §7.4).
 struct LockBatchRequestBody {
   std::string consumer_group;
   std::string client_id;

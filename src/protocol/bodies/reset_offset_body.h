@@ -10,7 +10,7 @@
 namespace rocketmq {
 namespace protocol {
 
-// RESET_CONSUMER_CLIENT_OFFSET body (protocol.md §7.6).
+// RESET_CONSUMER_CLIENT_OFFSET body (docs/protocol.md §7.6).
 struct ResetOffsetBody {
   std::map<MessageQueue, int64_t> offset_table;
 

@@ -59,7 +59,7 @@ struct BrokerData {
 BrokerData broker_data_from_json(const rapidjson::Value& value, const char* context);
 void write_broker_data(json::Writer& writer, const BrokerData& broker);
 
-// GET_ROUTEINFO_BY_TOPIC body (protocol.md §7.1).
+// GET_ROUTEINFO_BY_TOPIC body (docs/protocol.md §7.1).
 struct TopicRouteData {
   std::vector<QueueData> queue_datas;
   std::vector<BrokerData> broker_datas;
