@@ -58,19 +58,28 @@ class ConsumeMessageConcurrentlyService
   void expire_slow_batches();
 
  private:
-  struct Batch {
-    std::vector<MessageExt> messages;
-    std::shared_ptr<ProcessQueue> process_queue;
-    MessageQueue queue;
-    std::chrono::steady_clock::time_point started;
-    std::atomic<bool> settled{false};  // result applied, or handed back as too slow
+  using Clock = std::chrono::steady_clock;
+  // One pull result handed to the pool: its messages, cut into batches of batch_size_ that a few
+  // tasks take in turn (next). One allocation per pull result, not per batch.
+  struct Work;
+  // The state of one batch of a Work, for the timeout scan.
+  struct Slot {
+    std::atomic<Clock::rep> started{0};  // when its listener call began; 0 before
+    std::atomic<bool> settled{false};    // result applied, or handed back as too slow
   };
 
-  void run(ConsumeHost& host, const std::shared_ptr<Batch>& batch);
-  void settle(ConsumeHost& host, const std::shared_ptr<Batch>& batch, ConsumeResult result);
+  // The batch `index` of `work`, with `scratch` as the listener's vector (reused across the batches
+  // of a task, so a batch costs no allocation).
+  void run(ConsumeHost& host, const std::shared_ptr<Work>& work, std::size_t index,
+           std::vector<MessageExt>& scratch);
+  void settle(ConsumeHost& host, Work& work, const std::vector<MessageExt>& messages, ConsumeResult result);
   void retry_locally(ConsumeHost& host, std::vector<MessageExt> messages,
                      const std::shared_ptr<ProcessQueue>& process_queue, const MessageQueue& queue);
-  ConsumeResult call_listener(const std::vector<MessageExt>& messages);
+  // Returns the listener's result; `finished` gets the time it returned.
+  ConsumeResult call_listener(const std::vector<MessageExt>& messages, Clock::time_point started,
+                              Clock::time_point& finished);
+  // A task (or a parked batch) of `work` ends: the last one out unregisters it from running_.
+  void leave_work(const std::shared_ptr<Work>& work);
 
   const std::weak_ptr<ConsumeHost> host_;
   const std::shared_ptr<MessageListenerConcurrently> listener_;
@@ -80,8 +89,10 @@ class ConsumeMessageConcurrentlyService
   const std::chrono::milliseconds consume_timeout_;
   const bool broadcasting_;
 
+  // The pull results whose tasks are still running (registered by submit, one lock per pull
+  // result rather than two per listener call), scanned by expire_slow_batches().
   std::mutex running_mutex_;
-  std::list<std::weak_ptr<Batch>> running_;
+  std::list<std::weak_ptr<Work>> running_;
 
   std::atomic<std::int64_t> consumed_ok_{0};
   std::atomic<std::int64_t> consumed_failed_{0};

@@ -57,6 +57,8 @@ class ConsumeMessageService {
   bool gate_enter(const MessageQueue& queue, ConsumeGate::Parked retry) {
     return !gate_ || gate_->enter(queue, std::move(retry));
   }
+  // enter() without parking (nothing built, nothing parked): false when the queue is paused.
+  bool gate_try_enter(const MessageQueue& queue) { return !gate_ || gate_->try_enter(queue); }
   void gate_leave(const MessageQueue& queue) {
     if (gate_) gate_->leave(queue);
   }

@@ -38,7 +38,11 @@ MessageProperties decode_properties(std::string_view encoded) {
     if (segment.size() >= 3) {
       const std::size_t separator = segment.find(message_property::kNameValueSeparator);
       if (separator != std::string_view::npos && separator > 0 && separator < segment.size() - 1) {
-        properties[std::string(segment.substr(0, separator))] = std::string(segment.substr(separator + 1));
+        // One key string and one value string per property (operator[] with temporaries built a
+        // second value and assigned it): this runs for every pulled message on the I/O thread.
+        const auto value = segment.substr(separator + 1);
+        properties.try_emplace(std::string(segment.substr(0, separator))).first->second.assign(value.data(),
+                                                                                             value.size());
       }
     }
     segment_start = segment_end + 1;
