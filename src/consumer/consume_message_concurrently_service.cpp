@@ -42,7 +42,7 @@ struct ConsumeMessageConcurrentlyService::Work {
   }
 };
 
-void ConsumeMessageConcurrentlyService::submit(const std::vector<MessageExt>& messages,
+void ConsumeMessageConcurrentlyService::submit(std::vector<MessageExt> messages,
                                                const std::shared_ptr<ProcessQueue>& process_queue,
                                                const MessageQueue& queue) {
   if (messages.empty()) return;
@@ -55,11 +55,11 @@ void ConsumeMessageConcurrentlyService::submit(const std::vector<MessageExt>& me
   // The batches are index ranges of one copy of the pull result, not a vector (and a heap block)
   // each: per-message allocations here were a visible share of the I/O thread's profile.
   auto work = std::make_shared<Work>();
-  work->messages = messages;
+  work->messages = std::move(messages);  // the last reference then drops on a consume thread, not the I/O thread
   work->process_queue = process_queue;
   work->queue = queue;
   work->batch_size = batch_size_;
-  work->batch_count = (messages.size() + batch_size_ - 1) / batch_size_;
+  work->batch_count = (work->messages.size() + batch_size_ - 1) / batch_size_;
   work->slots = std::make_unique<Slot[]>(work->batch_count);
   const std::size_t task_count = std::min(work->batch_count, kTasksPerPull);
   work->active.store(task_count);
@@ -69,10 +69,12 @@ void ConsumeMessageConcurrentlyService::submit(const std::vector<MessageExt>& me
     tasks.emplace_back([self = shared_from_this(), work] {
       if (auto host = self->host_.lock()) {  // else the consumer is gone: these were never committed
         std::vector<MessageExt> scratch;
+        Tally tally;
         for (std::size_t index = work->next.fetch_add(1); index < work->batch_count;
              index = work->next.fetch_add(1)) {
-          self->run(*host, work, index, scratch);
+          self->run(*host, work, index, scratch, tally);
         }
+        self->record_calls(work->queue, tally.ok, tally.failed, tally.calls, tally.elapsed);
       }
       self->leave_work(work);
     });
@@ -117,7 +119,7 @@ ConsumeResult ConsumeMessageConcurrentlyService::call_listener(const std::vector
 }
 
 void ConsumeMessageConcurrentlyService::run(ConsumeHost& host, const std::shared_ptr<Work>& work,
-                                            std::size_t index, std::vector<MessageExt>& scratch) {
+                                            std::size_t index, std::vector<MessageExt>& scratch, Tally& tally) {
   // A queue given away while this batch waited: the new owner delivers these messages.
   if (work->process_queue->dropped() || closed()) return;
   if (!gate_try_enter(work->queue)) {
@@ -130,7 +132,9 @@ void ConsumeMessageConcurrentlyService::run(ConsumeHost& host, const std::shared
       self->pool_->submit([self, work, index] {
         if (auto host = self->host_.lock()) {
           std::vector<MessageExt> scratch;
-          self->run(*host, work, index, scratch);
+          Tally tally;
+          self->run(*host, work, index, scratch, tally);
+          self->record_calls(work->queue, tally.ok, tally.failed, tally.calls, tally.elapsed);
         }
         self->leave_work(work);
       });
@@ -147,7 +151,9 @@ void ConsumeMessageConcurrentlyService::run(ConsumeHost& host, const std::shared
                  work->messages.begin() + static_cast<std::ptrdiff_t>(work->end(index)));
   Clock::time_point finished;
   const ConsumeResult result = call_listener(scratch, started, finished);
-  record_call(work->queue, scratch.size(), result, finished - started);
+  (result == ConsumeResult::Success ? tally.ok : tally.failed) += scratch.size();
+  ++tally.calls;
+  tally.elapsed += finished - started;
   if (!slot.settled.exchange(true)) settle(host, *work, scratch, result);  // else handed back as too slow meanwhile
   scratch.clear();
   gate_leave(work->queue);

@@ -46,7 +46,7 @@ class ConsumeMessageConcurrentlyService
   // ConsumeMessageService
   void close() noexcept override { closed_.store(true); }
   bool closed() const noexcept override { return closed_.load(); }
-  void submit(const std::vector<MessageExt>& messages, const std::shared_ptr<ProcessQueue>& process_queue,
+  void submit(std::vector<MessageExt> messages, const std::shared_ptr<ProcessQueue>& process_queue,
               const MessageQueue& queue) override;
   void periodic_check() override { expire_slow_batches(); }
   // Batches already queued still run while the pool drains: they were handed out as a group.
@@ -68,10 +68,19 @@ class ConsumeMessageConcurrentlyService
     std::atomic<bool> settled{false};    // result applied, or handed back as too slow
   };
 
+  // What one task's listener calls add to the per-topic figures, reported once when the task ends
+  // (a lock and a topic-map lookup per pull task instead of per listener call; the figures are
+  // sampled per second, so they lag by at most one task).
+  struct Tally {
+    std::size_t ok = 0;
+    std::size_t failed = 0;
+    std::size_t calls = 0;
+    Clock::duration elapsed{};
+  };
   // The batch `index` of `work`, with `scratch` as the listener's vector (reused across the batches
   // of a task, so a batch costs no allocation).
   void run(ConsumeHost& host, const std::shared_ptr<Work>& work, std::size_t index,
-           std::vector<MessageExt>& scratch);
+           std::vector<MessageExt>& scratch, Tally& tally);
   void settle(ConsumeHost& host, Work& work, const std::vector<MessageExt>& messages, ConsumeResult result);
   void retry_locally(ConsumeHost& host, std::vector<MessageExt> messages,
                      const std::shared_ptr<ProcessQueue>& process_queue, const MessageQueue& queue);

@@ -918,7 +918,7 @@ void PushConsumer::Impl::on_pulled(const std::shared_ptr<PullRequest>& request, 
       if (process_queue->pulled_through(result.next_begin_offset)) {
         commit_offset(request->queue, *process_queue, result.next_begin_offset);
       }
-      if (!messages.empty()) consume_service_->submit(messages, process_queue, request->queue);
+      if (!messages.empty()) consume_service_->submit(std::move(messages), process_queue, request->queue);
       break;
     }
     case client::PullStatus::NoNewMessage:

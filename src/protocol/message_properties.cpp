@@ -1,5 +1,8 @@
 #include "protocol/message_properties.h"
 
+#include <tuple>
+#include <utility>
+
 #include "protocol/message_const.h"
 #include "rocketmq/error.h"
 
@@ -40,9 +43,16 @@ MessageProperties decode_properties(std::string_view encoded) {
       if (separator != std::string_view::npos && separator > 0 && separator < segment.size() - 1) {
         // One key string and one value string per property (operator[] with temporaries built a
         // second value and assigned it): this runs for every pulled message on the I/O thread.
+        // Encoders write names in sorted order (ours from a std::map, the broker's usually too), so
+        // a name after the last one goes in at the end without a search from the root.
+        const auto name = segment.substr(0, separator);
         const auto value = segment.substr(separator + 1);
-        properties.try_emplace(std::string(segment.substr(0, separator))).first->second.assign(value.data(),
-                                                                                             value.size());
+        if (properties.empty() || properties.rbegin()->first < name) {
+          properties.emplace_hint(properties.end(), std::piecewise_construct, std::forward_as_tuple(name),
+                                  std::forward_as_tuple(value));
+        } else {
+          properties.try_emplace(std::string(name)).first->second.assign(value.data(), value.size());
+        }
       }
     }
     segment_start = segment_end + 1;
