@@ -109,8 +109,14 @@ class ProcessQueue {
   void set_consume_paused(bool paused) noexcept { consume_paused_.store(paused, std::memory_order_relaxed); }
   bool consume_paused() const noexcept { return consume_paused_.load(std::memory_order_relaxed); }
 
-  // Broker max offset seen by the last pull (lag = max_offset - committed offset).
-  void set_broker_max_offset(std::int64_t offset) noexcept { broker_max_offset_ = offset; }
+  // Broker max offset seen by the last pull (lag = max_offset - committed offset). Never lowered:
+  // a pull answered before lag() asked the broker directly may complete after it, and must not
+  // bring back the older figure (a faster pull loop made that race show in the suspend tests).
+  void set_broker_max_offset(std::int64_t offset) noexcept {
+    auto current = broker_max_offset_.load();
+    while (offset > current && !broker_max_offset_.compare_exchange_weak(current, offset)) {
+    }
+  }
   std::int64_t broker_max_offset() const noexcept { return broker_max_offset_.load(); }
 
  private:
