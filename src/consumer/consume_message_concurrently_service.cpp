@@ -55,7 +55,8 @@ void ConsumeMessageConcurrentlyService::submit(std::vector<MessageExt> messages,
   // The batches are index ranges of one copy of the pull result, not a vector (and a heap block)
   // each: per-message allocations here were a visible share of the I/O thread's profile.
   auto work = std::make_shared<Work>();
-  work->messages = std::move(messages);  // the last reference then drops on a consume thread, not the I/O thread
+  // Moved in: the last reference then drops on a consume thread, not the I/O thread.
+  work->messages = std::move(messages);
   work->process_queue = process_queue;
   work->queue = queue;
   work->batch_size = batch_size_;
@@ -119,7 +120,8 @@ ConsumeResult ConsumeMessageConcurrentlyService::call_listener(const std::vector
 }
 
 void ConsumeMessageConcurrentlyService::run(ConsumeHost& host, const std::shared_ptr<Work>& work,
-                                            std::size_t index, std::vector<MessageExt>& scratch, Tally& tally) {
+                                            std::size_t index, std::vector<MessageExt>& scratch,
+                                            Tally& tally) {
   // A queue given away while this batch waited: the new owner delivers these messages.
   if (work->process_queue->dropped() || closed()) return;
   if (!gate_try_enter(work->queue)) {
@@ -154,13 +156,14 @@ void ConsumeMessageConcurrentlyService::run(ConsumeHost& host, const std::shared
   (result == ConsumeResult::Success ? tally.ok : tally.failed) += scratch.size();
   ++tally.calls;
   tally.elapsed += finished - started;
-  if (!slot.settled.exchange(true)) settle(host, *work, scratch, result);  // else handed back as too slow meanwhile
+  // Else it was handed back as too slow meanwhile.
+  if (!slot.settled.exchange(true)) settle(host, *work, scratch, result);
   scratch.clear();
   gate_leave(work->queue);
 }
 
-void ConsumeMessageConcurrentlyService::settle(ConsumeHost& host, Work& work, const std::vector<MessageExt>& messages,
-                                               ConsumeResult result) {
+void ConsumeMessageConcurrentlyService::settle(ConsumeHost& host, Work& work,
+                                               const std::vector<MessageExt>& messages, ConsumeResult result) {
   auto& process_queue = work.process_queue;
   if (process_queue->dropped()) return;  // the new owner consumes them again: at least once
   if (closed()) {

@@ -17,6 +17,10 @@
 namespace rocketmq::consumer {
 
 // Runs MessageListenerConcurrently on the elastic consume pool, batches of consume_batch_size.
+// A pull result is one Work: a few pool tasks take its batches in turn (index ranges of the one
+// copy), so the hand-off, the bookkeeping for the timeout scan and the per-topic figures cost per
+// pull result, not per message; each batch's result is still applied (removed, committed, sent
+// back) as soon as its listener call returns, so the commit rule below is unchanged.
 //   Success         the batch leaves the process queue; the committed offset becomes the lowest
 //                   offset still cached (so nothing in flight is ever skipped).
 //   ReconsumeLater  (or a throw) each message is sent back to the broker for a delayed retry and

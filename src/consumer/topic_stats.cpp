@@ -16,8 +16,8 @@ void TopicStats::pulled(const std::string& topic, std::size_t messages, Clock::d
   counters.pull_nanos += nanos(round_trip);
 }
 
-void TopicStats::consumed(const std::string& topic, std::size_t ok, std::size_t failed, Clock::duration listener_time,
-                          std::size_t calls) {
+void TopicStats::consumed(const std::string& topic, std::size_t ok, std::size_t failed,
+                          Clock::duration listener_time, std::size_t calls) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto& counters = topics_[topic].now;
   counters.ok += static_cast<std::int64_t>(ok);

@@ -310,7 +310,8 @@ TEST_CASE("ProcessQueue holes: out-of-order puts, middle and back removes, re-pu
   CHECK(queue.max_cached_offset() == -1);
 }
 
-TEST_CASE("ProcessQueue broker max offset is never lowered by a late pull answer", "[consumer][process_queue]") {
+TEST_CASE("ProcessQueue broker max offset is never lowered by a late pull answer",
+          "[consumer][process_queue]") {
   ProcessQueue queue;
   queue.set_broker_max_offset(100);
   queue.set_broker_max_offset(90);
