@@ -23,11 +23,21 @@ bool ConsumeGate::enter(const MessageQueue& queue, Parked retry) {
   return true;
 }
 
+bool ConsumeGate::try_enter(const MessageQueue& queue) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (paused_locked(queue)) return false;
+  ++in_flight_[queue];
+  return true;
+}
+
+// A queue's entry stays at zero rather than being erased: with every message its own listener
+// call, erasing made a map node allocation and free per call. The map holds one entry per queue
+// ever consumed here (bounded by the topic's queues); wait_idle() ignores zero counts.
 void ConsumeGate::leave(const MessageQueue& queue) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = in_flight_.find(queue);
-  if (it == in_flight_.end()) return;
-  if (--it->second == 0) in_flight_.erase(it);
+  if (it == in_flight_.end() || it->second == 0) return;
+  --it->second;
   idle_.notify_all();
 }
 

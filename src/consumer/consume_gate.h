@@ -35,6 +35,10 @@ class ConsumeGate {
 
   // Enters a listener call on `queue` when it is not paused; otherwise parks `retry` and returns false.
   bool enter(const MessageQueue& queue, Parked retry);
+  // enter() without a closure: false when the queue is paused, and then nothing was parked (the
+  // caller falls back to enter(), which parks or enters atomically). Lets a consume task skip
+  // building the retry closure (a heap allocation per listener call) in the common unpaused case.
+  bool try_enter(const MessageQueue& queue);
   void leave(const MessageQueue& queue);
   // Parks `retry` and returns true when `queue` is paused (a pull that must not be sent).
   bool park_if_paused(const MessageQueue& queue, Parked retry);

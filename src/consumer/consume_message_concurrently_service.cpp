@@ -21,52 +21,88 @@ ConsumeMessageConcurrentlyService::ConsumeMessageConcurrentlyService(
       consume_timeout_(consume_timeout),
       broadcasting_(broadcasting) {}
 
-void ConsumeMessageConcurrentlyService::submit(const std::vector<MessageExt>& messages,
+struct ConsumeMessageConcurrentlyService::Work {
+  std::vector<MessageExt> messages;
+  std::shared_ptr<ProcessQueue> process_queue;
+  MessageQueue queue;
+  std::size_t batch_size = 1;
+  std::size_t batch_count = 0;
+  std::unique_ptr<Slot[]> slots;
+  std::atomic<std::size_t> next{0};    // the next batch no task has taken yet
+  std::atomic<std::size_t> active{0};  // tasks, and batches parked in the gate, not finished yet
+  // Its entry in running_ while registered; both under running_mutex_.
+  std::list<std::weak_ptr<Work>>::iterator entry;
+  bool registered = false;
+
+  std::size_t begin(std::size_t index) const { return index * batch_size; }
+  std::size_t end(std::size_t index) const { return std::min(messages.size(), (index + 1) * batch_size); }
+  std::vector<MessageExt> batch(std::size_t index) const {
+    return {messages.begin() + static_cast<std::ptrdiff_t>(begin(index)),
+            messages.begin() + static_cast<std::ptrdiff_t>(end(index))};
+  }
+};
+
+void ConsumeMessageConcurrentlyService::submit(std::vector<MessageExt> messages,
                                                const std::shared_ptr<ProcessQueue>& process_queue,
                                                const MessageQueue& queue) {
-  std::vector<std::shared_ptr<Batch>> batches;
-  batches.reserve((messages.size() + batch_size_ - 1) / batch_size_);
-  for (std::size_t start = 0; start < messages.size(); start += batch_size_) {
-    auto batch = std::make_shared<Batch>();
-    const std::size_t end = std::min(messages.size(), start + batch_size_);
-    batch->messages.assign(messages.begin() + static_cast<std::ptrdiff_t>(start),
-                           messages.begin() + static_cast<std::ptrdiff_t>(end));
-    batch->process_queue = process_queue;
-    batch->queue = queue;
-    batches.push_back(std::move(batch));
-  }
+  if (messages.empty()) return;
   // A pull result becomes a few tasks that share its batches: each takes the next batch not taken
   // yet, until none is left (one listener call per batch, as configured). Handing every batch to a
   // thread of its own costs a wake-up and a context switch per message, which dominated the CPU
   // profile; a few tasks per pull still spread a backlog over every consume thread, since many
   // pulls are cached at once. Sharing (rather than splitting the batches between the tasks) means
   // that a listener call that hangs holds only its own batch: the other tasks go on with the rest.
-  struct SharedBatches {
-    std::vector<std::shared_ptr<Batch>> batches;
-    std::atomic<std::size_t> next{0};
-  };
-  auto work = std::make_shared<SharedBatches>();
-  work->batches = std::move(batches);
-  const std::size_t task_count = std::min(work->batches.size(), kTasksPerPull);
+  // The batches are index ranges of one copy of the pull result, not a vector (and a heap block)
+  // each: per-message allocations here were a visible share of the I/O thread's profile.
+  auto work = std::make_shared<Work>();
+  // Moved in: the last reference then drops on a consume thread, not the I/O thread.
+  work->messages = std::move(messages);
+  work->process_queue = process_queue;
+  work->queue = queue;
+  work->batch_size = batch_size_;
+  work->batch_count = (work->messages.size() + batch_size_ - 1) / batch_size_;
+  work->slots = std::make_unique<Slot[]>(work->batch_count);
+  const std::size_t task_count = std::min(work->batch_count, kTasksPerPull);
+  work->active.store(task_count);
   std::vector<std::function<void()>> tasks;
+  tasks.reserve(task_count);
   for (std::size_t i = 0; i < task_count; ++i) {
     tasks.emplace_back([self = shared_from_this(), work] {
-      auto host = self->host_.lock();
-      if (!host) return;  // the consumer is gone: these messages were never committed
-      for (std::size_t index = work->next.fetch_add(1); index < work->batches.size();
-           index = work->next.fetch_add(1)) {
-        self->run(*host, work->batches[index]);
+      if (auto host = self->host_.lock()) {  // else the consumer is gone: these were never committed
+        std::vector<MessageExt> scratch;
+        Tally tally;
+        for (std::size_t index = work->next.fetch_add(1); index < work->batch_count;
+             index = work->next.fetch_add(1)) {
+          self->run(*host, work, index, scratch, tally);
+        }
+        self->record_calls(work->queue, tally.ok, tally.failed, tally.calls, tally.elapsed);
       }
+      self->leave_work(work);
     });
   }
   // One lock round for the whole pull result. Refused while shutting down: the messages stay
   // uncommitted and are delivered again after a restart.
   if (closed()) return;
+  {
+    std::lock_guard<std::mutex> lock(running_mutex_);
+    work->entry = running_.insert(running_.end(), work);
+    work->registered = true;
+  }
   pool_->submit_all(std::move(tasks));
 }
 
-ConsumeResult ConsumeMessageConcurrentlyService::call_listener(const std::vector<MessageExt>& messages) {
-  const auto started = std::chrono::steady_clock::now();
+void ConsumeMessageConcurrentlyService::leave_work(const std::shared_ptr<Work>& work) {
+  if (work->active.fetch_sub(1) != 1) return;
+  std::lock_guard<std::mutex> lock(running_mutex_);
+  if (work->registered) {
+    running_.erase(work->entry);
+    work->registered = false;
+  }
+}
+
+ConsumeResult ConsumeMessageConcurrentlyService::call_listener(const std::vector<MessageExt>& messages,
+                                                               Clock::time_point started,
+                                                               Clock::time_point& finished) {
   ConsumeResult result = ConsumeResult::ReconsumeLater;
   try {
     result = listener_->consume_message(messages);
@@ -76,81 +112,96 @@ ConsumeResult ConsumeMessageConcurrentlyService::call_listener(const std::vector
   } catch (...) {
     LOG_WARN("listener threw a non-standard exception; the batch will be consumed again later");
   }
+  finished = Clock::now();
   listener_calls_.fetch_add(1, std::memory_order_relaxed);
-  listener_nanos_.fetch_add(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count(),
-      std::memory_order_relaxed);
+  listener_nanos_.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(finished - started).count(),
+                            std::memory_order_relaxed);
   return result;
 }
 
-void ConsumeMessageConcurrentlyService::run(ConsumeHost& host, const std::shared_ptr<Batch>& batch) {
+void ConsumeMessageConcurrentlyService::run(ConsumeHost& host, const std::shared_ptr<Work>& work,
+                                            std::size_t index, std::vector<MessageExt>& scratch,
+                                            Tally& tally) {
   // A queue given away while this batch waited: the new owner delivers these messages.
-  if (batch->process_queue->dropped() || closed()) return;
-  // Suspended: the batch waits in the gate and is queued again by the resume.
-  const bool entered = gate_enter(batch->queue, [weak = weak_from_this(), batch] {
-    auto self = weak.lock();
-    if (!self || self->closed()) return;
-    self->pool_->submit([self, batch] {
-      if (auto host = self->host_.lock()) self->run(*host, batch);
+  if (work->process_queue->dropped() || closed()) return;
+  if (!gate_try_enter(work->queue)) {
+    // Suspended: the batch waits in the gate and is queued again by the resume. It counts as
+    // active meanwhile so that its Work stays registered for the timeout scan.
+    work->active.fetch_add(1);
+    const bool entered = gate_enter(work->queue, [weak = weak_from_this(), work, index] {
+      auto self = weak.lock();
+      if (!self || self->closed()) return;
+      self->pool_->submit([self, work, index] {
+        if (auto host = self->host_.lock()) {
+          std::vector<MessageExt> scratch;
+          Tally tally;
+          self->run(*host, work, index, scratch, tally);
+          self->record_calls(work->queue, tally.ok, tally.failed, tally.calls, tally.elapsed);
+        }
+        self->leave_work(work);
+      });
     });
-  });
-  if (!entered) return;
-  batch->started = std::chrono::steady_clock::now();
-  std::list<std::weak_ptr<Batch>>::iterator entry;
-  {
-    std::lock_guard<std::mutex> lock(running_mutex_);
-    entry = running_.insert(running_.end(), batch);
+    if (!entered) return;
+    work->active.fetch_sub(1);  // resumed meanwhile: entered after all (this task still counts)
   }
-  batch->process_queue->touch_consume();
-  const ConsumeResult result = call_listener(batch->messages);
-  record_call(batch->queue, batch->messages.size(), result, std::chrono::steady_clock::now() - batch->started);
-  {
-    std::lock_guard<std::mutex> lock(running_mutex_);
-    running_.erase(entry);
-  }
-  if (!batch->settled.exchange(true)) settle(host, batch, result);  // else handed back as too slow meanwhile
-  gate_leave(batch->queue);
+  // One clock reading serves the timeout scan, the queue's last-consume time and the call's RT.
+  const auto started = Clock::now();
+  Slot& slot = work->slots[index];
+  slot.started.store(started.time_since_epoch().count());
+  work->process_queue->touch_consume(started);
+  scratch.assign(work->messages.begin() + static_cast<std::ptrdiff_t>(work->begin(index)),
+                 work->messages.begin() + static_cast<std::ptrdiff_t>(work->end(index)));
+  Clock::time_point finished;
+  const ConsumeResult result = call_listener(scratch, started, finished);
+  (result == ConsumeResult::Success ? tally.ok : tally.failed) += scratch.size();
+  ++tally.calls;
+  tally.elapsed += finished - started;
+  // Else it was handed back as too slow meanwhile.
+  if (!slot.settled.exchange(true)) settle(host, *work, scratch, result);
+  scratch.clear();
+  gate_leave(work->queue);
 }
 
-void ConsumeMessageConcurrentlyService::settle(ConsumeHost& host, const std::shared_ptr<Batch>& batch,
-                                               ConsumeResult result) {
-  auto& process_queue = batch->process_queue;
+void ConsumeMessageConcurrentlyService::settle(ConsumeHost& host, Work& work,
+                                               const std::vector<MessageExt>& messages, ConsumeResult result) {
+  auto& process_queue = work.process_queue;
   if (process_queue->dropped()) return;  // the new owner consumes them again: at least once
   if (closed()) {
     // Returned after the consumer's shutdown timeout: nothing was committed for these messages,
     // so they are delivered again.
-    LOG_INFO("listener call on " << batch->messages.size() << " message(s) of " << batch->queue.to_string()
+    LOG_INFO("listener call on " << messages.size() << " message(s) of " << work.queue.to_string()
                                  << " returned after shutdown; its result is dropped");
     return;
   }
   std::vector<MessageExt> retry_here;
   if (result == ConsumeResult::Success) {
-    consumed_ok_.fetch_add(static_cast<std::int64_t>(batch->messages.size()), std::memory_order_relaxed);
+    consumed_ok_.fetch_add(static_cast<std::int64_t>(messages.size()), std::memory_order_relaxed);
   } else {
-    consumed_failed_.fetch_add(static_cast<std::int64_t>(batch->messages.size()), std::memory_order_relaxed);
+    consumed_failed_.fetch_add(static_cast<std::int64_t>(messages.size()), std::memory_order_relaxed);
     if (broadcasting_) {
-      for (const auto& message : batch->messages) {
+      for (const auto& message : messages) {
         LOG_WARN("broadcasting consumer drops failed message " << message.get_msg_id() << " (no retry topic)");
       }
     } else {
-      for (const auto& message : batch->messages) {
+      for (const auto& message : messages) {
         if (!host.send_message_back(message, 0)) retry_here.push_back(message);
       }
     }
   }
-  std::vector<MessageExt> done;
+  std::int64_t offset = -1;
   if (retry_here.empty()) {
-    done = batch->messages;
+    offset = process_queue->remove(messages);  // the common case: no copy of the batch
   } else {
-    for (const auto& message : batch->messages) {
+    std::vector<MessageExt> done;
+    for (const auto& message : messages) {
       bool keep = false;
       for (const auto& failed : retry_here) keep |= failed.get_queue_offset() == message.get_queue_offset();
       if (!keep) done.push_back(message);
     }
+    offset = process_queue->remove(done);
   }
-  const std::int64_t offset = process_queue->remove(done);
-  if (offset >= 0 && !process_queue->dropped()) host.commit_offset(batch->queue, *process_queue, offset);
-  if (!retry_here.empty()) retry_locally(host, std::move(retry_here), process_queue, batch->queue);
+  if (offset >= 0 && !process_queue->dropped()) host.commit_offset(work.queue, *process_queue, offset);
+  if (!retry_here.empty()) retry_locally(host, std::move(retry_here), process_queue, work.queue);
 }
 
 void ConsumeMessageConcurrentlyService::retry_locally(ConsumeHost& host, std::vector<MessageExt> messages,
@@ -167,39 +218,54 @@ void ConsumeMessageConcurrentlyService::retry_locally(ConsumeHost& host, std::ve
 void ConsumeMessageConcurrentlyService::expire_slow_batches() {
   auto host = host_.lock();
   if (!host || closed()) return;
-  const auto now = std::chrono::steady_clock::now();
-  std::vector<std::shared_ptr<Batch>> expired;
+  const auto now = Clock::now();
+  std::vector<std::pair<std::shared_ptr<Work>, std::size_t>> expired;
   {
     std::lock_guard<std::mutex> lock(running_mutex_);
-    for (auto& weak : running_) {
-      auto batch = weak.lock();
-      if (batch && now - batch->started > consume_timeout_ && !batch->settled.exchange(true)) {
-        expired.push_back(batch);
+    for (auto it = running_.begin(); it != running_.end();) {
+      auto work = it->lock();
+      if (!work) {
+        // Its tasks were dropped unrun (pool shut down, batch parked until close): nothing runs it.
+        it = running_.erase(it);
+        continue;
       }
+      for (std::size_t index = 0; index < work->batch_count; ++index) {
+        Slot& slot = work->slots[index];
+        const auto started = slot.started.load();
+        if (started != 0 && now - Clock::time_point(Clock::duration(started)) > consume_timeout_ &&
+            !slot.settled.exchange(true)) {
+          expired.emplace_back(work, index);
+        }
+      }
+      ++it;
     }
   }
-  for (auto& batch : expired) {
-    timed_out_.fetch_add(static_cast<std::int64_t>(batch->messages.size()), std::memory_order_relaxed);
-    LOG_WARN("listener call on " << batch->messages.size() << " message(s) of " << batch->queue.to_string()
+  for (auto& [work, index] : expired) {
+    const auto messages = work->batch(index);
+    timed_out_.fetch_add(static_cast<std::int64_t>(messages.size()), std::memory_order_relaxed);
+    LOG_WARN("listener call on " << messages.size() << " message(s) of " << work->queue.to_string()
                                  << " exceeded the consume timeout; handing them back for a retry");
-    if (batch->process_queue->dropped()) continue;
+    if (work->process_queue->dropped()) continue;
     std::vector<MessageExt> released;
     std::vector<MessageExt> refused;
-    for (const auto& message : batch->messages) {
+    for (const auto& message : messages) {
       if (broadcasting_ || host->send_message_back(message, kSlowBatchDelayLevel)) {
         released.push_back(message);
       } else {
         refused.push_back(message);
       }
     }
-    const std::int64_t offset = batch->process_queue->remove(released);
-    if (offset >= 0 && !batch->process_queue->dropped()) host->commit_offset(batch->queue, *batch->process_queue, offset);
-    if (!refused.empty()) retry_locally(*host, std::move(refused), batch->process_queue, batch->queue);
+    const std::int64_t offset = work->process_queue->remove(released);
+    if (offset >= 0 && !work->process_queue->dropped()) {
+      host->commit_offset(work->queue, *work->process_queue, offset);
+    }
+    if (!refused.empty()) retry_locally(*host, std::move(refused), work->process_queue, work->queue);
   }
 }
 
 ConsumeResult ConsumeMessageConcurrentlyService::consume_directly(const MessageExt& message) {
-  return call_listener({message});
+  Clock::time_point finished;
+  return call_listener({message}, Clock::now(), finished);
 }
 
 ConsumeStatsSnapshot ConsumeMessageConcurrentlyService::stats() const {

@@ -17,6 +17,10 @@
 namespace rocketmq::consumer {
 
 // Runs MessageListenerConcurrently on the elastic consume pool, batches of consume_batch_size.
+// A pull result is one Work: a few pool tasks take its batches in turn (index ranges of the one
+// copy), so the hand-off, the bookkeeping for the timeout scan and the per-topic figures cost per
+// pull result, not per message; each batch's result is still applied (removed, committed, sent
+// back) as soon as its listener call returns, so the commit rule below is unchanged.
 //   Success         the batch leaves the process queue; the committed offset becomes the lowest
 //                   offset still cached (so nothing in flight is ever skipped).
 //   ReconsumeLater  (or a throw) each message is sent back to the broker for a delayed retry and
@@ -46,7 +50,7 @@ class ConsumeMessageConcurrentlyService
   // ConsumeMessageService
   void close() noexcept override { closed_.store(true); }
   bool closed() const noexcept override { return closed_.load(); }
-  void submit(const std::vector<MessageExt>& messages, const std::shared_ptr<ProcessQueue>& process_queue,
+  void submit(std::vector<MessageExt> messages, const std::shared_ptr<ProcessQueue>& process_queue,
               const MessageQueue& queue) override;
   void periodic_check() override { expire_slow_batches(); }
   // Batches already queued still run while the pool drains: they were handed out as a group.
@@ -58,19 +62,37 @@ class ConsumeMessageConcurrentlyService
   void expire_slow_batches();
 
  private:
-  struct Batch {
-    std::vector<MessageExt> messages;
-    std::shared_ptr<ProcessQueue> process_queue;
-    MessageQueue queue;
-    std::chrono::steady_clock::time_point started;
-    std::atomic<bool> settled{false};  // result applied, or handed back as too slow
+  using Clock = std::chrono::steady_clock;
+  // One pull result handed to the pool: its messages, cut into batches of batch_size_ that a few
+  // tasks take in turn (next). One allocation per pull result, not per batch.
+  struct Work;
+  // The state of one batch of a Work, for the timeout scan.
+  struct Slot {
+    std::atomic<Clock::rep> started{0};  // when its listener call began; 0 before
+    std::atomic<bool> settled{false};    // result applied, or handed back as too slow
   };
 
-  void run(ConsumeHost& host, const std::shared_ptr<Batch>& batch);
-  void settle(ConsumeHost& host, const std::shared_ptr<Batch>& batch, ConsumeResult result);
+  // What one task's listener calls add to the per-topic figures, reported once when the task ends
+  // (a lock and a topic-map lookup per pull task instead of per listener call; the figures are
+  // sampled per second, so they lag by at most one task).
+  struct Tally {
+    std::size_t ok = 0;
+    std::size_t failed = 0;
+    std::size_t calls = 0;
+    Clock::duration elapsed{};
+  };
+  // The batch `index` of `work`, with `scratch` as the listener's vector (reused across the batches
+  // of a task, so a batch costs no allocation).
+  void run(ConsumeHost& host, const std::shared_ptr<Work>& work, std::size_t index,
+           std::vector<MessageExt>& scratch, Tally& tally);
+  void settle(ConsumeHost& host, Work& work, const std::vector<MessageExt>& messages, ConsumeResult result);
   void retry_locally(ConsumeHost& host, std::vector<MessageExt> messages,
                      const std::shared_ptr<ProcessQueue>& process_queue, const MessageQueue& queue);
-  ConsumeResult call_listener(const std::vector<MessageExt>& messages);
+  // Returns the listener's result; `finished` gets the time it returned.
+  ConsumeResult call_listener(const std::vector<MessageExt>& messages, Clock::time_point started,
+                              Clock::time_point& finished);
+  // A task (or a parked batch) of `work` ends: the last one out unregisters it from running_.
+  void leave_work(const std::shared_ptr<Work>& work);
 
   const std::weak_ptr<ConsumeHost> host_;
   const std::shared_ptr<MessageListenerConcurrently> listener_;
@@ -80,8 +102,10 @@ class ConsumeMessageConcurrentlyService
   const std::chrono::milliseconds consume_timeout_;
   const bool broadcasting_;
 
+  // The pull results whose tasks are still running (registered by submit, one lock per pull
+  // result rather than two per listener call), scanned by expire_slow_batches().
   std::mutex running_mutex_;
-  std::list<std::weak_ptr<Batch>> running_;
+  std::list<std::weak_ptr<Work>> running_;
 
   std::atomic<std::int64_t> consumed_ok_{0};
   std::atomic<std::int64_t> consumed_failed_{0};

@@ -33,7 +33,7 @@ ConsumeMessageOrderlyService::ConsumeMessageOrderlyService(std::weak_ptr<Consume
       options_(options),
       batch_size_(static_cast<std::size_t>(options.batch_size < 1 ? 1 : options.batch_size)) {}
 
-void ConsumeMessageOrderlyService::submit(const std::vector<MessageExt>& messages,
+void ConsumeMessageOrderlyService::submit(std::vector<MessageExt> messages,
                                           const std::shared_ptr<ProcessQueue>& process_queue,
                                           const MessageQueue& queue) {
   if (messages.empty() || stopping_.load()) return;

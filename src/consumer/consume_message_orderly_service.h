@@ -68,7 +68,7 @@ class ConsumeMessageOrderlyService : public ConsumeMessageService,
                                std::shared_ptr<common::ElasticThreadPool> pool, Options options);
 
   // ConsumeMessageService
-  void submit(const std::vector<MessageExt>& messages, const std::shared_ptr<ProcessQueue>& process_queue,
+  void submit(std::vector<MessageExt> messages, const std::shared_ptr<ProcessQueue>& process_queue,
               const MessageQueue& queue) override;
   // Orderly calls are never abandoned (the Java client's rule): a slow call holds its queue. Calls
   // over consume_timeout are logged and counted when they return; nothing else to check here.

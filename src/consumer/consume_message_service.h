@@ -31,8 +31,9 @@ class ConsumeMessageService {
  public:
   virtual ~ConsumeMessageService() = default;
 
-  // `messages` were just put into `process_queue` by the pull loop of `queue` (I/O thread).
-  virtual void submit(const std::vector<MessageExt>& messages, const std::shared_ptr<ProcessQueue>& process_queue,
+  // `messages` were just put into `process_queue` by the pull loop of `queue` (I/O thread). Taken
+  // by value: the service keeps them, so their last reference drops on a consume thread.
+  virtual void submit(std::vector<MessageExt> messages, const std::shared_ptr<ProcessQueue>& process_queue,
                       const MessageQueue& queue) = 0;
   // Periodic housekeeping on the scheduler thread (every 10 s): slow listener calls.
   virtual void periodic_check() = 0;
@@ -57,6 +58,8 @@ class ConsumeMessageService {
   bool gate_enter(const MessageQueue& queue, ConsumeGate::Parked retry) {
     return !gate_ || gate_->enter(queue, std::move(retry));
   }
+  // enter() without parking (nothing built, nothing parked): false when the queue is paused.
+  bool gate_try_enter(const MessageQueue& queue) { return !gate_ || gate_->try_enter(queue); }
   void gate_leave(const MessageQueue& queue) {
     if (gate_) gate_->leave(queue);
   }
@@ -66,6 +69,12 @@ class ConsumeMessageService {
     if (!topic_stats_) return;
     const bool ok = result == ConsumeResult::Success;
     topic_stats_->consumed(queue.topic, ok ? messages : 0, ok ? 0 : messages, elapsed);
+  }
+  // Several listener calls of `queue` at once (what a consume task gathered).
+  void record_calls(const MessageQueue& queue, std::size_t ok, std::size_t failed, std::size_t calls,
+                    std::chrono::steady_clock::duration elapsed) {
+    if (!topic_stats_ || calls == 0) return;
+    topic_stats_->consumed(queue.topic, ok, failed, elapsed, calls);
   }
 
  private:

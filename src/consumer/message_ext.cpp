@@ -44,7 +44,9 @@ MessageExt& MessageExt::operator=(MessageExt&& other) noexcept {
 
 const std::string& MessageExt::get_msg_id() const { return data_->stored.msg_id; }
 const std::string& MessageExt::get_offset_msg_id() const { return data_->stored.offset_msg_id; }
-const std::string& MessageExt::get_topic() const { return data_->topic; }
+const std::string& MessageExt::get_topic() const {
+  return data_->topic.empty() ? data_->stored.topic : data_->topic;
+}
 const std::string& MessageExt::get_tags() const { return data_->stored.tags; }
 const std::string& MessageExt::get_keys() const { return data_->stored.keys; }
 const std::string& MessageExt::get_body() const { return data_->stored.body; }

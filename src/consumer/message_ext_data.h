@@ -14,7 +14,8 @@ struct MessageExtData {
   protocol::StoredMessage stored;
   std::string broker_name;
   // The topic the application subscribed to: the RETRY_TOPIC property for a message redelivered
-  // through %RETRY%<group>, else stored.topic.
+  // through %RETRY%<group>. Empty when it is stored.topic (MessageExt::get_topic() then returns
+  // that), which spares the pull path a copy per message.
   std::string topic;
 };
 

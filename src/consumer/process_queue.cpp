@@ -1,6 +1,41 @@
 #include "consumer/process_queue.h"
 
+#include <algorithm>
+
 namespace rocketmq::consumer {
+
+std::deque<ProcessQueue::Entry>::iterator ProcessQueue::find_locked(std::int64_t offset) {
+  auto it = std::lower_bound(messages_.begin(), messages_.end(), offset,
+                             [](const Entry& entry, std::int64_t wanted) { return entry.offset < wanted; });
+  return it != messages_.end() && it->offset == offset ? it : messages_.end();
+}
+
+bool ProcessQueue::insert_locked(std::int64_t offset, const MessageExt& message) {
+  // The common case: a pull result continues where the previous one ended.
+  if (messages_.empty() || offset > messages_.back().offset) {
+    messages_.push_back(Entry{offset, message, true});
+    return true;
+  }
+  if (offset < messages_.front().offset) {
+    messages_.push_front(Entry{offset, message, true});
+    return true;
+  }
+  auto it = std::lower_bound(messages_.begin(), messages_.end(), offset,
+                             [](const Entry& entry, std::int64_t wanted) { return entry.offset < wanted; });
+  if (it != messages_.end() && it->offset == offset) {
+    if (it->cached) return false;
+    it->message = message;  // consumed before and pulled again: cached again, as a map would
+    it->cached = true;
+    return true;
+  }
+  messages_.insert(it, Entry{offset, message, true});
+  return true;
+}
+
+void ProcessQueue::trim_locked() {
+  while (!messages_.empty() && !messages_.front().cached) messages_.pop_front();
+  while (!messages_.empty() && !messages_.back().cached) messages_.pop_back();
+}
 
 std::size_t ProcessQueue::put(const std::vector<MessageExt>& messages) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -8,7 +43,7 @@ std::size_t ProcessQueue::put(const std::vector<MessageExt>& messages) {
   std::int64_t bytes = 0;
   for (const auto& message : messages) {
     const auto offset = message.get_queue_offset();
-    if (taken_.count(offset) == 0 && messages_.emplace(offset, message).second) {
+    if ((taken_.empty() || taken_.count(offset) == 0) && insert_locked(offset, message)) {
       ++added;
       bytes += static_cast<std::int64_t>(message.get_body().size());
     }
@@ -24,15 +59,17 @@ std::int64_t ProcessQueue::remove(const std::vector<MessageExt>& messages) {
   std::int64_t removed = 0;
   std::int64_t bytes = 0;
   for (const auto& message : messages) {
-    auto it = messages_.find(message.get_queue_offset());
-    if (it == messages_.end()) continue;
+    auto it = find_locked(message.get_queue_offset());
+    if (it == messages_.end() || !it->cached) continue;
     ++removed;
-    bytes += static_cast<std::int64_t>(it->second.get_body().size());
-    messages_.erase(it);
+    bytes += static_cast<std::int64_t>(it->message.get_body().size());
+    it->cached = false;
+    it->message = MessageExt();  // a hole holds no message: its memory goes now, not at the trim
   }
+  trim_locked();
   cached_count_.fetch_sub(removed, std::memory_order_relaxed);
   cached_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
-  if (!messages_.empty()) return messages_.begin()->first;
+  if (!messages_.empty()) return messages_.front().offset;
   return max_offset_put_ < 0 ? -1 : max_offset_put_ + 1;
 }
 
@@ -46,9 +83,11 @@ std::vector<MessageExt> ProcessQueue::take(std::size_t max) {
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<MessageExt> batch;
   while (batch.size() < max && !messages_.empty()) {
-    auto first = messages_.begin();
-    batch.push_back(first->second);
-    taken_.insert(messages_.extract(first));
+    auto& first = messages_.front();  // cached: the ends always are
+    batch.push_back(first.message);
+    taken_.emplace(first.offset, std::move(first.message));
+    messages_.pop_front();
+    trim_locked();
   }
   return batch;
 }
@@ -69,11 +108,13 @@ std::int64_t ProcessQueue::settle_taken(const std::vector<MessageExt>& done, con
     if (it != taken_.end()) it->second = message;
   }
   // A message pulled again meanwhile (same offset) is the same message: keep the taken copy.
-  for (auto& [offset, message] : taken_) messages_.insert_or_assign(offset, std::move(message));
+  for (auto& [offset, message] : taken_) {
+    if (!insert_locked(offset, message)) find_locked(offset)->message = std::move(message);
+  }
   taken_.clear();
   cached_count_.fetch_sub(removed, std::memory_order_relaxed);
   cached_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
-  if (!messages_.empty()) return messages_.begin()->first;
+  if (!messages_.empty()) return messages_.front().offset;
   return max_offset_put_ < 0 ? -1 : max_offset_put_ + 1;
 }
 
@@ -95,20 +136,20 @@ bool ProcessQueue::end_dispatch_if_idle() {
 std::int64_t ProcessQueue::span() const {
   std::lock_guard<std::mutex> lock(mutex_);
   if (messages_.empty() && taken_.empty()) return 0;
-  const auto low = taken_.empty() ? messages_.begin()->first : taken_.begin()->first;
-  const auto high = messages_.empty() ? taken_.rbegin()->first : messages_.rbegin()->first;
+  const auto low = taken_.empty() ? messages_.front().offset : taken_.begin()->first;
+  const auto high = messages_.empty() ? taken_.rbegin()->first : messages_.back().offset;
   return high - low;
 }
 
 std::int64_t ProcessQueue::min_cached_offset() const {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!taken_.empty()) return taken_.begin()->first;
-  return messages_.empty() ? -1 : messages_.begin()->first;
+  return messages_.empty() ? -1 : messages_.front().offset;
 }
 
 std::int64_t ProcessQueue::max_cached_offset() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!messages_.empty()) return messages_.rbegin()->first;
+  if (!messages_.empty()) return messages_.back().offset;
   return taken_.empty() ? -1 : taken_.rbegin()->first;
 }
 

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <vector>
@@ -16,6 +17,12 @@ namespace rocketmq::consumer {
 // counters flow control needs. A queue given away is marked dropped; its pull loop and consume tasks
 // stop at their next step, and a re-assignment creates a new ProcessQueue, so a late response of the
 // old loop can never feed the new one. Thread-safe.
+//
+// The cache is a deque sorted by offset in which a consumed message leaves a hole until everything
+// below it is consumed too: pulls append in offset order, so put() is a push_back and remove() a
+// binary search plus popping the consumed prefix (and suffix). Both ends always hold a cached
+// message, so the lowest offset in flight (what may be committed) is the front. A std::map here
+// cost a node allocation per message on the I/O thread and a free on a consume thread.
 class ProcessQueue {
  public:
   using Clock = std::chrono::steady_clock;
@@ -75,7 +82,8 @@ class ProcessQueue {
   void mark_dropped() noexcept { dropped_.store(true, std::memory_order_release); }
 
   void touch_pull() noexcept { last_pull_ = Clock::now().time_since_epoch().count(); }
-  void touch_consume() noexcept { last_consume_ = Clock::now().time_since_epoch().count(); }
+  void touch_consume() noexcept { touch_consume(Clock::now()); }
+  void touch_consume(Clock::time_point now) noexcept { last_consume_ = now.time_since_epoch().count(); }
   Clock::time_point last_pull() const noexcept { return Clock::time_point(Clock::duration(last_pull_.load())); }
   Clock::time_point last_consume() const noexcept {
     return Clock::time_point(Clock::duration(last_consume_.load()));
@@ -101,13 +109,30 @@ class ProcessQueue {
   void set_consume_paused(bool paused) noexcept { consume_paused_.store(paused, std::memory_order_relaxed); }
   bool consume_paused() const noexcept { return consume_paused_.load(std::memory_order_relaxed); }
 
-  // Broker max offset seen by the last pull (lag = max_offset - committed offset).
-  void set_broker_max_offset(std::int64_t offset) noexcept { broker_max_offset_ = offset; }
+  // Broker max offset seen by the last pull (lag = max_offset - committed offset). Never lowered:
+  // a pull answered before lag() asked the broker directly may complete after it, and must not
+  // bring back the older figure (a faster pull loop made that race show in the suspend tests).
+  void set_broker_max_offset(std::int64_t offset) noexcept {
+    auto current = broker_max_offset_.load();
+    while (offset > current && !broker_max_offset_.compare_exchange_weak(current, offset)) {
+    }
+  }
   std::int64_t broker_max_offset() const noexcept { return broker_max_offset_.load(); }
 
  private:
+  struct Entry {
+    std::int64_t offset;
+    MessageExt message;
+    bool cached;  // false: consumed (or taken), a hole kept until the ends move past it
+  };
+  // Under mutex_.
+  std::deque<Entry>::iterator find_locked(std::int64_t offset);
+  // Caches `message` at `offset` unless an entry holds it already; true when added.
+  bool insert_locked(std::int64_t offset, const MessageExt& message);
+  void trim_locked();  // pops holes off both ends
+
   mutable std::mutex mutex_;
-  std::map<std::int64_t, MessageExt> messages_;
+  std::deque<Entry> messages_;  // sorted by offset; front and back are cached (or it is empty)
   std::map<std::int64_t, MessageExt> taken_;  // orderly: the batch of the listener call in flight
   bool dispatching_ = false;
   ConsumeLock consume_lock_;

@@ -58,7 +58,8 @@ std::vector<MessageExt> PullAPIWrapper::process(const MessageQueue& queue, clien
     if (!filter::matches(subscription, record)) continue;
     auto data = std::make_shared<detail::MessageExtData>();
     data->broker_name = queue.broker_name;
-    data->topic = record.topic;
+    // data->topic stays empty unless it differs from the stored topic (MessageExt::get_topic falls
+    // back to stored.topic): one string copy less per message.
     if (retry) {
       auto original = record.properties.find(protocol::message_property::kRetryTopic);
       if (original != record.properties.end()) data->topic = original->second;

@@ -727,7 +727,7 @@ bool PushConsumer::Impl::send_message_back(const MessageExt& message, int delay_
   header.group = option_.group_name();
   header.delay_level = delay_level;
   header.origin_msg_id = data.stored.msg_id;
-  header.origin_topic = data.topic;
+  header.origin_topic = message.get_topic();
   header.max_reconsume_times = option_.max_reconsume_times();
   header.broker_name = data.broker_name;
   try {
@@ -760,7 +760,7 @@ bool PushConsumer::Impl::send_to_retry_topic(const MessageExt& message, int dela
     if (writable.empty()) throw ClientError(retry_topic() + " has no writable queue");
     const std::int32_t reconsume_times = stored.reconsume_times + 1;
     protocol::MessageProperties properties = stored.properties;
-    properties[protocol::message_property::kRetryTopic] = data.topic;
+    properties[protocol::message_property::kRetryTopic] = message.get_topic();
     if (properties.count(protocol::message_property::kOriginMessageId) == 0) {
       properties[protocol::message_property::kOriginMessageId] = stored.msg_id;
     }
@@ -996,7 +996,7 @@ void PushConsumer::Impl::on_pulled(const std::shared_ptr<PullRequest>& request, 
       if (process_queue->pulled_through(result.next_begin_offset)) {
         commit_offset(request->queue, *process_queue, result.next_begin_offset);
       }
-      if (!messages.empty()) consume_service_->submit(messages, process_queue, request->queue);
+      if (!messages.empty()) consume_service_->submit(std::move(messages), process_queue, request->queue);
       break;
     }
     case client::PullStatus::NoNewMessage:

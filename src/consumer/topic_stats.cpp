@@ -16,12 +16,13 @@ void TopicStats::pulled(const std::string& topic, std::size_t messages, Clock::d
   counters.pull_nanos += nanos(round_trip);
 }
 
-void TopicStats::consumed(const std::string& topic, std::size_t ok, std::size_t failed, Clock::duration listener_time) {
+void TopicStats::consumed(const std::string& topic, std::size_t ok, std::size_t failed,
+                          Clock::duration listener_time, std::size_t calls) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto& counters = topics_[topic].now;
   counters.ok += static_cast<std::int64_t>(ok);
   counters.failed += static_cast<std::int64_t>(failed);
-  counters.calls += 1;
+  counters.calls += static_cast<std::int64_t>(calls);
   counters.consume_nanos += nanos(listener_time);
 }
 

@@ -29,7 +29,9 @@ class TopicStats {
   };
 
   void pulled(const std::string& topic, std::size_t messages, Clock::duration round_trip);
-  void consumed(const std::string& topic, std::size_t ok, std::size_t failed, Clock::duration listener_time);
+  // `calls` listener calls (a consume task reports its calls together) took `listener_time` in all.
+  void consumed(const std::string& topic, std::size_t ok, std::size_t failed, Clock::duration listener_time,
+                std::size_t calls = 1);
   // Closes the current window (periodic, or in tests at chosen times).
   void sample(Clock::time_point now = Clock::now());
   std::map<std::string, Rates> rates() const;

@@ -79,13 +79,39 @@ std::string property_or_empty(const MessageProperties& properties, const char* n
   return found == properties.end() ? std::string() : found->second;
 }
 
-void fill_derived_fields(StoredMessage& message, const std::string& offset_msg_id) {
-  message.offset_msg_id = offset_msg_id;
+// Takes the offset msg id by value: a single record moves its freshly formatted id in, an inner
+// batch copies the outer one (one allocation less per message on the I/O thread).
+void fill_derived_fields(StoredMessage& message, std::string offset_msg_id) {
   message.tags = property_or_empty(message.properties, message_property::kTags);
   message.keys = property_or_empty(message.properties, message_property::kKeys);
   const auto uniq_key = message.properties.find(message_property::kUniqKey);
-  message.msg_id = uniq_key != message.properties.end() && !uniq_key->second.empty() ? uniq_key->second
-                                                                                         : offset_msg_id;
+  if (uniq_key != message.properties.end() && !uniq_key->second.empty()) {
+    message.msg_id = uniq_key->second;
+  } else {
+    message.msg_id = offset_msg_id;
+  }
+  message.offset_msg_id = std::move(offset_msg_id);
+}
+
+// Records in a response body, by hopping over TOTALSIZE fields (stops at the first one that
+// cannot be trusted; decoding reports it). Lets the result vector be sized once instead of growing
+// by reallocation and moving every decoded message, which showed in the I/O thread's profile.
+std::size_t count_records(std::string_view body, std::size_t max_messages) {
+  std::size_t count = 0;
+  std::size_t offset = 0;
+  while (body.size() - offset >= 4 && count < max_messages) {
+    const std::int32_t total_size = ByteReader(body.substr(offset, 4)).read_i32("TOTALSIZE");
+    if (total_size < kMinimumRecordSize || static_cast<std::size_t>(total_size) > body.size() - offset) break;
+    offset += static_cast<std::size_t>(total_size);
+    ++count;
+  }
+  return count;
+}
+
+// The context of an error in the record at `offset`; built only when there is an error (it used
+// to be formatted for every record: two allocations per message on the I/O thread).
+std::string record_prefix(const char* unit, std::size_t offset) {
+  return std::string("message record at ") + unit + " " + std::to_string(offset) + ": ";
 }
 
 // Splits an inner batch (the §6.6 layout) into messages that inherit the outer record's metadata.
@@ -221,27 +247,28 @@ std::vector<StoredMessage> decode_messages(std::string_view body, bool decompres
                                            std::size_t max_messages) {
   DecodeBudget budget{max_body_size, max_total_decompressed_size, max_total_decompressed_size, max_messages};
   std::vector<StoredMessage> messages;
+  messages.reserve(count_records(body, max_messages));
   std::size_t offset = 0;
   while (offset < body.size()) {
     const std::size_t remaining = body.size() - offset;
-    const std::string prefix = "message record at offset " + std::to_string(offset) + ": ";
+    const auto prefix = [offset] { return record_prefix("offset", offset); };
     if (remaining < 4) {
-      throw ProtocolError(prefix + "truncated TOTALSIZE (" + std::to_string(remaining) + " bytes left)");
+      throw ProtocolError(prefix() + "truncated TOTALSIZE (" + std::to_string(remaining) + " bytes left)");
     }
     const std::int32_t total_size = ByteReader(body.substr(offset, 4)).read_i32("TOTALSIZE");
     if (total_size < kMinimumRecordSize) {
-      throw ProtocolError(prefix + "TOTALSIZE " + std::to_string(total_size) + " is below the minimum " +
+      throw ProtocolError(prefix() + "TOTALSIZE " + std::to_string(total_size) + " is below the minimum " +
                           std::to_string(kMinimumRecordSize));
     }
     if (static_cast<std::size_t>(total_size) > remaining) {
-      throw ProtocolError(prefix + "TOTALSIZE " + std::to_string(total_size) + " exceeds the " +
+      throw ProtocolError(prefix() + "TOTALSIZE " + std::to_string(total_size) + " exceeds the " +
                           std::to_string(remaining) + " bytes left in the body");
     }
     try {
       decode_record(body.substr(offset, static_cast<std::size_t>(total_size)), decompress_body, true, budget,
                     messages);
     } catch (const ProtocolError& error) {
-      throw ProtocolError(prefix + error.what());
+      throw ProtocolError(prefix() + error.what());
     }
     offset += static_cast<std::size_t>(total_size);
   }
@@ -254,18 +281,19 @@ std::vector<StoredMessage> decode_messages_skipping_bad(std::string_view body, s
                                                         std::size_t max_messages) {
   DecodeBudget budget{max_body_size, max_total_decompressed_size, max_total_decompressed_size, max_messages};
   std::vector<StoredMessage> messages;
+  messages.reserve(count_records(body, max_messages));
   std::size_t offset = 0;
   // QUEUEOFFSET and PHYSICALOFFSET sit at fixed positions of every record version.
   constexpr std::size_t kQueueOffsetAt = 20;
   constexpr std::size_t kCommitLogOffsetAt = 28;
   while (offset < body.size()) {
     const std::size_t remaining = body.size() - offset;
-    const std::string prefix = "message record at byte " + std::to_string(offset) + ": ";
+    const auto prefix = [offset] { return record_prefix("byte", offset); };
     RejectedRecord bad;
     std::int32_t total_size = 0;
     if (remaining >= 4) total_size = ByteReader(body.substr(offset, 4)).read_i32("TOTALSIZE");
     if (remaining < 4 || total_size < kMinimumRecordSize || static_cast<std::size_t>(total_size) > remaining) {
-      bad.reason = prefix + "TOTALSIZE " + std::to_string(total_size) + " cannot be trusted (" +
+      bad.reason = prefix() + "TOTALSIZE " + std::to_string(total_size) + " cannot be trusted (" +
                    std::to_string(remaining) + " bytes left); the rest of the body is skipped";
       rejected.push_back(std::move(bad));
       break;
@@ -278,7 +306,7 @@ std::vector<StoredMessage> decode_messages_skipping_bad(std::string_view body, s
       messages.resize(before);  // an inner batch half unwrapped counts as undecodable
       bad.queue_offset = ByteReader(record.substr(kQueueOffsetAt, 8)).read_i64("QUEUEOFFSET");
       bad.commit_log_offset = ByteReader(record.substr(kCommitLogOffsetAt, 8)).read_i64("PHYSICALOFFSET");
-      bad.reason = prefix + error.what();
+      bad.reason = prefix() + error.what();
       rejected.push_back(std::move(bad));
       if (messages.size() >= max_messages) break;
     }

@@ -1,5 +1,8 @@
 #include "protocol/message_properties.h"
 
+#include <tuple>
+#include <utility>
+
 #include "protocol/message_const.h"
 #include "rocketmq/error.h"
 
@@ -38,7 +41,18 @@ MessageProperties decode_properties(std::string_view encoded) {
     if (segment.size() >= 3) {
       const std::size_t separator = segment.find(message_property::kNameValueSeparator);
       if (separator != std::string_view::npos && separator > 0 && separator < segment.size() - 1) {
-        properties[std::string(segment.substr(0, separator))] = std::string(segment.substr(separator + 1));
+        // One key string and one value string per property (operator[] with temporaries built a
+        // second value and assigned it): this runs for every pulled message on the I/O thread.
+        // Encoders write names in sorted order (ours from a std::map, the broker's usually too), so
+        // a name after the last one goes in at the end without a search from the root.
+        const auto name = segment.substr(0, separator);
+        const auto value = segment.substr(separator + 1);
+        if (properties.empty() || properties.rbegin()->first < name) {
+          properties.emplace_hint(properties.end(), std::piecewise_construct, std::forward_as_tuple(name),
+                                  std::forward_as_tuple(value));
+        } else {
+          properties.try_emplace(std::string(name)).first->second.assign(value.data(), value.size());
+        }
       }
     }
     segment_start = segment_end + 1;

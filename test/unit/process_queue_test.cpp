@@ -276,3 +276,46 @@ TEST_CASE("ProcessQueue concurrent puts then concurrent removes", "[consumer][pr
   CHECK(queue.cached_count() == 0);
   CHECK(queue.cached_bytes() == 0);
 }
+
+// The cache is a deque with holes for consumed messages (process_queue.h): out-of-order puts,
+// removes in the middle and at the back, and a consumed offset pulled again must behave like the
+// sorted map it replaced.
+TEST_CASE("ProcessQueue holes: out-of-order puts, middle and back removes, re-put of a consumed offset",
+          "[consumer][process_queue]") {
+  ProcessQueue queue;
+  CHECK(queue.put(make_messages(10, 5)) == 5);  // 10..14
+  CHECK(queue.put(make_messages(5, 2)) == 2);   // before the front: 5, 6
+  CHECK(queue.put(make_messages(8, 1)) == 1);   // between: 8
+  CHECK(queue.put(make_messages(12, 1)) == 0);  // already cached
+  CHECK(queue.cached_count() == 8);
+  CHECK(queue.min_cached_offset() == 5);
+  CHECK(queue.max_cached_offset() == 14);
+  CHECK(queue.span() == 9);
+
+  CHECK(queue.remove(make_messages(11, 2)) == 5);  // a hole in the middle: the front stays
+  CHECK(queue.remove(make_messages(14, 1)) == 5);  // the back: max moves to the next cached one
+  CHECK(queue.max_cached_offset() == 13);          // 11 and 12 stay as holes below it
+  CHECK(queue.cached_count() == 5);                // 5, 6, 8, 10, 13
+  CHECK(queue.remove(make_messages(5, 2)) == 8);   // the front and the one after it
+  CHECK(queue.min_cached_offset() == 8);
+
+  CHECK(queue.put(make_messages(11, 1)) == 1);  // a consumed offset pulled again is cached again
+  CHECK(queue.cached_count() == 4);             // 8, 10, 11, 13
+  CHECK(queue.remove(make_messages(8, 3)) == 11);  // 8 and 10 (9 was never cached)
+  CHECK(queue.remove(make_messages(11, 3)) == 15);  // everything: one past the highest put
+  CHECK(queue.cached_count() == 0);
+  CHECK(queue.cached_bytes() == 0);
+  CHECK(queue.span() == 0);
+  CHECK(queue.min_cached_offset() == -1);
+  CHECK(queue.max_cached_offset() == -1);
+}
+
+TEST_CASE("ProcessQueue broker max offset is never lowered by a late pull answer",
+          "[consumer][process_queue]") {
+  ProcessQueue queue;
+  queue.set_broker_max_offset(100);
+  queue.set_broker_max_offset(90);
+  CHECK(queue.broker_max_offset() == 100);
+  queue.set_broker_max_offset(120);
+  CHECK(queue.broker_max_offset() == 120);
+}
