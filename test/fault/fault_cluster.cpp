@@ -40,6 +40,16 @@ FaultCluster& fault_cluster() {
   return instance;
 }
 
+bool routed_with_masters(const protocol::TopicRouteData& route) {
+  // Queue data alone can come from a slave's registration while the master's has not reached a
+  // (relaunched) name server yet: producers need the masters' addresses.
+  if (route.queue_datas.size() != 2 || route.broker_datas.size() != 2) return false;
+  for (const auto& broker : route.broker_datas) {
+    if (!broker.master_address()) return false;
+  }
+  return true;
+}
+
 void Admin::create_topic(const std::string& topic, int queues) {
   protocol::CreateTopicRequestHeader header;
   header.topic = topic;
@@ -59,7 +69,7 @@ void Admin::create_topic(const std::string& topic, int queues) {
   const bool routed = wait_until(
       [&] {
         try {
-          return api.get_topic_route(topic).queue_datas.size() == 2;
+          return routed_with_masters(api.get_topic_route(topic));
         } catch (const std::exception&) {
           return false;
         }

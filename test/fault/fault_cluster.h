@@ -50,6 +50,9 @@ FaultCluster& fault_cluster();
 
 inline double seconds(Clock::duration duration) { return std::chrono::duration<double>(duration).count(); }
 
+// True once `route` lists both brokers with their masters (what producers need).
+bool routed_with_masters(const protocol::TopicRouteData& route);
+
 // Admin requests of the tests themselves, over their own transport.
 struct Admin {
   remoting::RemotingClient remoting;

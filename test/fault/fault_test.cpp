@@ -235,7 +235,7 @@ TEST_CASE("a name server list with the first one down works, and clients move ov
   REQUIRE(wait_until(
       [&] {
         try {
-          return first_only.get_topic_route(topic).queue_datas.size() == 2;
+          return routed_with_masters(first_only.get_topic_route(topic));
         } catch (const std::exception&) {
           return false;
         }
