@@ -81,7 +81,7 @@ TEST_CASE("route, cluster info and topic creation on the real cluster, in both h
   }
 }
 
-TEST_CASE("the same calls against servers that answer with ROCKETMQ binary headers", "[remoting][cluster]") {
+TEST_CASE("the same calls against servers that answer with ROCKETMQ binary headers", "[remoting][cluster][own-cluster]") {
   rocketmq::test::ScopedCluster binary("binary", 29876, 31911, 32911, "RMQ_SERIALIZE_TYPE=ROCKETMQ");
   check_cluster(binary.namesrv(), SerializeType::Json, SerializeType::RocketMQ);
   check_cluster(binary.namesrv(), SerializeType::RocketMQ, SerializeType::RocketMQ);
