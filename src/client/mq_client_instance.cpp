@@ -236,12 +236,31 @@ std::shared_ptr<ConsumerInner> MQClientInstance::consumer(const std::string& gro
 }
 
 protocol::TopicRouteData MQClientInstance::update_topic_route(const std::string& topic) {
+  // Several threads refresh one topic at times (the periodic refresh, a send that found no route, a
+  // consumer's start): the answers can come back in any order. Each query is numbered before it is
+  // sent, and an answer older than the one already stored is not applied: a route read before a
+  // broker registered the topic must not replace one that lists it (its queues would be pulled
+  // from a broker whose address the instance had dropped).
+  std::uint64_t asked = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    asked = ++route_sequence_;
+  }
   auto route = api_->get_topic_route(topic);
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    auto& version = route_versions_[topic];
+    if (version > asked) return routes_[topic];  // a later query answered first: its route stands
     routes_[topic] = route;
-    route_versions_[topic] = ++route_sequence_;
+    version = asked;
     rebuild_broker_addresses();
+  }
+  // Clients learn the routes in the order they were stored: an answer overtaken while waiting here
+  // leaves the telling to the newer one.
+  std::lock_guard<std::mutex> telling(route_notify_mutex_);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (route_versions_[topic] != asked) return routes_[topic];
   }
   for (auto& consumer : live_consumers()) {
     if (consumer->subscribed_topics().count(topic) != 0) consumer->on_topic_route(topic, route);
@@ -250,6 +269,27 @@ protocol::TopicRouteData MQClientInstance::update_topic_route(const std::string&
     if (producer->published_topics().count(topic) != 0) producer->on_topic_route(topic, route);
   }
   return route;
+}
+
+void MQClientInstance::refresh_route_soon(const std::string& topic) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (closing_ || !route_refresh_pending_.insert(topic).second) return;
+  }
+  auto weak = weak_from_this();
+  scheduler_.post([weak, topic] {
+    auto self = weak.lock();
+    if (!self) return;
+    {
+      std::lock_guard<std::mutex> lock(self->mutex_);
+      self->route_refresh_pending_.erase(topic);
+    }
+    try {
+      self->update_topic_route(topic);
+    } catch (const std::exception& error) {
+      LOG_WARN("route refresh of " << topic << " failed: " << error.what());
+    }
+  });
 }
 
 std::optional<protocol::TopicRouteData> MQClientInstance::cached_route(const std::string& topic) const {
@@ -282,6 +322,11 @@ void MQClientInstance::rebuild_broker_addresses() {
       if (now == addresses.end() || now->second.count(id) == 0 || now->second.at(id) != address) {
         LOG_INFO("broker " << name << " id " << id << " at " << address << " left the route; forgotten");
       }
+    }
+    // Every replica gone: nothing of that broker can be reached until a route lists it again.
+    if (!ids.empty() && (now == addresses.end() || now->second.empty())) {
+      LOG_WARN("broker " << name << " is in no route any more (" << routes_.size()
+                         << " topic route(s) known); its queues wait for a route that lists it");
     }
   }
   broker_addrs_ = std::move(addresses);

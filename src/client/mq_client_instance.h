@@ -53,6 +53,10 @@ class MQClientInstance : public std::enable_shared_from_this<MQClientInstance> {
   // Fetches the route of `topic` from the name server and updates brokers, producers and
   // consumers. Returns the route, or throws (BrokerError TOPIC_NOT_EXIST, ConnectError, ...).
   protocol::TopicRouteData update_topic_route(const std::string& topic);
+  // Asks the name server for `topic`'s route on the scheduler thread, soon, once however often it
+  // is called meanwhile (for a caller on an I/O thread that found no broker address: as Java, the
+  // route is fetched again at once rather than at the next periodic refresh).
+  void refresh_route_soon(const std::string& topic);
   std::optional<protocol::TopicRouteData> cached_route(const std::string& topic) const;
 
   // The address of broker `broker_name` with `broker_id` (0 = master) as the latest route lists it;
@@ -114,8 +118,13 @@ class MQClientInstance : public std::enable_shared_from_this<MQClientInstance> {
   std::map<std::string, std::weak_ptr<ConsumerInner>> consumers_;
   std::map<std::string, std::weak_ptr<ProducerInner>> producers_;
   std::map<std::string, protocol::TopicRouteData> routes_;
-  std::map<std::string, std::uint64_t> route_versions_;  // topic → route_sequence_ at its last update
+  // topic → the number of the query whose answer is stored (queries are numbered when sent).
+  std::map<std::string, std::uint64_t> route_versions_;
   std::uint64_t route_sequence_ = 0;
+  // Held while clients are told a route (never while asking the name server), so that they learn
+  // the routes of a topic in the order they were stored. Taken before mutex_, never inside it.
+  std::mutex route_notify_mutex_;
+  std::set<std::string> route_refresh_pending_;  // topics refresh_route_soon has queued
   // broker name → id → address, as the newest route naming that broker lists it.
   std::map<std::string, std::map<std::int64_t, std::string>> broker_addrs_;
   bool periodic_started_ = false;

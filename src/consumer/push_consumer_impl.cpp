@@ -928,13 +928,21 @@ void PushConsumer::Impl::pull(std::shared_ptr<PullRequest> request) {
   }
   auto address = pull_api_->pull_address(request->queue);
   if (!address) {
-    LOG_WARN("no address for broker " << request->queue.broker_name << "; pulling again in 3 s");
+    LOG_WARN("no address for broker " << request->queue.broker_name << "; refreshing the route of "
+                                      << request->queue.topic << " and pulling again in 3 s");
+    instance_->refresh_route_soon(request->queue.topic);
     pull_later(std::move(request), kPullRetryDelay);
     return;
   }
-  const std::int64_t committed = option_.message_model() == MessageModel::Clustering
-                                     ? offset_store_->read_offset(request->queue, consumer::ReadOffsetType::Memory)
-                                     : 0;
+  // A pull may carry the queue's offset for the broker to commit (as Java's do), but the broker
+  // runs pulls and offset updates on different thread pools and keeps whichever lands last, lower
+  // or not. An orderly hand-over must leave exactly the offset of its synchronous commit behind, so
+  // an orderly consumer's pulls carry none: a pull queued at a busy broker would otherwise commit
+  // an older offset after the hand-over, and the next owner would deliver messages again.
+  const std::int64_t committed =
+      option_.message_model() == MessageModel::Clustering && !orderly_listener_
+          ? offset_store_->read_offset(request->queue, consumer::ReadOffsetType::Memory)
+          : 0;
   const auto header = pull_api_->build_request(request->queue, request->next_offset, committed, subscription);
   auto weak = weak_from_this();
   request->sent_at = std::chrono::steady_clock::now();

@@ -88,42 +88,55 @@ void RemoteBrokerOffsetStore::mark_persisted(const MessageQueue& queue, std::int
   if (it != table_.end()) it->second.persisted = offset;
 }
 
+std::optional<std::int64_t> RemoteBrokerOffsetStore::offset_to_send(const MessageQueue& queue,
+                                                                    bool changed_only) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = table_.find(queue);
+  if (it == table_.end()) return std::nullopt;
+  if (changed_only && it->second.persisted == it->second.offset) return std::nullopt;
+  return it->second.offset;
+}
+
+std::mutex& RemoteBrokerOffsetStore::send_mutex(const std::string& broker_name) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto& slot = send_mutexes_[broker_name];
+  if (!slot) slot = std::make_unique<std::mutex>();
+  return *slot;
+}
+
 void RemoteBrokerOffsetStore::persist_all(const std::set<MessageQueue>& queues) {
-  std::vector<std::pair<MessageQueue, std::int64_t>> changed;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (const MessageQueue& queue : queues) {
-      auto it = table_.find(queue);
-      if (it == table_.end() || it->second.persisted == it->second.offset) continue;
-      changed.emplace_back(queue, it->second.offset);
-    }
-  }
-  for (const auto& [queue, offset] : changed) {
-    try {
-      send_to_broker(queue, offset, true);
-      // Oneway gives no confirmation; a lost update is repaired by the next change or by persist().
-      mark_persisted(queue, offset);
-    } catch (const std::exception& error) {
-      LOG_WARN("offset update for group " << group_ << ", " << queue.to_string() << " to " << offset
-                                          << " failed: " << error.what());
+  std::map<std::string, std::vector<MessageQueue>> by_broker;
+  for (const MessageQueue& queue : queues) by_broker[queue.broker_name].push_back(queue);
+  for (const auto& [broker_name, owned] : by_broker) {
+    // Busy: a synchronous commit to this broker is under way; this round leaves the broker alone
+    // rather than holding the periodic thread behind it.
+    std::unique_lock<std::mutex> sending(send_mutex(broker_name), std::try_to_lock);
+    if (!sending.owns_lock()) continue;
+    for (const MessageQueue& queue : owned) {
+      const auto offset = offset_to_send(queue, true);
+      if (!offset) continue;
+      try {
+        send_to_broker(queue, *offset, true);
+        // Oneway gives no confirmation; a lost update is repaired by the next change or by persist().
+        mark_persisted(queue, *offset);
+      } catch (const std::exception& error) {
+        LOG_WARN("offset update for group " << group_ << ", " << queue.to_string() << " to " << *offset
+                                            << " failed: " << error.what());
+      }
     }
   }
 }
 
 bool RemoteBrokerOffsetStore::persist(const MessageQueue& queue) {
-  std::int64_t offset = 0;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = table_.find(queue);
-    if (it == table_.end()) return true;
-    offset = it->second.offset;
-  }
+  std::lock_guard<std::mutex> sending(send_mutex(queue.broker_name));
+  const auto offset = offset_to_send(queue, false);
+  if (!offset) return true;
   try {
-    send_to_broker(queue, offset, false);
-    mark_persisted(queue, offset);
+    send_to_broker(queue, *offset, false);
+    mark_persisted(queue, *offset);
     return true;
   } catch (const std::exception& error) {
-    LOG_WARN("offset update for group " << group_ << ", " << queue.to_string() << " to " << offset
+    LOG_WARN("offset update for group " << group_ << ", " << queue.to_string() << " to " << *offset
                                         << " failed: " << error.what());
     return false;
   }

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -17,6 +18,13 @@ namespace rocketmq::consumer {
 // Clustering progress, kept by the brokers (QUERY_CONSUMER_OFFSET / UPDATE_CONSUMER_OFFSET). The
 // memory table is the truth while the consumer runs; brokers learn it through persist_all (oneway,
 // periodic) and persist (synchronous, on queue drop and shutdown).
+//
+// A broker keeps the last offset it was told, lower or not. So the updates to one broker are sent
+// one at a time, each with the offset read when it is sent: a periodic round that read a queue's
+// offset and was then preempted must not tell the broker that older offset after a hand-over's
+// synchronous commit of a newer one (the next owner would start below it and deliver again what
+// was already consumed). persist_all skips a broker whose updates are being sent by someone else;
+// the next round (or that sender, which reads the newest offset) covers it.
 //
 // read_offset returns:
 //   >= 0  the offset;
@@ -56,6 +64,11 @@ class RemoteBrokerOffsetStore : public OffsetStore {
   void send_to_broker(const MessageQueue& queue, std::int64_t offset, bool oneway);
   // Records that the broker now holds `offset`, unless the entry has gone meanwhile.
   void mark_persisted(const MessageQueue& queue, std::int64_t offset);
+  // The offset to send for `queue` now, nullopt when it is unknown (or, with `changed_only`, when the
+  // broker already has it).
+  std::optional<std::int64_t> offset_to_send(const MessageQueue& queue, bool changed_only) const;
+  // Serialises the updates sent to one broker (see the class comment).
+  std::mutex& send_mutex(const std::string& broker_name);
 
   client::MQClientAPI& api_;
   const std::string group_;
@@ -63,6 +76,7 @@ class RemoteBrokerOffsetStore : public OffsetStore {
 
   mutable std::mutex mutex_;
   std::map<MessageQueue, Entry> table_;
+  std::map<std::string, std::unique_ptr<std::mutex>> send_mutexes_;  // by broker name, under mutex_
 };
 
 }  // namespace rocketmq::consumer

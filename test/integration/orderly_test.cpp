@@ -62,8 +62,15 @@ class OrderTracker {
     std::lock_guard<std::mutex> lock(mutex_);
     auto [it, inserted] = highest_.emplace(key, -1);
     int& highest = it->second;
+    const auto where = queue_name(message) + "@" + std::to_string(message.get_queue_offset());
     if (seq <= highest) {
       ++redeliveries_;
+      if (redelivery_examples_.size() < 10) {
+        auto first = first_delivery_.find(message.get_body());
+        redelivery_examples_.push_back(message.get_body() + " at " + where + " again by " + consumer + " (reconsume " +
+                                       std::to_string(message.get_reconsume_times()) + "), first by " +
+                                       (first == first_delivery_.end() ? std::string("?") : first->second));
+      }
     } else {
       if (seq != highest + 1) {
         ++gaps_;
@@ -74,6 +81,7 @@ class OrderTracker {
       highest = seq;
     }
     distinct_.insert(message.get_body());
+    first_delivery_.emplace(message.get_body(), consumer + " at " + where);
     ++per_consumer_[consumer];
   }
 
@@ -97,6 +105,10 @@ class OrderTracker {
     std::lock_guard<std::mutex> lock(mutex_);
     return gap_examples_;
   }
+  std::vector<std::string> redelivery_examples() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return redelivery_examples_;
+  }
   long delivered_by(const std::string& consumer) const {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = per_consumer_.find(consumer);
@@ -119,6 +131,8 @@ class OrderTracker {
   std::set<std::string> distinct_;
   std::map<std::string, long> per_consumer_;
   std::vector<std::string> gap_examples_;
+  std::map<std::string, std::string> first_delivery_;  // body -> who consumed it first, and where
+  std::vector<std::string> redelivery_examples_;
   long overlaps_ = 0;
   long gaps_ = 0;
   long redeliveries_ = 0;
@@ -266,12 +280,10 @@ TEST_CASE("orderly consumers keep every key in order while one leaves and anothe
   CHECK(tracker->overlaps() == 0);
   CHECK(tracker->delivered_by("leaving") > 0);
   CHECK(tracker->delivered_by("joining") > 0);
-  // Hand-overs commit (synchronously) before unlocking: the next owner starts where the last stopped.
-  // Under full CI load one redelivery has been seen in a few runs (1 in 3 fresh-clone runs, cause
-  // not found yet); at-least-once allows what was in flight at a hand-over: at most one batch (of 1)
-  // per queue handed over, 16 queues.
-  CHECK(tracker->redeliveries() <= 16);
-  if (tracker->redeliveries() > 0) WARN("redeliveries at hand-over: " << tracker->redeliveries());
+  // Hand-overs commit (synchronously) before unlocking, and no periodic commit of an older offset
+  // may land after that: the next owner starts exactly where the last stopped.
+  INFO("redeliveries: " << Catch::Detail::stringify(tracker->redelivery_examples()));
+  CHECK(tracker->redeliveries() == 0);
   const auto stats = first->stats();
   CHECK(stats.consumed_failed == 0);
   joining->shutdown();

@@ -5,6 +5,7 @@
 
 #include "protocol/bodies/client_bodies.h"
 #include "protocol/bodies/heartbeat_data.h"
+#include "protocol/bodies/lock_batch_body.h"
 #include "protocol/bodies/topic_route_data.h"
 #include "protocol/message_decoder.h"
 #include "protocol/request_code.h"
@@ -76,6 +77,16 @@ std::vector<std::pair<protocol::SendMessageRequestHeader, std::string>> FakeBrok
 std::map<std::string, std::int64_t> FakeBroker::committed() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return committed_;
+}
+
+int FakeBroker::pull_requests() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return pull_requests_;
+}
+
+int FakeBroker::pulls_with_commit() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return pulls_with_commit_;
 }
 
 int FakeBroker::commit_requests() const {
@@ -165,6 +176,15 @@ void FakeBroker::handle(PeerConnection& connection, remoting::RemotingCommand& r
       response.ext_fields["offset"] = std::to_string(offset);
       break;
     }
+    case RequestCode::kLockBatchMq: {
+      // Every queue asked for is granted: the request lists them as "mqSet", the answer as
+      // "lockOKMQSet", in the same MessageQueue shape.
+      std::string body(request.body.begin(), request.body.end());
+      const auto key = body.find("\"mqSet\"");
+      if (key != std::string::npos) body.replace(key, 7, "\"lockOKMQSet\"");
+      response.body = protocol::LockBatchResponseBody::decode(body).encode();
+      break;
+    }
     case RequestCode::kPullMessage: {
       const auto header = protocol::PullMessageRequestHeader::decode(request.ext_fields);
       std::string body;
@@ -172,6 +192,9 @@ void FakeBroker::handle(PeerConnection& connection, remoting::RemotingCommand& r
       std::int64_t max_offset = 0;
       {
         std::lock_guard<std::mutex> lock(mutex_);
+        ++pull_requests_;
+        // The commit flag of PullSysFlag (bit 0); the broker then commits header.commit_offset.
+        if ((header.sys_flag & 0x1) != 0) ++pulls_with_commit_;
         auto it = records_.find(key_of(header.topic, header.queue_id));
         if (it != records_.end()) {
           if (!it->second.empty()) max_offset = it->second.rbegin()->first + 1;

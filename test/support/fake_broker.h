@@ -20,8 +20,8 @@ namespace rocketmq::test {
 // Every topic it is asked about has `queues` queues. A pull at offset `o` of queue `q` answers the
 // records added there from `o` on (at most the request's max count), else PULL_NOT_FOUND after a
 // short wait (a long poll in miniature). Offset queries answer 0 for a queue never committed.
-// Requests it does not model (heartbeat, unregister, lock, ...) get SUCCESS. Handlers run on the
-// peer's connection threads; the accessors may be called from any thread.
+// Queue locks are always granted. Requests it does not model (heartbeat, unregister, ...) get
+// SUCCESS. Handlers run on the peer's connection threads; the accessors may be called from any thread.
 class FakeBroker {
  public:
   explicit FakeBroker(int queues = 1, std::string broker_name = "broker-a");
@@ -50,6 +50,9 @@ class FakeBroker {
   std::map<std::string, std::int64_t> committed() const;
   // UPDATE_CONSUMER_OFFSET requests received (answered or not).
   int commit_requests() const;
+  // Pulls received, and those of them that asked the broker to commit an offset (commit flag set).
+  int pull_requests() const;
+  int pulls_with_commit() const;
 
  private:
   void handle(PeerConnection& connection, remoting::RemotingCommand& request);
@@ -67,6 +70,8 @@ class FakeBroker {
   bool refuse_send_backs_ = false;
   bool ignore_commits_ = false;
   int commit_requests_ = 0;
+  int pull_requests_ = 0;
+  int pulls_with_commit_ = 0;
   std::int64_t next_commit_log_offset_ = 1000;
   FakePeer peer_;  // last: its threads stop before the state above goes
 };

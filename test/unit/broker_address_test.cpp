@@ -4,10 +4,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "client/client_config.h"
 #include "client/mq_client_instance.h"
@@ -156,4 +160,66 @@ TEST_CASE("heartbeats and unregistration skip replicas that left the route", "[c
   std::set<std::string> targets;
   for (const auto& call : f.api->unregisters()) targets.insert(call.broker_addr);
   CHECK(targets == std::set<std::string>{kSlaveA, kMasterB});
+}
+
+namespace {
+
+// Holds the first route query's answer (read from the fake when asked) until released: a name
+// server answer that is overtaken by a later query's on its way back.
+class HeldRouteAPI : public FakeMQClientAPI {
+ public:
+  rocketmq::protocol::TopicRouteData get_topic_route(const std::string& topic) override {
+    auto answer = FakeMQClientAPI::get_topic_route(topic);
+    std::unique_lock<std::mutex> lock(hold_mutex_);
+    if (!held_once_) {
+      held_once_ = true;
+      holding_ = true;
+      changed_.notify_all();
+      changed_.wait(lock, [&] { return released_; });
+    }
+    return answer;
+  }
+  bool wait_until_holding() {
+    std::unique_lock<std::mutex> lock(hold_mutex_);
+    return changed_.wait_for(lock, std::chrono::seconds(10), [&] { return holding_; });
+  }
+  void release() {
+    std::lock_guard<std::mutex> lock(hold_mutex_);
+    released_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex hold_mutex_;
+  std::condition_variable changed_;
+  bool held_once_ = false;
+  bool holding_ = false;
+  bool released_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("a route answer overtaken by a later query's is not applied", "[client][broker-address]") {
+  auto fake = std::make_unique<HeldRouteAPI>();
+  auto* api = fake.get();
+  rocketmq::client::ClientConfig config;
+  config.name_server_addr = "127.0.0.1:9876";
+  config.instance_name = rocketmq::test::unique_name("addr");
+  auto instance = std::make_shared<MQClientInstance>(config, std::move(fake), nullptr);
+
+  // The first query reads the route before broker-b registered the topic, and stalls.
+  api->set_topic_route("T", route({{0, kMasterA}}, false));
+  rocketmq::protocol::TopicRouteData late_answer;
+  std::thread first([&] { late_answer = instance->update_topic_route("T"); });
+  REQUIRE(api->wait_until_holding());
+  // A later query sees both brokers and answers first.
+  api->set_topic_route("T", route({{0, kMasterA}}));
+  CHECK(instance->update_topic_route("T").broker_datas.size() == 2);
+  api->release();
+  first.join();
+
+  CHECK(instance->broker_address("broker-b") == std::optional<std::string>(kMasterB));
+  CHECK(instance->cached_route("T")->broker_datas.size() == 2);
+  CHECK(late_answer.broker_datas.size() == 2);  // the caller gets the route that stands
+  instance->shutdown();
 }

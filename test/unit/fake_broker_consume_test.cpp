@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -168,4 +170,61 @@ TEST_CASE("shutdown commits every broker in parallel, one that never answers cos
   CHECK(broker_b.commit_requests() - b_requests_before == 1);
   const auto committed = broker_a.committed();
   for (int queue_id = 0; queue_id < 4; ++queue_id) CHECK(committed.at(topic + ":" + std::to_string(queue_id)) == 1);
+}
+
+namespace {
+
+class OrderlyRecorder : public rocketmq::MessageListenerOrderly {
+ public:
+  rocketmq::ConsumeResult consume_message(const std::vector<rocketmq::MessageExt>& messages) override {
+    count_ += static_cast<int>(messages.size());
+    return rocketmq::ConsumeResult::Success;
+  }
+  int count() const { return count_.load(); }
+
+ private:
+  std::atomic<int> count_{0};
+};
+
+}  // namespace
+
+TEST_CASE("orderly pulls never ask the broker to commit an offset but concurrent pulls do",
+          "[fake-broker]") {
+  // A broker runs pulls and offset updates on different thread pools and keeps the last commit it
+  // ran: a pull carrying an older offset, run after an orderly hand-over's synchronous commit,
+  // would move the group back and the next owner would deliver consumed messages again.
+  const std::string topic = "TopicPullCommit";
+  for (const bool orderly : {true, false}) {
+    DYNAMIC_SECTION((orderly ? "orderly" : "concurrent")) {
+      FakeBroker broker(2, "broker-a");
+      for (int queue_id = 0; queue_id < 2; ++queue_id) {
+        for (int offset = 0; offset < 5; ++offset) broker.add_record(topic, queue_id, offset, good_record(topic, queue_id, offset));
+      }
+      rocketmq::PushConsumer consumer(option_for(broker, orderly ? "pull_commit_orderly" : "pull_commit_concurrent"));
+      consumer.subscribe(topic, "*");
+      std::function<int()> consumed;
+      if (orderly) {
+        auto listener = std::make_unique<OrderlyRecorder>();
+        auto* recorder = listener.get();
+        consumed = [recorder] { return recorder->count(); };
+        consumer.register_message_listener(std::move(listener));
+      } else {
+        auto listener = std::make_unique<Recorder>();
+        auto* recorder = listener.get();
+        consumed = [recorder] { return static_cast<int>(recorder->bodies().size()); };
+        consumer.register_message_listener(std::move(listener));
+      }
+      consumer.start();
+      REQUIRE(wait_until([&] { return consumed() >= 10; }, 30s));
+      // Every queue drained: the pulls that follow would carry the consumed offsets.
+      const auto pulls_then = broker.pull_requests();
+      REQUIRE(wait_until([&] { return broker.pull_requests() >= pulls_then + 6; }, 30s));
+      if (orderly) {
+        CHECK(broker.pulls_with_commit() == 0);
+      } else {
+        CHECK(broker.pulls_with_commit() > 0);
+      }
+      consumer.shutdown();
+    }
+  }
 }

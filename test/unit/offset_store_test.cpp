@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -231,6 +232,100 @@ TEST_CASE("remote store: persist commits one queue synchronously", "[offset]") {
       FakeMQClientAPI::broker_error(static_cast<int>(rocketmq::protocol::ResponseCode::kSystemError)));
   CHECK_NOTHROW(fixture.store.persist(queue(0)));
   CHECK(fixture.api.committed_offset(kGroup, queue(0)) == std::optional<std::int64_t>(77));
+}
+
+namespace {
+
+// Holds the first oneway offset update inside the send until released, as a thread preempted
+// between reading an offset and writing it to the socket would.
+class HoldingOnewayAPI : public FakeMQClientAPI {
+ public:
+  void update_consumer_offset(const std::string& broker_addr,
+                              const rocketmq::protocol::UpdateConsumerOffsetRequestHeader& header,
+                              bool oneway) override {
+    if (oneway) {
+      std::unique_lock<std::mutex> lock(hold_mutex_);
+      if (!held_once_) {
+        held_once_ = true;
+        holding_ = true;
+        changed_.notify_all();
+        changed_.wait(lock, [&] { return released_; });
+      }
+    }
+    FakeMQClientAPI::update_consumer_offset(broker_addr, header, oneway);
+  }
+  bool wait_until_holding(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(hold_mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return holding_; });
+  }
+  void release() {
+    std::lock_guard<std::mutex> lock(hold_mutex_);
+    released_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex hold_mutex_;
+  std::condition_variable changed_;
+  bool held_once_ = false;
+  bool holding_ = false;
+  bool released_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("remote store: a periodic update held mid-send never lands after a newer synchronous commit",
+          "[offset]") {
+  // The hand-over race: the periodic round reads offset 10 and stalls before sending it; the queue
+  // consumes one more message and is handed over, committing 11 synchronously. The broker must end
+  // with 11, or the next owner delivers offset 10 again.
+  HoldingOnewayAPI api;
+  RemoteBrokerOffsetStore store{api, kGroup, [](const std::string&) -> std::optional<std::string> {
+                                  return kBrokerAddress;
+                                }};
+  store.update_offset(queue(0), 10, false);
+  std::thread periodic([&] { store.persist_all({queue(0)}); });
+  REQUIRE(api.wait_until_holding(std::chrono::seconds(10)));
+
+  store.update_offset(queue(0), 11, true);
+  std::thread hand_over([&] { CHECK(store.persist(queue(0))); });
+  // Unfixed, the synchronous commit lands at once; fixed, it waits for the held round. Either way
+  // the held send is released once it shows or after a bound.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+  while (std::chrono::steady_clock::now() < deadline && api.offset_updates().empty()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  api.release();
+  periodic.join();
+  hand_over.join();
+
+  const auto updates = api.offset_updates();
+  REQUIRE(updates.size() == 2);
+  CHECK(updates[0].oneway);
+  CHECK(updates[0].header.commit_offset == 10);
+  CHECK_FALSE(updates[1].oneway);
+  CHECK(updates[1].header.commit_offset == 11);
+  CHECK(api.committed_offset(kGroup, queue(0)) == std::optional<std::int64_t>(11));
+}
+
+TEST_CASE("remote store: a periodic round leaves a broker alone while a synchronous commit to it runs",
+          "[offset]") {
+  HoldingOnewayAPI api;
+  RemoteBrokerOffsetStore store{api, kGroup, [](const std::string&) -> std::optional<std::string> {
+                                  return kBrokerAddress;
+                                }};
+  store.update_offset(queue(0), 5, false);
+  store.update_offset(queue(0, "T", "broker-b"), 6, false);
+  std::thread periodic([&] { store.persist_all({queue(0)}); });
+  REQUIRE(api.wait_until_holding(std::chrono::seconds(10)));
+  // broker-a's sender is busy (held): a second round skips broker-a and still serves broker-b.
+  store.persist_all({queue(0), queue(0, "T", "broker-b")});
+  auto updates = api.offset_updates();
+  REQUIRE(updates.size() == 1);
+  CHECK(updates[0].header.broker_name == std::optional<std::string>("broker-b"));
+  api.release();
+  periodic.join();
+  CHECK(api.committed_offset(kGroup, queue(0)) == std::optional<std::int64_t>(5));
 }
 
 TEST_CASE("remote store: remove_offset forgets the queue", "[offset]") {
