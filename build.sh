@@ -35,8 +35,8 @@ cluster="$root/test/cluster/cluster.sh"
 log() { printf '\n==> %s\n' "$*" >&2; }
 
 deps() {
-  local packages=(build-essential cmake ninja-build pkg-config libboost-dev libboost-thread-dev
-    libboost-system-dev rapidjson-dev libssl-dev openssl zlib1g-dev liblz4-dev libzstd-dev catch2 maven)
+  local packages=(build-essential cmake ninja-build pkg-config libboost-dev libboost-system-dev rapidjson-dev
+    libssl-dev openssl zlib1g-dev liblz4-dev libzstd-dev catch2 maven)
   command -v java >/dev/null || packages+=(openjdk-17-jdk-headless)
   local missing=()
   local p

@@ -157,10 +157,9 @@ class ROCKETMQ_API PushConsumer {
   // "ip@instance", as shown by mqadmin consumerConnection.
   std::string client_id() const;
 
-  class Impl;
-
  private:
-  std::shared_ptr<Impl> impl_;
+  class Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace rocketmq

@@ -86,7 +86,7 @@ const char* consume_from_where_name(ConsumeFromWhere where) {
 
 }  // namespace
 
-PushConsumer::Impl::Impl(ConsumerOption option)
+consumer::PushConsumerImpl::PushConsumerImpl(ConsumerOption option)
     : option_(std::move(option)),
       instance_name_(client::ClientConfig::resolve_instance_name(
           option_.instance_name(), option_.message_model() == MessageModel::Clustering)) {}
@@ -94,16 +94,16 @@ PushConsumer::Impl::Impl(ConsumerOption option)
 // May run on any thread that held the last reference: a consume thread whose listener call outlived
 // the shutdown, an I/O thread finishing a pull, the scheduler. Nothing here waits for long or joins
 // its own thread: the pool detaches the calling worker, the instance tears down elsewhere.
-PushConsumer::Impl::~Impl() {
+consumer::PushConsumerImpl::~PushConsumerImpl() {
   if (consume_service_) consume_service_->close();
   if (pool_) pool_->shutdown(std::chrono::milliseconds(0));
 }
 
-void PushConsumer::Impl::require_running(const char* what) const {
+void consumer::PushConsumerImpl::require_running(const char* what) const {
   if (state_.load() != State::Running) throw ClientError(std::string(what) + " needs a started consumer");
 }
 
-void PushConsumer::Impl::subscribe(const std::string& topic, const std::string& expression, ExpressionType type) {
+void consumer::PushConsumerImpl::subscribe(const std::string& topic, const std::string& expression, ExpressionType type) {
   common::validate_topic_name(topic);
   auto subscription = filter::build_subscription(topic, expression, type);
   std::lock_guard<std::mutex> lock(mutex_);
@@ -127,7 +127,7 @@ void PushConsumer::Impl::subscribe(const std::string& topic, const std::string& 
   }
 }
 
-void PushConsumer::Impl::unsubscribe(const std::string& topic) {
+void consumer::PushConsumerImpl::unsubscribe(const std::string& topic) {
   std::lock_guard<std::mutex> lock(mutex_);
   pending_subscriptions_.erase(topic);
   if (state_.load() == State::Running) {
@@ -136,7 +136,7 @@ void PushConsumer::Impl::unsubscribe(const std::string& topic) {
   }
 }
 
-void PushConsumer::Impl::set_listener(std::unique_ptr<MessageListenerConcurrently> listener) {
+void consumer::PushConsumerImpl::set_listener(std::unique_ptr<MessageListenerConcurrently> listener) {
   if (!listener) throw ClientError("register_message_listener: the listener is null");
   std::lock_guard<std::mutex> lock(mutex_);
   if (state_.load() != State::Created) throw ClientError("register_message_listener must be called before start()");
@@ -144,7 +144,7 @@ void PushConsumer::Impl::set_listener(std::unique_ptr<MessageListenerConcurrentl
   orderly_listener_.reset();
 }
 
-void PushConsumer::Impl::set_listener(std::unique_ptr<MessageListenerOrderly> listener) {
+void consumer::PushConsumerImpl::set_listener(std::unique_ptr<MessageListenerOrderly> listener) {
   if (!listener) throw ClientError("register_message_listener: the listener is null");
   std::lock_guard<std::mutex> lock(mutex_);
   if (state_.load() != State::Created) throw ClientError("register_message_listener must be called before start()");
@@ -152,7 +152,7 @@ void PushConsumer::Impl::set_listener(std::unique_ptr<MessageListenerOrderly> li
   concurrent_listener_.reset();
 }
 
-void PushConsumer::Impl::start() {
+void consumer::PushConsumerImpl::start() {
   // Serialised with shutdown(): a shutdown() during start() waits for it, then stops the consumer.
   std::lock_guard<std::mutex> serial(shutdown_mutex_);
   std::unique_lock<std::mutex> lock(mutex_);
@@ -176,7 +176,7 @@ void PushConsumer::Impl::start() {
   // Whatever fails from here to the registration, nothing but this thread has seen these parts:
   // they are undone so that start() may be retried and the instance is not left acquired.
   struct AbandonOnThrow {
-    Impl* self;
+    PushConsumerImpl* self;
     bool armed = true;
     ~AbandonOnThrow() {
       if (armed) self->abandon_start();
@@ -292,7 +292,7 @@ void PushConsumer::Impl::start() {
   LOG_INFO("push consumer " << option_.group_name() << " started as " << instance_->client_id());
 }
 
-void PushConsumer::Impl::abandon_start() {
+void consumer::PushConsumerImpl::abandon_start() {
   if (consume_service_) consume_service_->close();
   if (pool_) pool_->shutdown(std::chrono::milliseconds(0));
   if (instance_) instance_->shutdown_if_unused();
@@ -305,7 +305,7 @@ void PushConsumer::Impl::abandon_start() {
   instance_.reset();
 }
 
-void PushConsumer::Impl::shutdown() {
+void consumer::PushConsumerImpl::shutdown() {
   // A second caller waits for the first to finish, so that after any shutdown() returns the
   // consumer is really stopped.
   std::lock_guard<std::mutex> serial(shutdown_mutex_);
@@ -357,7 +357,7 @@ void PushConsumer::Impl::shutdown() {
   }
 }
 
-void PushConsumer::Impl::finish_shutdown() {
+void consumer::PushConsumerImpl::finish_shutdown() {
   using std::chrono::steady_clock;
   const auto since = [](steady_clock::time_point from) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(steady_clock::now() - from).count();
@@ -384,7 +384,7 @@ void PushConsumer::Impl::finish_shutdown() {
                             << since(unregistered) << " ms");
 }
 
-void PushConsumer::Impl::persist_in_parallel(const std::set<MessageQueue>& queues) {
+void consumer::PushConsumerImpl::persist_in_parallel(const std::set<MessageQueue>& queues) {
   std::map<std::string, std::vector<MessageQueue>> by_broker;
   for (const auto& queue : queues) by_broker[queue.broker_name].push_back(queue);
   // Queue by queue within a broker; the first failure gives that broker up (a dead one costs one
@@ -417,7 +417,7 @@ void PushConsumer::Impl::persist_in_parallel(const std::set<MessageQueue>& queue
   for (auto& worker : workers) worker.join();
 }
 
-std::string PushConsumer::Impl::client_id() const {
+std::string consumer::PushConsumerImpl::client_id() const {
   client::ClientConfig config;
   config.instance_name = instance_name_;
   return config.client_id();
@@ -425,7 +425,7 @@ std::string PushConsumer::Impl::client_id() const {
 
 // ---- client::ConsumerInner ----------------------------------------------------------------------
 
-protocol::ConsumerData PushConsumer::Impl::consumer_data() const {
+protocol::ConsumerData consumer::PushConsumerImpl::consumer_data() const {
   protocol::ConsumerData data;
   data.group_name = option_.group_name();
   data.consume_type = protocol::kConsumePassively;
@@ -436,7 +436,7 @@ protocol::ConsumerData PushConsumer::Impl::consumer_data() const {
   return data;
 }
 
-std::set<std::string> PushConsumer::Impl::subscribed_topics() const {
+std::set<std::string> consumer::PushConsumerImpl::subscribed_topics() const {
   std::set<std::string> topics;
   if (rebalance_) {
     for (const auto& [topic, subscription] : rebalance_->subscriptions()) topics.insert(topic);
@@ -444,11 +444,11 @@ std::set<std::string> PushConsumer::Impl::subscribed_topics() const {
   return topics;
 }
 
-void PushConsumer::Impl::on_topic_route(const std::string& topic, const protocol::TopicRouteData& route) {
+void consumer::PushConsumerImpl::on_topic_route(const std::string& topic, const protocol::TopicRouteData& route) {
   rebalance_->set_topic_queues(topic, route.subscribe_queues(topic));
 }
 
-void PushConsumer::Impl::do_rebalance() {
+void consumer::PushConsumerImpl::do_rebalance() {
   if (state_.load() != State::Running) return;
   rebalance_->do_rebalance();
   // Orderly: a queue whose lock was refused (its previous owner still finishing a call), or one
@@ -456,7 +456,7 @@ void PushConsumer::Impl::do_rebalance() {
   if (orderly_listener_ && (rebalance_->lock_refused() || !rebalance_->releasing().empty())) rebalance_again_soon();
 }
 
-void PushConsumer::Impl::rebalance_again_soon() {
+void consumer::PushConsumerImpl::rebalance_again_soon() {
   if (rebalance_retry_pending_.exchange(true)) return;
   auto weak = weak_from_this();
   instance_->scheduler().schedule(kRelockRebalanceDelay, [weak] {
@@ -467,26 +467,26 @@ void PushConsumer::Impl::rebalance_again_soon() {
   });
 }
 
-void PushConsumer::Impl::renew_locks() {
+void consumer::PushConsumerImpl::renew_locks() {
   auto owned = rebalance_->process_queues();
   for (auto& [queue, process_queue] : rebalance_->releasing()) owned.emplace(queue, process_queue);
   locker_->lock_all(owned);
 }
 
-bool PushConsumer::Impl::lock_queue(const MessageQueue& queue, consumer::ProcessQueue& process_queue) {
+bool consumer::PushConsumerImpl::lock_queue(const MessageQueue& queue, consumer::ProcessQueue& process_queue) {
   if (!locker_) return true;
   if (state_.load() != State::Running) return false;
   return locker_->lock(queue, process_queue);
 }
 
-void PushConsumer::Impl::persist_offsets() {
+void consumer::PushConsumerImpl::persist_offsets() {
   if (state_.load() != State::Running) return;
   std::set<MessageQueue> queues;
   for (const auto& [queue, process_queue] : rebalance_->process_queues()) queues.insert(queue);
   offset_store_->persist_all(queues);
 }
 
-protocol::ConsumerRunningInfo PushConsumer::Impl::running_info() {
+protocol::ConsumerRunningInfo consumer::PushConsumerImpl::running_info() {
   protocol::ConsumerRunningInfo info;
   info.properties["PROP_NAMESERVER_ADDR"] = option_.name_server_addr();
   info.properties["PROP_CONSUME_TYPE"] = protocol::kConsumePassively;
@@ -535,7 +535,7 @@ protocol::ConsumerRunningInfo PushConsumer::Impl::running_info() {
   return info;
 }
 
-void PushConsumer::Impl::reset_offsets(const std::string& topic, const std::map<MessageQueue, std::int64_t>& offsets) {
+void consumer::PushConsumerImpl::reset_offsets(const std::string& topic, const std::map<MessageQueue, std::int64_t>& offsets) {
   if (state_.load() != State::Running) return;  // a broker request racing with shutdown
   // The echo of a seek this client made and applied itself: applying it again would rewind what
   // was consumed since.
@@ -557,11 +557,11 @@ void PushConsumer::Impl::reset_offsets(const std::string& topic, const std::map<
   if (!wanted.empty()) apply_offsets(topic, wanted);
 }
 
-std::map<MessageQueue, std::int64_t> PushConsumer::Impl::offsets_of(const std::string& topic) {
+std::map<MessageQueue, std::int64_t> consumer::PushConsumerImpl::offsets_of(const std::string& topic) {
   return offset_store_ ? offset_store_->offsets(topic) : std::map<MessageQueue, std::int64_t>{};
 }
 
-protocol::ConsumeMessageDirectlyResult PushConsumer::Impl::consume_directly(protocol::StoredMessage message,
+protocol::ConsumeMessageDirectlyResult consumer::PushConsumerImpl::consume_directly(protocol::StoredMessage message,
                                                                            const std::string& broker_name) {
   protocol::ConsumeMessageDirectlyResult result;
   if (state_.load() != State::Running) {
@@ -584,7 +584,7 @@ protocol::ConsumeMessageDirectlyResult PushConsumer::Impl::consume_directly(prot
 
 // ---- consumer::RebalanceHost --------------------------------------------------------------------
 
-std::vector<std::string> PushConsumer::Impl::find_consumer_ids(const std::string& topic) {
+std::vector<std::string> consumer::PushConsumerImpl::find_consumer_ids(const std::string& topic) {
   auto route = instance_->cached_route(topic);
   if (!route || route->broker_datas.empty()) throw ClientError("no route for " + topic);
   // Any broker of the topic knows the group's consumers (they heart-beat to all).
@@ -607,11 +607,11 @@ std::vector<std::string> PushConsumer::Impl::find_consumer_ids(const std::string
   return {};
 }
 
-std::optional<std::string> PushConsumer::Impl::broker_address(const std::string& broker_name) const {
+std::optional<std::string> consumer::PushConsumerImpl::broker_address(const std::string& broker_name) const {
   return instance_->broker_address(broker_name);
 }
 
-void PushConsumer::Impl::check_access_dropping_denied_topics() {
+void consumer::PushConsumerImpl::check_access_dropping_denied_topics() {
   // Name servers do not check credentials: a key the brokers refuse fails start() (AuthError). The
   // brokers authorise a heartbeat as a whole, so one subscription the user may not read would
   // refuse all of them: such a topic is dropped (and reported) and the others go on.
@@ -649,7 +649,7 @@ void PushConsumer::Impl::check_access_dropping_denied_topics() {
   }
 }
 
-std::int64_t PushConsumer::Impl::compute_pull_offset(const MessageQueue& queue) {
+std::int64_t consumer::PushConsumerImpl::compute_pull_offset(const MessageQueue& queue) {
   const std::int64_t stored = offset_store_->read_offset(queue, consumer::ReadOffsetType::Store);
   if (stored >= 0) return stored;
   if (stored != consumer::RemoteBrokerOffsetStore::kOffsetNotFound) {
@@ -682,7 +682,7 @@ std::int64_t PushConsumer::Impl::compute_pull_offset(const MessageQueue& queue) 
   }
 }
 
-void PushConsumer::Impl::start_pull(const MessageQueue& queue,
+void consumer::PushConsumerImpl::start_pull(const MessageQueue& queue,
                                     const std::shared_ptr<consumer::ProcessQueue>& process_queue,
                                     std::int64_t offset) {
   offset_store_->update_offset(queue, offset, false);
@@ -693,7 +693,7 @@ void PushConsumer::Impl::start_pull(const MessageQueue& queue,
   guarded_pull(request);
 }
 
-bool PushConsumer::Impl::on_queue_dropped(const MessageQueue& queue,
+bool consumer::PushConsumerImpl::on_queue_dropped(const MessageQueue& queue,
                                           const std::shared_ptr<consumer::ProcessQueue>& process_queue) {
   std::unique_lock<consumer::ConsumeLock> consuming(process_queue->consume_lock(), std::defer_lock);
   // Only the first attempt waits: the retries come every second, and the rebalancing thread should
@@ -716,7 +716,7 @@ bool PushConsumer::Impl::on_queue_dropped(const MessageQueue& queue,
 
 // ---- consumer::ConsumeHost ----------------------------------------------------------------------
 
-bool PushConsumer::Impl::send_message_back(const MessageExt& message, int delay_level) {
+bool consumer::PushConsumerImpl::send_message_back(const MessageExt& message, int delay_level) {
   const auto& data = detail::MessageExtAccess::data(message);
   // Only a master takes a send-back (a slave refuses it): with the master gone, the fallback below
   // sends the message to a live broker's retry queue instead.
@@ -741,7 +741,7 @@ bool PushConsumer::Impl::send_message_back(const MessageExt& message, int delay_
   return delay_level >= 0 && send_to_retry_topic(message, delay_level);
 }
 
-bool PushConsumer::Impl::send_to_retry_topic(const MessageExt& message, int delay_level) {
+bool consumer::PushConsumerImpl::send_to_retry_topic(const MessageExt& message, int delay_level) {
   // What the Java client does when the broker refuses CONSUMER_SEND_MSG_BACK: a normal send of a
   // copy to %RETRY%<group>, with the original topic, the next reconsume count and the delay level,
   // to any writable queue of any live broker.
@@ -804,14 +804,14 @@ bool PushConsumer::Impl::send_to_retry_topic(const MessageExt& message, int dela
   }
 }
 
-void PushConsumer::Impl::commit_offset(const MessageQueue& queue, const consumer::ProcessQueue& process_queue,
+void consumer::PushConsumerImpl::commit_offset(const MessageQueue& queue, const consumer::ProcessQueue& process_queue,
                                        std::int64_t offset) {
   std::lock_guard<std::mutex> lock(commit_mutex_);
   if (process_queue.offset_reset()) return;  // a seek moved the queue: this position is obsolete
   offset_store_->update_offset(queue, offset, true);
 }
 
-void PushConsumer::Impl::run_later(std::chrono::milliseconds delay, std::function<void()> task) {
+void consumer::PushConsumerImpl::run_later(std::chrono::milliseconds delay, std::function<void()> task) {
   auto weak = weak_from_this();
   instance_->scheduler().schedule(delay, [weak, task = std::move(task)] {
     if (auto self = weak.lock(); self && self->state_.load() == State::Running) task();
@@ -820,7 +820,7 @@ void PushConsumer::Impl::run_later(std::chrono::milliseconds delay, std::functio
 
 // ---- pull loop ----------------------------------------------------------------------------------
 
-void PushConsumer::Impl::pull_later(std::shared_ptr<PullRequest> request, std::chrono::milliseconds delay) {
+void consumer::PushConsumerImpl::pull_later(std::shared_ptr<PullRequest> request, std::chrono::milliseconds delay) {
   auto instance = instance_;
   if (!instance) return;
   auto weak = weak_from_this();
@@ -829,7 +829,7 @@ void PushConsumer::Impl::pull_later(std::shared_ptr<PullRequest> request, std::c
   });
 }
 
-void PushConsumer::Impl::guarded_pull(const std::shared_ptr<PullRequest>& request) {
+void consumer::PushConsumerImpl::guarded_pull(const std::shared_ptr<PullRequest>& request) {
   try {
     pull(request);
   } catch (const std::exception& error) {
@@ -839,7 +839,7 @@ void PushConsumer::Impl::guarded_pull(const std::shared_ptr<PullRequest>& reques
   }
 }
 
-void PushConsumer::Impl::guarded_on_pulled(const std::shared_ptr<PullRequest>& request, client::PullResult&& result,
+void consumer::PushConsumerImpl::guarded_on_pulled(const std::shared_ptr<PullRequest>& request, client::PullResult&& result,
                                            std::exception_ptr error) {
   try {
     on_pulled(request, std::move(result), error);
@@ -850,7 +850,7 @@ void PushConsumer::Impl::guarded_on_pulled(const std::shared_ptr<PullRequest>& r
   }
 }
 
-void PushConsumer::Impl::on_background_error(const BackgroundError& error) {
+void consumer::PushConsumerImpl::on_background_error(const BackgroundError& error) {
   background_errors_.fetch_add(1, std::memory_order_relaxed);
   const auto& listener = option_.error_listener();
   if (!listener) return;
@@ -863,7 +863,7 @@ void PushConsumer::Impl::on_background_error(const BackgroundError& error) {
   }
 }
 
-void PushConsumer::Impl::pull_loop_failed(const std::shared_ptr<PullRequest>& request, const char* where,
+void consumer::PushConsumerImpl::pull_loop_failed(const std::shared_ptr<PullRequest>& request, const char* where,
                                           const std::string& what) {
   pull_loop_failures_.fetch_add(1, std::memory_order_relaxed);
   pull_errors_.fetch_add(1, std::memory_order_relaxed);
@@ -877,7 +877,7 @@ void PushConsumer::Impl::pull_loop_failed(const std::shared_ptr<PullRequest>& re
   }
 }
 
-void PushConsumer::Impl::check_consumption() {
+void consumer::PushConsumerImpl::check_consumption() {
   consume_service_->periodic_check();
   topic_stats_->sample();
   refresh_max_offsets(false);
@@ -898,7 +898,7 @@ void PushConsumer::Impl::check_consumption() {
   if (restarted) do_rebalance();
 }
 
-void PushConsumer::Impl::pull(std::shared_ptr<PullRequest> request) {
+void consumer::PushConsumerImpl::pull(std::shared_ptr<PullRequest> request) {
   if (state_.load() != State::Running) return;
   auto& process_queue = *request->process_queue;
   if (process_queue.dropped()) return;  // the queue was given away: this loop ends here
@@ -956,7 +956,7 @@ void PushConsumer::Impl::pull(std::shared_ptr<PullRequest> request) {
   }
 }
 
-void PushConsumer::Impl::on_pulled(const std::shared_ptr<PullRequest>& request, client::PullResult&& result,
+void consumer::PushConsumerImpl::on_pulled(const std::shared_ptr<PullRequest>& request, client::PullResult&& result,
                                    std::exception_ptr error) {
   if (state_.load() != State::Running) return;  // unconsumed: committed offsets do not cover them
   auto& process_queue = request->process_queue;
@@ -1052,7 +1052,7 @@ void PushConsumer::Impl::on_pulled(const std::shared_ptr<PullRequest>& request, 
   }
 }
 
-void PushConsumer::Impl::skip_undecodable(const MessageQueue& queue, std::vector<protocol::RejectedRecord> rejected) {
+void consumer::PushConsumerImpl::skip_undecodable(const MessageQueue& queue, std::vector<protocol::RejectedRecord> rejected) {
   undecodable_.fetch_add(static_cast<std::int64_t>(rejected.size()), std::memory_order_relaxed);
   for (const auto& bad : rejected) {
     LOG_WARN("undecodable message in " << queue.to_string() << " at offset " << bad.queue_offset << " skipped: "
@@ -1090,7 +1090,7 @@ void PushConsumer::Impl::skip_undecodable(const MessageQueue& queue, std::vector
 
 // ---- seek, lag, suspend -----------------------------------------------------------------------------
 
-void PushConsumer::Impl::apply_offsets(const std::string& topic, const std::map<MessageQueue, std::int64_t>& offsets,
+void consumer::PushConsumerImpl::apply_offsets(const std::string& topic, const std::map<MessageQueue, std::int64_t>& offsets,
                                        const std::function<void()>& before_retake) {
   // 1. Stop the old loops: nothing they consumed or pulled may commit from now on.
   std::vector<std::shared_ptr<consumer::ProcessQueue>> stopped;
@@ -1123,7 +1123,7 @@ void PushConsumer::Impl::apply_offsets(const std::string& topic, const std::map<
   instance_->rebalance_soon();
 }
 
-std::vector<MessageQueue> PushConsumer::Impl::seekable_queues(const char* what, const std::string& topic) const {
+std::vector<MessageQueue> consumer::PushConsumerImpl::seekable_queues(const char* what, const std::string& topic) const {
   require_running(what);
   const auto subscribed = subscribed_topics();
   if (subscribed.count(topic) == 0) throw ClientError(std::string(what) + ": " + topic + " is not subscribed");
@@ -1132,7 +1132,7 @@ std::vector<MessageQueue> PushConsumer::Impl::seekable_queues(const char* what, 
   return {queues.begin(), queues.end()};
 }
 
-void PushConsumer::Impl::reset_group(const std::string& topic, const std::map<MessageQueue, std::int64_t>& applied,
+void consumer::PushConsumerImpl::reset_group(const std::string& topic, const std::map<MessageQueue, std::int64_t>& applied,
                                      std::optional<std::int64_t> epoch_millis) {
   if (option_.message_model() != MessageModel::Clustering) return;  // broadcasting: offsets are per client
   {
@@ -1175,7 +1175,7 @@ void PushConsumer::Impl::reset_group(const std::string& topic, const std::map<Me
   }
 }
 
-std::map<MessageQueue, std::int64_t> PushConsumer::Impl::offsets_from_brokers(
+std::map<MessageQueue, std::int64_t> consumer::PushConsumerImpl::offsets_from_brokers(
     const char* what, const std::vector<MessageQueue>& queues,
     const std::function<std::int64_t(const std::string& address, const MessageQueue& queue)>& ask) const {
   std::map<MessageQueue, std::int64_t> offsets;
@@ -1187,7 +1187,7 @@ std::map<MessageQueue, std::int64_t> PushConsumer::Impl::offsets_from_brokers(
   return offsets;
 }
 
-void PushConsumer::Impl::seek_by_timestamp(const std::string& topic, std::int64_t epoch_millis) {
+void consumer::PushConsumerImpl::seek_by_timestamp(const std::string& topic, std::int64_t epoch_millis) {
   const auto queues = seekable_queues("seek_by_timestamp", topic);
   if (epoch_millis < 0) throw ClientError("seek_by_timestamp: negative timestamp " + std::to_string(epoch_millis));
   if (epoch_millis > now_millis() + 1000) {
@@ -1201,7 +1201,7 @@ void PushConsumer::Impl::seek_by_timestamp(const std::string& topic, std::int64_
   apply_offsets(topic, offsets, [&] { reset_group(topic, offsets, epoch_millis); });
 }
 
-void PushConsumer::Impl::seek_to_offset(const std::string& topic, int queue_id, std::int64_t offset) {
+void consumer::PushConsumerImpl::seek_to_offset(const std::string& topic, int queue_id, std::int64_t offset) {
   const auto queues = seekable_queues("seek_to_offset", topic);
   if (offset < 0) throw ClientError("seek_to_offset: negative offset " + std::to_string(offset));
   std::map<MessageQueue, std::int64_t> offsets;
@@ -1223,7 +1223,7 @@ void PushConsumer::Impl::seek_to_offset(const std::string& topic, int queue_id, 
   apply_offsets(topic, offsets, [&] { reset_group(topic, offsets, std::nullopt); });
 }
 
-void PushConsumer::Impl::seek_to_offset(const MessageQueue& queue, std::int64_t offset) {
+void consumer::PushConsumerImpl::seek_to_offset(const MessageQueue& queue, std::int64_t offset) {
   const auto queues = seekable_queues("seek_to_offset", queue.topic);
   if (offset < 0) throw ClientError("seek_to_offset: negative offset " + std::to_string(offset));
   if (std::find(queues.begin(), queues.end(), queue) == queues.end()) {
@@ -1240,7 +1240,7 @@ void PushConsumer::Impl::seek_to_offset(const MessageQueue& queue, std::int64_t 
   apply_offsets(queue.topic, offsets, [&] { reset_group(queue.topic, offsets, std::nullopt); });
 }
 
-void PushConsumer::Impl::seek_to_begin(const std::string& topic) {
+void consumer::PushConsumerImpl::seek_to_begin(const std::string& topic) {
   const auto queues = seekable_queues("seek_to_begin", topic);
   const auto offsets = offsets_from_brokers("seek_to_begin", queues, [&](const auto& address, const auto& queue) {
     return instance_->api().get_min_offset(address, topic, queue.queue_id);
@@ -1248,7 +1248,7 @@ void PushConsumer::Impl::seek_to_begin(const std::string& topic) {
   apply_offsets(topic, offsets, [&] { reset_group(topic, offsets, std::nullopt); });
 }
 
-void PushConsumer::Impl::seek_to_end(const std::string& topic) {
+void consumer::PushConsumerImpl::seek_to_end(const std::string& topic) {
   const auto queues = seekable_queues("seek_to_end", topic);
   const auto offsets = offsets_from_brokers("seek_to_end", queues, [&](const auto& address, const auto& queue) {
     return instance_->api().get_max_offset(address, topic, queue.queue_id);
@@ -1256,7 +1256,7 @@ void PushConsumer::Impl::seek_to_end(const std::string& topic) {
   apply_offsets(topic, offsets, [&] { reset_group(topic, offsets, std::nullopt); });
 }
 
-std::int64_t PushConsumer::Impl::committed_offset(const MessageQueue& queue) const {
+std::int64_t consumer::PushConsumerImpl::committed_offset(const MessageQueue& queue) const {
   require_running("committed_offset");
   auto offset = offset_store_->read_offset(queue, consumer::ReadOffsetType::Memory);
   // Not consumed here (yet): what the broker (or the local file) has.
@@ -1264,14 +1264,14 @@ std::int64_t PushConsumer::Impl::committed_offset(const MessageQueue& queue) con
   return offset < 0 ? -1 : offset;
 }
 
-std::vector<MessageQueue> PushConsumer::Impl::owned_queues() const {
+std::vector<MessageQueue> consumer::PushConsumerImpl::owned_queues() const {
   std::vector<MessageQueue> queues;
   if (!rebalance_ || state_.load() != State::Running) return queues;
   for (const auto& [queue, process_queue] : rebalance_->process_queues()) queues.push_back(queue);
   return queues;
 }
 
-void PushConsumer::Impl::refresh_max_offsets(bool all) {
+void consumer::PushConsumerImpl::refresh_max_offsets(bool all) {
   const auto now = consumer::ProcessQueue::Clock::now();
   std::set<std::string> failed_brokers;
   for (const auto& [queue, process_queue] : rebalance_->process_queues()) {
@@ -1289,9 +1289,9 @@ void PushConsumer::Impl::refresh_max_offsets(bool all) {
   }
 }
 
-ConsumerLag PushConsumer::Impl::lag() const {
+ConsumerLag consumer::PushConsumerImpl::lag() const {
   require_running("lag");
-  const_cast<Impl*>(this)->refresh_max_offsets(true);
+  const_cast<PushConsumerImpl*>(this)->refresh_max_offsets(true);
   ConsumerLag result;
   for (const auto& [queue, process_queue] : rebalance_->process_queues()) {
     QueueLag entry;
@@ -1306,33 +1306,33 @@ ConsumerLag PushConsumer::Impl::lag() const {
   return result;
 }
 
-void PushConsumer::Impl::warn_if_still_running(bool drained, const std::string& scope) const {
+void consumer::PushConsumerImpl::warn_if_still_running(bool drained, const std::string& scope) const {
   if (!drained) {
     LOG_WARN("suspend(" << scope << "): listener calls still running after " << option_.shutdown_timeout().count()
                         << " ms; they finish normally, no new one starts");
   }
 }
 
-void PushConsumer::Impl::suspend() { warn_if_still_running(gate_->suspend_all(option_.shutdown_timeout()), ""); }
+void consumer::PushConsumerImpl::suspend() { warn_if_still_running(gate_->suspend_all(option_.shutdown_timeout()), ""); }
 
-void PushConsumer::Impl::resume() { gate_->resume_all(); }
+void consumer::PushConsumerImpl::resume() { gate_->resume_all(); }
 
-void PushConsumer::Impl::suspend(const std::string& topic) {
+void consumer::PushConsumerImpl::suspend(const std::string& topic) {
   warn_if_still_running(gate_->suspend_topic(topic, option_.shutdown_timeout()), topic);
 }
 
-void PushConsumer::Impl::resume(const std::string& topic) { gate_->resume_topic(topic); }
+void consumer::PushConsumerImpl::resume(const std::string& topic) { gate_->resume_topic(topic); }
 
-void PushConsumer::Impl::suspend(const std::vector<MessageQueue>& queues) {
+void consumer::PushConsumerImpl::suspend(const std::vector<MessageQueue>& queues) {
   warn_if_still_running(gate_->suspend_queues(queues, option_.shutdown_timeout()),
                         std::to_string(queues.size()) + " queue(s)");
 }
 
-void PushConsumer::Impl::resume(const std::vector<MessageQueue>& queues) { gate_->resume_queues(queues); }
+void consumer::PushConsumerImpl::resume(const std::vector<MessageQueue>& queues) { gate_->resume_queues(queues); }
 
-std::vector<MessageQueue> PushConsumer::Impl::suspended_queues() const { return gate_->paused_of(owned_queues()); }
+std::vector<MessageQueue> consumer::PushConsumerImpl::suspended_queues() const { return gate_->paused_of(owned_queues()); }
 
-ConsumerStats PushConsumer::Impl::stats() const {
+ConsumerStats consumer::PushConsumerImpl::stats() const {
   ConsumerStats stats;
   stats.pulls = pulls_.load();
   stats.pull_errors = pull_errors_.load();
@@ -1387,10 +1387,10 @@ ConsumerStats PushConsumer::Impl::stats() const {
 
 // ---- the public facade -----------------------------------------------------------------------------
 
-PushConsumer::PushConsumer(ConsumerOption option) : impl_(std::make_shared<Impl>(std::move(option))) {}
+PushConsumer::PushConsumer(ConsumerOption option) : impl_(std::make_unique<Impl>(std::move(option))) {}
 PushConsumer::~PushConsumer() {
   try {
-    impl_->shutdown();
+    impl_->core->shutdown();
   } catch (const std::exception& error) {
     LOG_ERROR("push consumer shutdown in the destructor failed: " << error.what());
   } catch (...) {
@@ -1398,40 +1398,40 @@ PushConsumer::~PushConsumer() {
   }
 }
 void PushConsumer::subscribe(const std::string& topic, const std::string& expression) {
-  impl_->subscribe(topic, expression, filter::detect_expression_type(expression));
+  impl_->core->subscribe(topic, expression, filter::detect_expression_type(expression));
 }
 void PushConsumer::subscribe_with_selector(const std::string& topic, const MessageSelector& selector) {
-  impl_->subscribe(topic, selector.expression(), selector.type());
+  impl_->core->subscribe(topic, selector.expression(), selector.type());
 }
-void PushConsumer::unsubscribe(const std::string& topic) { impl_->unsubscribe(topic); }
+void PushConsumer::unsubscribe(const std::string& topic) { impl_->core->unsubscribe(topic); }
 void PushConsumer::register_message_listener(std::unique_ptr<MessageListenerConcurrently> listener) {
-  impl_->set_listener(std::move(listener));
+  impl_->core->set_listener(std::move(listener));
 }
 void PushConsumer::register_message_listener(std::unique_ptr<MessageListenerOrderly> listener) {
-  impl_->set_listener(std::move(listener));
+  impl_->core->set_listener(std::move(listener));
 }
-void PushConsumer::start() { impl_->start(); }
-void PushConsumer::shutdown() { impl_->shutdown(); }
-void PushConsumer::suspend() { impl_->suspend(); }
-void PushConsumer::resume() { impl_->resume(); }
-void PushConsumer::suspend(const std::string& topic) { impl_->suspend(topic); }
-void PushConsumer::resume(const std::string& topic) { impl_->resume(topic); }
-void PushConsumer::suspend(const std::vector<MessageQueue>& queues) { impl_->suspend(queues); }
-void PushConsumer::resume(const std::vector<MessageQueue>& queues) { impl_->resume(queues); }
-bool PushConsumer::is_suspended() const { return impl_->suspended(); }
-std::vector<MessageQueue> PushConsumer::suspended_queues() const { return impl_->suspended_queues(); }
-void PushConsumer::seek_to_offset(const MessageQueue& queue, std::int64_t offset) { impl_->seek_to_offset(queue, offset); }
-void PushConsumer::seek_to_begin(const std::string& topic) { impl_->seek_to_begin(topic); }
-void PushConsumer::seek_to_end(const std::string& topic) { impl_->seek_to_end(topic); }
-std::int64_t PushConsumer::committed_offset(const MessageQueue& queue) const { return impl_->committed_offset(queue); }
-ConsumerLag PushConsumer::lag() const { return impl_->lag(); }
+void PushConsumer::start() { impl_->core->start(); }
+void PushConsumer::shutdown() { impl_->core->shutdown(); }
+void PushConsumer::suspend() { impl_->core->suspend(); }
+void PushConsumer::resume() { impl_->core->resume(); }
+void PushConsumer::suspend(const std::string& topic) { impl_->core->suspend(topic); }
+void PushConsumer::resume(const std::string& topic) { impl_->core->resume(topic); }
+void PushConsumer::suspend(const std::vector<MessageQueue>& queues) { impl_->core->suspend(queues); }
+void PushConsumer::resume(const std::vector<MessageQueue>& queues) { impl_->core->resume(queues); }
+bool PushConsumer::is_suspended() const { return impl_->core->suspended(); }
+std::vector<MessageQueue> PushConsumer::suspended_queues() const { return impl_->core->suspended_queues(); }
+void PushConsumer::seek_to_offset(const MessageQueue& queue, std::int64_t offset) { impl_->core->seek_to_offset(queue, offset); }
+void PushConsumer::seek_to_begin(const std::string& topic) { impl_->core->seek_to_begin(topic); }
+void PushConsumer::seek_to_end(const std::string& topic) { impl_->core->seek_to_end(topic); }
+std::int64_t PushConsumer::committed_offset(const MessageQueue& queue) const { return impl_->core->committed_offset(queue); }
+ConsumerLag PushConsumer::lag() const { return impl_->core->lag(); }
 void PushConsumer::seek_by_timestamp(const std::string& topic, std::int64_t epoch_millis) {
-  impl_->seek_by_timestamp(topic, epoch_millis);
+  impl_->core->seek_by_timestamp(topic, epoch_millis);
 }
 void PushConsumer::seek_to_offset(const std::string& topic, int queue_id, std::int64_t offset) {
-  impl_->seek_to_offset(topic, queue_id, offset);
+  impl_->core->seek_to_offset(topic, queue_id, offset);
 }
-ConsumerStats PushConsumer::stats() const { return impl_->stats(); }
-std::string PushConsumer::client_id() const { return impl_->client_id(); }
+ConsumerStats PushConsumer::stats() const { return impl_->core->stats(); }
+std::string PushConsumer::client_id() const { return impl_->core->client_id(); }
 
 }  // namespace rocketmq

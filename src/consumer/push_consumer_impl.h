@@ -21,19 +21,18 @@
 #include "consumer/topic_stats.h"
 #include "rocketmq/push_consumer.h"
 
-namespace rocketmq {
+namespace rocketmq::consumer {
 
 // The push consumer: wires the shared MQClientInstance, RebalanceImpl, the pull loops (one per
 // owned queue, driven by async PULL_MESSAGE completions on the I/O thread), the consume service and
 // the offset store. See PushConsumer for the contract.
-// Hidden: a nested class of an exported class would otherwise be exported with it.
-class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::ConsumerInner,
-                           public consumer::RebalanceHost,
-                           public consumer::ConsumeHost,
-                           public std::enable_shared_from_this<PushConsumer::Impl> {
+class PushConsumerImpl : public client::ConsumerInner,
+                         public RebalanceHost,
+                         public ConsumeHost,
+                         public std::enable_shared_from_this<PushConsumerImpl> {
  public:
-  explicit Impl(ConsumerOption option);
-  ~Impl() override;
+  explicit PushConsumerImpl(ConsumerOption option);
+  ~PushConsumerImpl() override;
 
   void subscribe(const std::string& topic, const std::string& expression, ExpressionType type);
   void unsubscribe(const std::string& topic);
@@ -207,6 +206,18 @@ class __attribute__((visibility("hidden"))) PushConsumer::Impl : public client::
   std::atomic<std::int64_t> fallback_sends_{0};  // round robin over the retry topic's queues
   std::atomic<std::int64_t> undecodable_dead_lettered_{0};
   std::atomic<std::int64_t> background_errors_{0};
+};
+
+}  // namespace rocketmq::consumer
+
+namespace rocketmq {
+
+// The facade's private part: owns the engine, which the client instance, timers and in-flight
+// callbacks reference weakly (the same shape as Producer::Impl).
+class PushConsumer::Impl {
+ public:
+  explicit Impl(ConsumerOption option) : core(std::make_shared<consumer::PushConsumerImpl>(std::move(option))) {}
+  std::shared_ptr<consumer::PushConsumerImpl> core;
 };
 
 }  // namespace rocketmq
