@@ -28,6 +28,7 @@ struct ConsumeMessageConcurrentlyService::Work {
   std::size_t batch_size = 1;
   std::size_t batch_count = 0;
   std::unique_ptr<Slot[]> slots;
+  Clock::time_point submitted;         // for batches no task has picked up yet
   std::atomic<std::size_t> next{0};    // the next batch no task has taken yet
   std::atomic<std::size_t> active{0};  // tasks, and batches parked in the gate, not finished yet
   // Its entry in running_ while registered; both under running_mutex_.
@@ -62,6 +63,7 @@ void ConsumeMessageConcurrentlyService::submit(std::vector<MessageExt> messages,
   work->batch_size = batch_size_;
   work->batch_count = (work->messages.size() + batch_size_ - 1) / batch_size_;
   work->slots = std::make_unique<Slot[]>(work->batch_count);
+  work->submitted = Clock::now();
   const std::size_t task_count = std::min(work->batch_count, kTasksPerPull);
   work->active.store(task_count);
   std::vector<std::function<void()>> tasks;
@@ -122,6 +124,10 @@ ConsumeResult ConsumeMessageConcurrentlyService::call_listener(const std::vector
 void ConsumeMessageConcurrentlyService::run(ConsumeHost& host, const std::shared_ptr<Work>& work,
                                             std::size_t index, std::vector<MessageExt>& scratch,
                                             Tally& tally) {
+  Slot& slot = work->slots[index];
+  slot.taken.store(true);
+  // Handed back by the timeout scan while it waited for a thread: the broker redelivers it.
+  if (slot.settled.load()) return;
   // A queue given away while this batch waited: the new owner delivers these messages.
   if (work->process_queue->dropped() || closed()) return;
   if (!gate_try_enter(work->queue)) {
@@ -146,7 +152,6 @@ void ConsumeMessageConcurrentlyService::run(ConsumeHost& host, const std::shared
   }
   // One clock reading serves the timeout scan, the queue's last-consume time and the call's RT.
   const auto started = Clock::now();
-  Slot& slot = work->slots[index];
   slot.started.store(started.time_since_epoch().count());
   work->process_queue->touch_consume(started);
   scratch.assign(work->messages.begin() + static_cast<std::ptrdiff_t>(work->begin(index)),
@@ -229,13 +234,16 @@ void ConsumeMessageConcurrentlyService::expire_slow_batches() {
         it = running_.erase(it);
         continue;
       }
+      // A call that runs too long, and a batch that waited too long for a thread (every task of its
+      // pull result stuck in calls of their own): both pin the queue's committed offset, so both are
+      // handed back. A batch parked by suspend() was picked up and is not counted: it waits on purpose.
+      const bool waited_too_long = now - work->submitted > consume_timeout_;
       for (std::size_t index = 0; index < work->batch_count; ++index) {
         Slot& slot = work->slots[index];
         const auto started = slot.started.load();
-        if (started != 0 && now - Clock::time_point(Clock::duration(started)) > consume_timeout_ &&
-            !slot.settled.exchange(true)) {
-          expired.emplace_back(work, index);
-        }
+        const bool too_slow = started != 0 ? now - Clock::time_point(Clock::duration(started)) > consume_timeout_
+                                           : waited_too_long && !slot.taken.load();
+        if (too_slow && !slot.settled.exchange(true)) expired.emplace_back(work, index);
       }
       ++it;
     }
@@ -243,8 +251,11 @@ void ConsumeMessageConcurrentlyService::expire_slow_batches() {
   for (auto& [work, index] : expired) {
     const auto messages = work->batch(index);
     timed_out_.fetch_add(static_cast<std::int64_t>(messages.size()), std::memory_order_relaxed);
-    LOG_WARN("listener call on " << messages.size() << " message(s) of " << work->queue.to_string()
-                                 << " exceeded the consume timeout; handing them back for a retry");
+    const bool began = work->slots[index].started.load() != 0;
+    LOG_WARN((began ? "listener call on " : "batch of ")
+             << messages.size() << " message(s) of " << work->queue.to_string()
+             << (began ? " exceeded the consume timeout" : " waited for a consume thread longer than the consume timeout")
+             << "; handing them back for a retry");
     if (work->process_queue->dropped()) continue;
     std::vector<MessageExt> released;
     std::vector<MessageExt> refused;

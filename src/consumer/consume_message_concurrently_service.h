@@ -68,6 +68,7 @@ class ConsumeMessageConcurrentlyService
   struct Work;
   // The state of one batch of a Work, for the timeout scan.
   struct Slot {
+    std::atomic<bool> taken{false};      // a task picked it up (it may wait in the gate after that)
     std::atomic<Clock::rep> started{0};  // when its listener call began; 0 before
     std::atomic<bool> settled{false};    // result applied, or handed back as too slow
   };

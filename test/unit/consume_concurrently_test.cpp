@@ -534,6 +534,36 @@ TEST_CASE("Concurrent consume hands back a batch that exceeds consume_timeout",
   CHECK(harness.listener.deliveries(0) == 1);
 }
 
+TEST_CASE("Concurrent consume hands back batches that waited for a thread longer than consume_timeout",
+          "[consumer][consume_concurrently]") {
+  // One consume thread, stuck in the first batch's call: the other batches of the pull result never
+  // start, and would pin the committed offset for as long as the call hangs.
+  Harness harness(1, 1, 50ms);
+  harness.listener.set_behaviour([&](const std::vector<MessageExt>& messages, int) {
+    if (messages.front().get_queue_offset() == 0) harness.gate.wait();
+    return ConsumeResult::Success;
+  });
+  harness.deliver(make_messages(0, 3));
+  REQUIRE(wait_until([&] { return harness.listener.calls() == 1; }, kDeadline));
+
+  REQUIRE(wait_until(
+      [&] {
+        harness.service->expire_slow_batches();
+        return harness.host.send_backs().size() == 3;
+      },
+      kDeadline, 10ms));
+  CHECK(harness.host.max_commit() == 3);
+  CHECK(harness.process_queue->cached_count() == 0);
+  CHECK(harness.service->stats().timed_out == 3);
+
+  // Once the thread is free, the batches handed back are not delivered here as well.
+  harness.gate.open();
+  REQUIRE(wait_until([&] { return harness.listener.finished() == 1 && harness.idle(); }, kDeadline));
+  CHECK(harness.listener.deliveries(1) == 0);
+  CHECK(harness.listener.deliveries(2) == 0);
+  CHECK(harness.host.send_backs().size() == 3);
+}
+
 TEST_CASE("Concurrent consume retries a timed-out batch locally when the broker refuses it",
           "[consumer][consume_concurrently]") {
   Harness harness(1, 2, 50ms);
