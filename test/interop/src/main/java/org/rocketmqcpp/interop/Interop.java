@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.rocketmq.acl.common.AclClientRPCHook;
 import org.apache.rocketmq.acl.common.SessionCredentials;
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
+import org.apache.rocketmq.client.consumer.store.ReadOffsetType;
 import org.apache.rocketmq.client.consumer.rebalance.AllocateMessageQueueAveragely;
 import org.apache.rocketmq.client.consumer.MessageSelector;
 import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus;
@@ -71,6 +72,9 @@ public final class Interop {
         "  consume      --namesrv ADDR --group G --topic T [--expr '*' | --sql 'a > 1'] [--from first|last]",
         "               [--count N] [--timeout-ms 60000] [--idle-ms 0] [--broadcast] [--dedup] [--raw-last]",
         "               [--orderly [--work-ms 0]]   (MessageListenerOrderly; each line also has receivedAt)",
+        "  select       --namesrv ADDR --group G --topic T --sql S [--sql S]... [--idle-ms 4000] [--timeout-ms 40000]",
+        "               one consumer per selector (groups G-0, G-1, ...) from the first offset, in one process;",
+        "               prints {\"sql\":S,\"msgIds\":[...]} per selector once all were idle",
         "  offsets      --namesrv ADDR --group G --topic T",
         "  dump         --namesrv ADDR --topic T",
         "  sign         --secret-key SK --access-key AK [--token T] [--field k=v]... [--body UTF8]",
@@ -122,6 +126,8 @@ public final class Interop {
                 return produce(o);
             case "consume":
                 return consume(o);
+            case "select":
+                return select(o);
             case "offsets":
                 return offsets(o);
             case "dump":
@@ -760,6 +766,83 @@ public final class Interop {
             group, topic, printed.get(), dedup ? " duplicatesSkipped=" + duplicates.get() : "", reason,
             (System.nanoTime() - t0) / 1_000_000, rc));
         return rc;
+    }
+
+    // ------------------------------------------------------------------ select
+
+    /** What the broker's SQL92 filter lets through, for many selectors at once (one JVM start, not one each). */
+    static int select(Opts o) throws Exception {
+        String namesrv = o.req("namesrv");
+        String group = o.req("group");
+        String topic = o.req("topic");
+        List<String> sqls = o.all("sql");
+        if (sqls.isEmpty()) {
+            throw new UsageException("select needs at least one --sql");
+        }
+        long idleMs = o.num("idle-ms", 4000);
+        long timeoutMs = o.num("timeout-ms", 40_000);
+        final AtomicLong lastArrival = new AtomicLong(System.nanoTime());
+        List<Set<String>> chosen = new ArrayList<>();
+        List<DefaultMQPushConsumer> consumers = new ArrayList<>();
+        try {
+            for (int i = 0; i < sqls.size(); i++) {
+                final Set<String> ids = java.util.Collections.synchronizedSet(new java.util.TreeSet<>());
+                chosen.add(ids);
+                DefaultMQPushConsumer consumer = aclHook() == null ? new DefaultMQPushConsumer(group + "-" + i)
+                    : new DefaultMQPushConsumer(group + "-" + i, aclHook(), new AllocateMessageQueueAveragely());
+                consumer.setNamesrvAddr(namesrv);
+                consumer.setInstanceName(instanceName("select-" + i));
+                consumer.setVipChannelEnabled(false);
+                consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+                consumer.setMqClientApiTimeout(15_000);
+                consumer.subscribe(topic, MessageSelector.bySql(sqls.get(i)));
+                consumer.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
+                    for (MessageExt m : msgs) {
+                        ids.add(m.getMsgId());
+                    }
+                    lastArrival.set(System.nanoTime());
+                    return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+                });
+                consumer.start();
+                consumers.add(consumer);
+            }
+            err("select: " + sqls.size() + " consumers started on " + topic);
+            // Done when every consumer's progress on every queue reached the queue's end: the broker
+            // has filtered everything for it (filtered-out messages move the offset too), then idle.
+            Map<MessageQueue, Long> ends = new HashMap<>();
+            for (MessageQueue mq : consumers.get(0).fetchSubscribeMessageQueues(topic)) {
+                ends.put(mq, consumers.get(0).maxOffset(mq));
+            }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+            while (System.nanoTime() < deadline) {
+                boolean through = true;
+                for (DefaultMQPushConsumer consumer : consumers) {
+                    for (Map.Entry<MessageQueue, Long> end : ends.entrySet()) {
+                        long at = consumer.getDefaultMQPushConsumerImpl().getOffsetStore()
+                            .readOffset(end.getKey(), ReadOffsetType.READ_FROM_MEMORY);
+                        through &= end.getValue() == 0 || at >= end.getValue();
+                    }
+                }
+                if (through && System.nanoTime() - lastArrival.get() >= TimeUnit.MILLISECONDS.toNanos(idleMs)) {
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            if (System.nanoTime() >= deadline) {
+                err("select: timeout before every selector was through " + topic);
+                return EXIT_TIMEOUT;
+            }
+        } finally {
+            for (DefaultMQPushConsumer consumer : consumers) {
+                consumer.shutdown();
+            }
+        }
+        for (int i = 0; i < sqls.size(); i++) {
+            synchronized (chosen.get(i)) {
+                emit(new Json().put("sql", sqls.get(i)).putStrings("msgIds", new ArrayList<>(chosen.get(i))));
+            }
+        }
+        return EXIT_OK;
     }
 
     static Json messageJson(MessageExt m) {
