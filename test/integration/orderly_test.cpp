@@ -772,7 +772,7 @@ std::optional<HelperDelivery> parse_helper_delivery(const std::string& line) {
 
 TEST_CASE("orderly consumer killed with SIGKILL: the survivor takes its queues once their broker locks expire, "
           "every key in order, nothing lost",
-          "[consumer][cluster][orderly][orderly-failover]") {
+          "[consumer][cluster][orderly][orderly-failover][second-lane]") {
   constexpr int kKeys = 16;
   const auto topic = unique_name("it_ord_kill");
   const auto group = unique_name("it_ord_kill_g");
@@ -896,7 +896,7 @@ TEST_CASE("orderly consumer killed with SIGKILL: the survivor takes its queues o
 
 TEST_CASE("orderly consumer whose broker lock another client takes stops that queue within a renewal period "
           "and resumes in order once it is released",
-          "[consumer][cluster][orderly][orderly-failover]") {
+          "[consumer][cluster][orderly][orderly-failover][second-lane]") {
   constexpr int kKeys = 16;
   const auto topic = unique_name("it_ord_steal");
   const auto group = unique_name("it_ord_steal_g");
