@@ -125,6 +125,10 @@ class ROCKETMQ_API ConsumerOption {
   std::chrono::milliseconds heartbeat_interval() const noexcept { return heartbeat_interval_; }
   void set_rebalance_interval(std::chrono::milliseconds interval);
   std::chrono::milliseconds rebalance_interval() const noexcept { return rebalance_interval_; }
+  // How often topic routes are fetched from the name server (30 s; 1 s..1 h): a broker that died,
+  // or a replica that took over, is seen at the next refresh.
+  void set_route_refresh_interval(std::chrono::milliseconds interval);
+  std::chrono::milliseconds route_refresh_interval() const noexcept { return route_refresh_interval_; }
 
   // How long shutdown() waits for listener calls in flight (30 s).
   void set_shutdown_timeout(std::chrono::milliseconds timeout);
@@ -200,6 +204,7 @@ class ROCKETMQ_API ConsumerOption {
   std::chrono::milliseconds persist_offset_interval_{5000};
   std::chrono::milliseconds heartbeat_interval_{30000};
   std::chrono::milliseconds rebalance_interval_{20000};
+  std::chrono::milliseconds route_refresh_interval_{30000};
   std::chrono::milliseconds shutdown_timeout_{30000};
   std::chrono::milliseconds request_timeout_{3000};
   std::chrono::milliseconds suspend_time_{1000};

@@ -57,6 +57,10 @@ class ROCKETMQ_API ProducerOption {
   void set_request_timeout(std::chrono::milliseconds timeout);
   std::chrono::milliseconds request_timeout() const noexcept { return request_timeout_; }
 
+  // How often the routes of the topics sent to are fetched from the name server (30 s; 1 s..1 h).
+  void set_route_refresh_interval(std::chrono::milliseconds interval);
+  std::chrono::milliseconds route_refresh_interval() const noexcept { return route_refresh_interval_; }
+
   // ---- Security (docs/security.md) ----
   // ACL credentials: every request is then signed as the Java client's AclClientRPCHook signs it.
   // The access key is 1..255 printable ASCII characters without spaces, the secret key 1..1024
@@ -109,6 +113,7 @@ class ROCKETMQ_API ProducerOption {
   int max_pending_async_sends_ = 10000;
   bool latency_fault_tolerance_ = true;
   std::chrono::milliseconds request_timeout_{3000};
+  std::chrono::milliseconds route_refresh_interval_{30000};
   std::string access_key_;
   std::string secret_key_;
   std::string security_token_;

@@ -167,6 +167,12 @@ void ConsumerOption::set_rebalance_interval(milliseconds interval) {
   rebalance_interval_ = interval;
 }
 
+void ConsumerOption::set_route_refresh_interval(milliseconds interval) {
+  common::validate_option_duration("route_refresh_interval", interval, milliseconds(1000),
+                                   milliseconds(60 * 60 * 1000), "1 s..1 h");
+  route_refresh_interval_ = interval;
+}
+
 void ConsumerOption::set_consume_thread_keep_alive(milliseconds keep_alive) {
   common::validate_option_duration("consume_thread_keep_alive", keep_alive, milliseconds(100),
                                    milliseconds(3600 * 1000), "100 ms..1 h");

@@ -170,6 +170,7 @@ void consumer::PushConsumerImpl::start() {
   config.request_timeout = option_.request_timeout();
   config.heartbeat_interval = option_.heartbeat_interval();
   config.rebalance_interval = option_.rebalance_interval();
+  config.route_refresh_interval = option_.route_refresh_interval();
   config.persist_offset_interval = option_.persist_offset_interval();
   client::apply_security(config, option_);
   instance_ = client::MQClientInstance::acquire(config);

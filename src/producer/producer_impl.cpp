@@ -257,6 +257,7 @@ void ProducerImpl::start() {
     config.name_server_addr = option_.name_server_addr();
     config.instance_name = client::ClientConfig::resolve_instance_name(option_.instance_name(), true);
     config.request_timeout = option_.request_timeout();
+    config.route_refresh_interval = option_.route_refresh_interval();
     client::apply_security(config, option_);
     instance = client::MQClientInstance::acquire(config);
   }

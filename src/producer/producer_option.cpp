@@ -77,6 +77,12 @@ void ProducerOption::set_request_timeout(milliseconds timeout) {
   request_timeout_ = timeout;
 }
 
+void ProducerOption::set_route_refresh_interval(milliseconds interval) {
+  common::validate_option_duration("route_refresh_interval", interval, milliseconds(1000),
+                                   milliseconds(60 * 60 * 1000), "1 s..1 h");
+  route_refresh_interval_ = interval;
+}
+
 void ProducerOption::set_credentials(const std::string& access_key, const std::string& secret_key) {
   set_credentials(access_key, secret_key, std::string());
 }

@@ -79,6 +79,11 @@ std::map<std::string, std::int64_t> FakeBroker::committed() const {
   return committed_;
 }
 
+int FakeBroker::route_requests() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return route_requests_;
+}
+
 int FakeBroker::pull_requests() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return pull_requests_;
@@ -123,6 +128,10 @@ void FakeBroker::handle(PeerConnection& connection, remoting::RemotingCommand& r
   auto response = remoting::RemotingCommand::response_to(request, code(ResponseCode::kSuccess), "");
   switch (static_cast<RequestCode>(request.code)) {
     case RequestCode::kGetRouteInfoByTopic: {
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        ++route_requests_;
+      }
       const auto* topic = request.ext_field("topic");
       response.body = route(topic ? *topic : "");
       break;

@@ -53,6 +53,8 @@ class FakeBroker {
   // Pulls received, and those of them that asked the broker to commit an offset (commit flag set).
   int pull_requests() const;
   int pulls_with_commit() const;
+  // GET_ROUTEINFO_BY_TOPIC requests received.
+  int route_requests() const;
 
  private:
   void handle(PeerConnection& connection, remoting::RemotingCommand& request);
@@ -72,6 +74,7 @@ class FakeBroker {
   int commit_requests_ = 0;
   int pull_requests_ = 0;
   int pulls_with_commit_ = 0;
+  int route_requests_ = 0;
   std::int64_t next_commit_log_offset_ = 1000;
   FakePeer peer_;  // last: its threads stop before the state above goes
 };

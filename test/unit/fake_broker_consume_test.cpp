@@ -228,3 +228,19 @@ TEST_CASE("orderly pulls never ask the broker to commit an offset but concurrent
     }
   }
 }
+
+TEST_CASE("route_refresh_interval sets how often a consumer reads its routes", "[fake-broker]") {
+  const std::string topic = "TopicRouteRefresh";
+  FakeBroker broker(1, "broker-a");
+  auto option = option_for(broker, "route_refresh_group");
+  option.set_route_refresh_interval(1s);
+  rocketmq::PushConsumer consumer(option);
+  consumer.subscribe(topic, "*");
+  consumer.register_message_listener(std::make_unique<Recorder>());
+  consumer.start();
+  // Two topics (the subscription and %RETRY%<group>) each second; the default (30 s) would ask
+  // once at start and not again within the wait.
+  const auto asked_at_start = broker.route_requests();
+  CHECK(wait_until([&] { return broker.route_requests() >= asked_at_start + 6; }, 10s));
+  consumer.shutdown();
+}

@@ -263,6 +263,11 @@ TEST_CASE("ConsumerOption intervals and timeouts", "[options]") {
   option.set_heartbeat_interval(1s);
   CHECK(option.heartbeat_interval() == 1s);
 
+  CHECK(option.route_refresh_interval() == 30s);
+  CHECK_THROWS_WITH(option.set_route_refresh_interval(999ms), "route_refresh_interval must be 1 s..1 h, got 999 ms");
+  CHECK_THROWS_AS(option.set_route_refresh_interval(std::chrono::hours(2)), rocketmq::ClientError);
+  option.set_route_refresh_interval(2s);
+  CHECK(option.route_refresh_interval() == 2s);
   CHECK_THROWS_WITH(option.set_rebalance_interval(0ms), "rebalance_interval must be at least 1 s, got 0 ms");
   option.set_rebalance_interval(5s);
   CHECK(option.rebalance_interval() == 5s);
@@ -349,6 +354,11 @@ TEST_CASE("ProducerOption validates every setter", "[options]") {
   CHECK_THROWS_WITH(option.set_request_timeout(99ms), "request_timeout must be 100 ms..10 min, got 99 ms");
   option.set_request_timeout(10min);
   CHECK(option.request_timeout() == 10min);
+
+  CHECK(option.route_refresh_interval() == 30s);
+  CHECK_THROWS_WITH(option.set_route_refresh_interval(0ms), "route_refresh_interval must be 1 s..1 h, got 0 ms");
+  option.set_route_refresh_interval(1h);
+  CHECK(option.route_refresh_interval() == 1h);
 
   option.set_latency_fault_tolerance(false);
   CHECK_FALSE(option.latency_fault_tolerance());
