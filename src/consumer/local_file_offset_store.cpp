@@ -163,17 +163,17 @@ void LocalFileOffsetStore::update_offset(const MessageQueue& queue, std::int64_t
   it->second = offset;
 }
 
-std::int64_t LocalFileOffsetStore::read_offset(const MessageQueue& queue, ReadOffsetType type) {
+StoredOffset LocalFileOffsetStore::read_offset(const MessageQueue& queue, ReadOffsetType type) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (type != ReadOffsetType::Store) {
     auto it = memory_.find(queue);
-    if (it != memory_.end()) return it->second;
-    if (type == ReadOffsetType::Memory) return -1;
+    if (it != memory_.end()) return StoredOffset::at(it->second);
+    if (type == ReadOffsetType::Memory) return StoredOffset::none();
   }
   auto stored = stored_.find(queue);
-  if (stored == stored_.end()) return -1;
+  if (stored == stored_.end()) return StoredOffset::none();
   if (type == ReadOffsetType::MemoryThenStore) memory_.emplace(queue, stored->second);
-  return stored->second;
+  return StoredOffset::at(stored->second);
 }
 
 void LocalFileOffsetStore::persist_all(const std::set<MessageQueue>& queues) { write_offsets(queues); }

@@ -29,7 +29,7 @@ class LocalFileOffsetStore : public OffsetStore {
   // usable file means no offsets (logged when a file exists but cannot be read); never throws.
   void load() override;
   void update_offset(const MessageQueue& queue, std::int64_t offset, bool increase_only) override;
-  std::int64_t read_offset(const MessageQueue& queue, ReadOffsetType type) override;
+  StoredOffset read_offset(const MessageQueue& queue, ReadOffsetType type) override;
   // Writes the memory offsets of `queues` (those known) into the file; errors are logged.
   void persist_all(const std::set<MessageQueue>& queues) override;
   bool persist(const MessageQueue& queue) override;

@@ -508,7 +508,7 @@ protocol::ConsumerRunningInfo consumer::PushConsumerImpl::running_info() {
   for (const auto& [topic, subscription] : rebalance_->subscriptions()) info.subscription_set.push_back(subscription);
   for (const auto& [queue, process_queue] : rebalance_->process_queues()) {
     protocol::ProcessQueueInfo queue_info;
-    queue_info.commit_offset = offset_store_->read_offset(queue, consumer::ReadOffsetType::Memory);
+    queue_info.commit_offset = offset_store_->read_offset(queue, consumer::ReadOffsetType::Memory).value_or_minus_one();
     queue_info.cached_msg_min_offset = process_queue->min_cached_offset();
     queue_info.cached_msg_max_offset = process_queue->max_cached_offset();
     queue_info.cached_msg_count = static_cast<std::int32_t>(process_queue->cached_count());
@@ -651,9 +651,9 @@ void consumer::PushConsumerImpl::check_access_dropping_denied_topics() {
 }
 
 std::int64_t consumer::PushConsumerImpl::compute_pull_offset(const MessageQueue& queue) {
-  const std::int64_t stored = offset_store_->read_offset(queue, consumer::ReadOffsetType::Store);
-  if (stored >= 0) return stored;
-  if (stored != consumer::RemoteBrokerOffsetStore::kOffsetNotFound) {
+  const consumer::StoredOffset stored = offset_store_->read_offset(queue, consumer::ReadOffsetType::Store);
+  if (stored.found()) return stored.value();
+  if (stored.is_unknown()) {
     // The broker could not be asked: later (the store logged why).
     on_background_error(BackgroundError{
         "offset_query", "the committed offset of " + queue.to_string() + " could not be read from its broker", nullptr});
@@ -942,7 +942,7 @@ void consumer::PushConsumerImpl::pull(std::shared_ptr<PullRequest> request) {
   // an older offset after the hand-over, and the next owner would deliver messages again.
   const std::int64_t committed =
       option_.message_model() == MessageModel::Clustering && !orderly_listener_
-          ? offset_store_->read_offset(request->queue, consumer::ReadOffsetType::Memory)
+          ? offset_store_->read_offset(request->queue, consumer::ReadOffsetType::Memory).value_or_minus_one()
           : 0;
   const auto header = pull_api_->build_request(request->queue, request->next_offset, committed, subscription);
   auto weak = weak_from_this();
@@ -1261,8 +1261,8 @@ std::int64_t consumer::PushConsumerImpl::committed_offset(const MessageQueue& qu
   require_running("committed_offset");
   auto offset = offset_store_->read_offset(queue, consumer::ReadOffsetType::Memory);
   // Not consumed here (yet): what the broker (or the local file) has.
-  if (offset < 0) offset = offset_store_->read_offset(queue, consumer::ReadOffsetType::Store);
-  return offset < 0 ? -1 : offset;
+  if (!offset.found()) offset = offset_store_->read_offset(queue, consumer::ReadOffsetType::Store);
+  return offset.value_or_minus_one();
 }
 
 std::vector<MessageQueue> consumer::PushConsumerImpl::owned_queues() const {
@@ -1298,7 +1298,7 @@ ConsumerLag consumer::PushConsumerImpl::lag() const {
     QueueLag entry;
     entry.queue = queue;
     entry.broker_max_offset = process_queue->broker_max_offset();
-    entry.committed_offset = offset_store_->read_offset(queue, consumer::ReadOffsetType::Memory);
+    entry.committed_offset = offset_store_->read_offset(queue, consumer::ReadOffsetType::Memory).value_or_minus_one();
     entry.cached_messages = process_queue->cached_count();
     entry.lag = queue_lag(entry.broker_max_offset, entry.committed_offset);
     result.total += entry.lag;
@@ -1365,7 +1365,7 @@ ConsumerStats consumer::PushConsumerImpl::stats() const {
     for (const auto& [queue, process_queue] : rebalance_->process_queues()) {
       QueueStats entry;
       entry.queue = queue;
-      entry.committed_offset = offset_store_->read_offset(queue, consumer::ReadOffsetType::Memory);
+      entry.committed_offset = offset_store_->read_offset(queue, consumer::ReadOffsetType::Memory).value_or_minus_one();
       entry.broker_max_offset = process_queue->broker_max_offset();
       entry.lag = queue_lag(entry.broker_max_offset, entry.committed_offset);
       entry.cached_messages = process_queue->cached_count();

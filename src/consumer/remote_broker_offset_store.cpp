@@ -27,28 +27,28 @@ void RemoteBrokerOffsetStore::update_offset(const MessageQueue& queue, std::int6
   it->second.offset = offset;
 }
 
-std::int64_t RemoteBrokerOffsetStore::read_offset(const MessageQueue& queue, ReadOffsetType type) {
+StoredOffset RemoteBrokerOffsetStore::read_offset(const MessageQueue& queue, ReadOffsetType type) {
   if (type != ReadOffsetType::Store) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = table_.find(queue);
-    if (it != table_.end()) return it->second.offset;
-    if (type == ReadOffsetType::Memory) return kOffsetNotFound;
+    if (it != table_.end()) return StoredOffset::at(it->second.offset);
+    if (type == ReadOffsetType::Memory) return StoredOffset::none();
   }
 
   // The broker is asked without the lock: a slow broker must not stall acknowledgements.
-  const std::int64_t stored = fetch_from_broker(queue);
-  if (type == ReadOffsetType::Store || stored < 0) return stored;
+  const StoredOffset stored = fetch_from_broker(queue);
+  if (type == ReadOffsetType::Store || !stored.found()) return stored;
 
   std::lock_guard<std::mutex> lock(mutex_);
   // An update that raced with the query is newer than the broker's value and wins.
-  return table_.emplace(queue, Entry{stored, stored}).first->second.offset;
+  return StoredOffset::at(table_.emplace(queue, Entry{stored.value(), stored.value()}).first->second.offset);
 }
 
-std::int64_t RemoteBrokerOffsetStore::fetch_from_broker(const MessageQueue& queue) {
+StoredOffset RemoteBrokerOffsetStore::fetch_from_broker(const MessageQueue& queue) {
   const std::optional<std::string> address = broker_address_(queue.broker_name);
   if (!address) {
     LOG_WARN("offset query for group " << group_ << ", " << queue.to_string() << ": broker address unknown");
-    return kOffsetUnknown;
+    return StoredOffset::unknown();
   }
   protocol::QueryConsumerOffsetRequestHeader header;
   header.consumer_group = group_;
@@ -59,15 +59,14 @@ std::int64_t RemoteBrokerOffsetStore::fetch_from_broker(const MessageQueue& queu
   header.set_zero_if_not_found = false;
   header.broker_name = queue.broker_name;
   try {
-    return api_.query_consumer_offset(*address, header);
+    return StoredOffset::at(api_.query_consumer_offset(*address, header));
   } catch (const BrokerError& error) {
-    if (error.response_code() == static_cast<int>(protocol::ResponseCode::kQueryNotFound))
-      return kOffsetNotFound;
+    if (error.response_code() == static_cast<int>(protocol::ResponseCode::kQueryNotFound)) return StoredOffset::none();
     LOG_WARN("offset query for group " << group_ << ", " << queue.to_string() << " failed: " << error.what());
   } catch (const std::exception& error) {
     LOG_WARN("offset query for group " << group_ << ", " << queue.to_string() << " failed: " << error.what());
   }
-  return kOffsetUnknown;
+  return StoredOffset::unknown();
 }
 
 void RemoteBrokerOffsetStore::send_to_broker(const MessageQueue& queue, std::int64_t offset, bool oneway) {

@@ -26,26 +26,17 @@ namespace rocketmq::consumer {
 // was already consumed). persist_all skips a broker whose updates are being sent by someone else;
 // the next round (or that sender, which reads the newest offset) covers it.
 //
-// read_offset returns:
-//   >= 0  the offset;
-//   -1    no offset known: for Store and MemoryThenStore, the broker has none for this group
-//         (QUERY_NOT_FOUND), i.e. a new group that should start per ConsumeFromWhere;
-//   -2    kOffsetUnknown: the broker could not be asked (no address, timeout, other error). The
-//         caller must not guess a start position from it and should retry later.
 // Only MemoryThenStore remembers what it read from the broker; Store is a pure read of the broker.
 class RemoteBrokerOffsetStore : public OffsetStore {
  public:
   // The master address of a broker name, nullopt when the route does not know it (yet).
   using BrokerAddressResolver = std::function<std::optional<std::string>(const std::string& broker_name)>;
 
-  static constexpr std::int64_t kOffsetNotFound = -1;
-  static constexpr std::int64_t kOffsetUnknown = -2;
-
   RemoteBrokerOffsetStore(client::MQClientAPI& api, std::string group, BrokerAddressResolver broker_address);
 
   void load() override {}
   void update_offset(const MessageQueue& queue, std::int64_t offset, bool increase_only) override;
-  std::int64_t read_offset(const MessageQueue& queue, ReadOffsetType type) override;
+  StoredOffset read_offset(const MessageQueue& queue, ReadOffsetType type) override;
   void persist_all(const std::set<MessageQueue>& queues) override;
   bool persist(const MessageQueue& queue) override;
   void remove_offset(const MessageQueue& queue) override;
@@ -58,8 +49,9 @@ class RemoteBrokerOffsetStore : public OffsetStore {
     std::optional<std::int64_t> persisted;
   };
 
-  // The broker's committed offset, kOffsetNotFound or kOffsetUnknown. Called without the lock held.
-  std::int64_t fetch_from_broker(const MessageQueue& queue);
+  // The broker's committed offset (none: QUERY_NOT_FOUND; unknown: it could not be asked). Called
+  // without the lock held.
+  StoredOffset fetch_from_broker(const MessageQueue& queue);
   // Sends the offset; throws what the API throws, or ClientError when the broker has no address.
   void send_to_broker(const MessageQueue& queue, std::int64_t offset, bool oneway);
   // Records that the broker now holds `offset`, unless the entry has gone meanwhile.

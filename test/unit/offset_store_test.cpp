@@ -23,6 +23,7 @@ using rocketmq::MessageQueue;
 using rocketmq::consumer::LocalFileOffsetStore;
 using rocketmq::consumer::ReadOffsetType;
 using rocketmq::consumer::RemoteBrokerOffsetStore;
+using rocketmq::consumer::StoredOffset;
 using rocketmq::test::FakeMQClientAPI;
 
 namespace fs = std::filesystem;
@@ -78,12 +79,12 @@ fs::path with_suffix(fs::path path, const char* suffix) {
 
 // ---- RemoteBrokerOffsetStore ---------------------------------------------------------------------
 
-TEST_CASE("remote store: a group the broker does not know reads -1 from the store", "[offset]") {
+TEST_CASE("remote store: a group the broker does not know reads none from the store", "[offset]") {
   RemoteFixture fixture;
-  CHECK(fixture.store.read_offset(queue(0), ReadOffsetType::Memory) == -1);
+  CHECK(fixture.store.read_offset(queue(0), ReadOffsetType::Memory) == StoredOffset::none());
   CHECK(fixture.api.call_count("query_consumer_offset") == 0);
 
-  CHECK(fixture.store.read_offset(queue(0), ReadOffsetType::Store) == -1);
+  CHECK(fixture.store.read_offset(queue(0), ReadOffsetType::Store) == StoredOffset::none());
   const auto queries = fixture.api.offset_queries();
   REQUIRE(queries.size() == 1);
   CHECK(queries[0].broker_addr == kBrokerAddress);
@@ -94,7 +95,7 @@ TEST_CASE("remote store: a group the broker does not know reads -1 from the stor
   CHECK(queries[0].header.set_zero_if_not_found == std::optional<bool>(false));
   CHECK(queries[0].header.broker_name == std::optional<std::string>("broker-a"));
 
-  CHECK(fixture.store.read_offset(queue(0), ReadOffsetType::MemoryThenStore) == -1);
+  CHECK(fixture.store.read_offset(queue(0), ReadOffsetType::MemoryThenStore) == StoredOffset::none());
   CHECK(fixture.store.offsets("").empty());
 }
 
@@ -102,15 +103,15 @@ TEST_CASE("remote store: Store reads the broker and does not touch memory", "[of
   RemoteFixture fixture;
   fixture.api.set_committed_offset(kGroup, queue(1), 42);
   fixture.api.set_committed_offset("other_group", queue(1), 7);
-  CHECK(fixture.store.read_offset(queue(1), ReadOffsetType::Store) == 42);
-  CHECK(fixture.store.read_offset(queue(1), ReadOffsetType::Memory) == -1);
+  CHECK(fixture.store.read_offset(queue(1), ReadOffsetType::Store) == StoredOffset::at(42));
+  CHECK(fixture.store.read_offset(queue(1), ReadOffsetType::Memory) == StoredOffset::none());
 
   fixture.store.update_offset(queue(1), 50, false);
-  CHECK(fixture.store.read_offset(queue(1), ReadOffsetType::Store) == 42);
-  CHECK(fixture.store.read_offset(queue(1), ReadOffsetType::Memory) == 50);
+  CHECK(fixture.store.read_offset(queue(1), ReadOffsetType::Store) == StoredOffset::at(42));
+  CHECK(fixture.store.read_offset(queue(1), ReadOffsetType::Memory) == StoredOffset::at(50));
 }
 
-TEST_CASE("remote store: a broker that cannot be asked reads -2", "[offset]") {
+TEST_CASE("remote store: a broker that cannot be asked reads unknown", "[offset]") {
   RemoteFixture fixture;
   fixture.api.set_committed_offset(kGroup, queue(0), 5);
 
@@ -118,30 +119,30 @@ TEST_CASE("remote store: a broker that cannot be asked reads -2", "[offset]") {
     fixture.api.fail_next("query_consumer_offset",
                           std::make_exception_ptr(rocketmq::TimeoutError("slow broker")));
     CHECK(fixture.store.read_offset(queue(0), ReadOffsetType::Store) ==
-          RemoteBrokerOffsetStore::kOffsetUnknown);
+          StoredOffset::unknown());
   }
   SECTION("an error code other than QUERY_NOT_FOUND") {
     fixture.api.fail_next(
         "query_consumer_offset",
         FakeMQClientAPI::broker_error(static_cast<int>(rocketmq::protocol::ResponseCode::kSystemBusy)));
-    CHECK(fixture.store.read_offset(queue(0), ReadOffsetType::MemoryThenStore) == -2);
+    CHECK(fixture.store.read_offset(queue(0), ReadOffsetType::MemoryThenStore) == StoredOffset::unknown());
   }
   SECTION("unknown broker address") {
-    CHECK(fixture.store.read_offset(queue(0, "T", "broker-x"), ReadOffsetType::Store) == -2);
+    CHECK(fixture.store.read_offset(queue(0, "T", "broker-x"), ReadOffsetType::Store) == StoredOffset::unknown());
     CHECK(fixture.api.call_count("query_consumer_offset") == 0);
   }
   // Nothing unknown is cached: the next read asks again and gets the real value.
-  CHECK(fixture.store.read_offset(queue(0), ReadOffsetType::Memory) == -1);
-  CHECK(fixture.store.read_offset(queue(0), ReadOffsetType::MemoryThenStore) == 5);
+  CHECK(fixture.store.read_offset(queue(0), ReadOffsetType::Memory) == StoredOffset::none());
+  CHECK(fixture.store.read_offset(queue(0), ReadOffsetType::MemoryThenStore) == StoredOffset::at(5));
 }
 
 TEST_CASE("remote store: MemoryThenStore caches the broker's offset", "[offset]") {
   RemoteFixture fixture;
   fixture.api.set_committed_offset(kGroup, queue(2), 100);
-  CHECK(fixture.store.read_offset(queue(2), ReadOffsetType::MemoryThenStore) == 100);
+  CHECK(fixture.store.read_offset(queue(2), ReadOffsetType::MemoryThenStore) == StoredOffset::at(100));
   fixture.api.set_committed_offset(kGroup, queue(2), 900);
-  CHECK(fixture.store.read_offset(queue(2), ReadOffsetType::MemoryThenStore) == 100);
-  CHECK(fixture.store.read_offset(queue(2), ReadOffsetType::Memory) == 100);
+  CHECK(fixture.store.read_offset(queue(2), ReadOffsetType::MemoryThenStore) == StoredOffset::at(100));
+  CHECK(fixture.store.read_offset(queue(2), ReadOffsetType::Memory) == StoredOffset::at(100));
   CHECK(fixture.api.call_count("query_consumer_offset") == 1);
 
   // The cached value is what the broker holds: nothing to send back.
@@ -152,14 +153,14 @@ TEST_CASE("remote store: MemoryThenStore caches the broker's offset", "[offset]"
 TEST_CASE("remote store: increase_only keeps the highest offset", "[offset]") {
   RemoteFixture fixture;
   fixture.store.update_offset(queue(0), 10, true);
-  CHECK(fixture.store.read_offset(queue(0), ReadOffsetType::Memory) == 10);
+  CHECK(fixture.store.read_offset(queue(0), ReadOffsetType::Memory) == StoredOffset::at(10));
   fixture.store.update_offset(queue(0), 5, true);
-  CHECK(fixture.store.read_offset(queue(0), ReadOffsetType::Memory) == 10);
+  CHECK(fixture.store.read_offset(queue(0), ReadOffsetType::Memory) == StoredOffset::at(10));
   fixture.store.update_offset(queue(0), 12, true);
-  CHECK(fixture.store.read_offset(queue(0), ReadOffsetType::Memory) == 12);
+  CHECK(fixture.store.read_offset(queue(0), ReadOffsetType::Memory) == StoredOffset::at(12));
   // A reset (seek) may move backwards.
   fixture.store.update_offset(queue(0), 3, false);
-  CHECK(fixture.store.read_offset(queue(0), ReadOffsetType::Memory) == 3);
+  CHECK(fixture.store.read_offset(queue(0), ReadOffsetType::Memory) == StoredOffset::at(3));
 }
 
 TEST_CASE("remote store: persist_all sends oneway updates for changed queues only", "[offset]") {
@@ -336,7 +337,7 @@ TEST_CASE("remote store: remove_offset forgets the queue", "[offset]") {
   CHECK(fixture.store.offsets("U") == std::map<MessageQueue, std::int64_t>{{queue(0, "U"), 6}});
 
   fixture.store.remove_offset(queue(0));
-  CHECK(fixture.store.read_offset(queue(0), ReadOffsetType::Memory) == -1);
+  CHECK(fixture.store.read_offset(queue(0), ReadOffsetType::Memory) == StoredOffset::none());
   CHECK(fixture.store.offsets("T").empty());
   fixture.store.persist_all({queue(0)});
   fixture.store.persist(queue(0));
@@ -357,16 +358,16 @@ TEST_CASE("local store: offsets survive a restart through the file", "[offset]")
     store.update_offset(queue(0, "U", "broker-b"), 3, true);
     store.persist_all({queue(0), queue(1)});
     store.persist(queue(0, "U", "broker-b"));
-    CHECK(store.read_offset(queue(0), ReadOffsetType::Store) == 42);
+    CHECK(store.read_offset(queue(0), ReadOffsetType::Store) == StoredOffset::at(42));
   }
   LocalFileOffsetStore restarted(directory.path.string(), "client@1", kGroup);
-  CHECK(restarted.read_offset(queue(0), ReadOffsetType::Store) == -1);  // before load
+  CHECK(restarted.read_offset(queue(0), ReadOffsetType::Store) == StoredOffset::none());  // before load
   restarted.load();
   CHECK(restarted.offsets("") ==
         std::map<MessageQueue, std::int64_t>{{queue(0), 42}, {queue(1), 7}, {queue(0, "U", "broker-b"), 3}});
-  CHECK(restarted.read_offset(queue(0), ReadOffsetType::Store) == 42);
-  CHECK(restarted.read_offset(queue(1), ReadOffsetType::Memory) == 7);
-  CHECK(restarted.read_offset(queue(2), ReadOffsetType::MemoryThenStore) == -1);
+  CHECK(restarted.read_offset(queue(0), ReadOffsetType::Store) == StoredOffset::at(42));
+  CHECK(restarted.read_offset(queue(1), ReadOffsetType::Memory) == StoredOffset::at(7));
+  CHECK(restarted.read_offset(queue(2), ReadOffsetType::MemoryThenStore) == StoredOffset::none());
 
   // Another client id or group has its own file.
   LocalFileOffsetStore other(directory.path.string(), "client@2", kGroup);
@@ -434,7 +435,7 @@ TEST_CASE("local store: writes are atomic and keep the previous file as backup",
   write_text(temporary, "{\"offsetTa");
   LocalFileOffsetStore restarted((directory.path / "not" / "yet" / "there").string(), "client", kGroup);
   restarted.load();
-  CHECK(restarted.read_offset(queue(0), ReadOffsetType::Store) == 2);
+  CHECK(restarted.read_offset(queue(0), ReadOffsetType::Store) == StoredOffset::at(2));
 }
 
 TEST_CASE("local store: Store reads what was loaded or written, not memory", "[offset]") {
@@ -442,17 +443,17 @@ TEST_CASE("local store: Store reads what was loaded or written, not memory", "[o
   LocalFileOffsetStore store(directory.path.string(), "client", kGroup);
   store.load();
   store.update_offset(queue(0), 10, false);
-  CHECK(store.read_offset(queue(0), ReadOffsetType::Store) == -1);
+  CHECK(store.read_offset(queue(0), ReadOffsetType::Store) == StoredOffset::none());
   store.persist(queue(0));
   store.update_offset(queue(0), 11, false);
-  CHECK(store.read_offset(queue(0), ReadOffsetType::Store) == 10);
-  CHECK(store.read_offset(queue(0), ReadOffsetType::MemoryThenStore) == 11);
+  CHECK(store.read_offset(queue(0), ReadOffsetType::Store) == StoredOffset::at(10));
+  CHECK(store.read_offset(queue(0), ReadOffsetType::MemoryThenStore) == StoredOffset::at(11));
 
   // Memory only: the file keeps the last offset for whoever owns the queue next.
   store.remove_offset(queue(0));
-  CHECK(store.read_offset(queue(0), ReadOffsetType::Memory) == -1);
-  CHECK(store.read_offset(queue(0), ReadOffsetType::MemoryThenStore) == 10);
-  CHECK(store.read_offset(queue(0), ReadOffsetType::Memory) == 10);
+  CHECK(store.read_offset(queue(0), ReadOffsetType::Memory) == StoredOffset::none());
+  CHECK(store.read_offset(queue(0), ReadOffsetType::MemoryThenStore) == StoredOffset::at(10));
+  CHECK(store.read_offset(queue(0), ReadOffsetType::Memory) == StoredOffset::at(10));
 
   // Persisting a subset keeps the other queues in the file.
   store.update_offset(queue(1), 5, false);
@@ -475,7 +476,7 @@ TEST_CASE("local store: a corrupt file falls back to the backup", "[offset]") {
   LocalFileOffsetStore store(directory.path.string(), "client", kGroup);
   store.load();
   CHECK(store.offsets("") == std::map<MessageQueue, std::int64_t>{{queue(0), 40}, {queue(1), 41}});
-  CHECK(store.read_offset(queue(1), ReadOffsetType::Store) == 41);
+  CHECK(store.read_offset(queue(1), ReadOffsetType::Store) == StoredOffset::at(41));
 
   // The next write repairs the main file and must not replace the good backup with the bad file.
   store.update_offset(queue(0), 50, true);
@@ -495,13 +496,13 @@ TEST_CASE("local store: corrupt file and corrupt backup start empty", "[offset]"
   LocalFileOffsetStore store(directory.path.string(), "client", kGroup);
   REQUIRE_NOTHROW(store.load());
   CHECK(store.offsets("").empty());
-  CHECK(store.read_offset(queue(0), ReadOffsetType::MemoryThenStore) == -1);
+  CHECK(store.read_offset(queue(0), ReadOffsetType::MemoryThenStore) == StoredOffset::none());
 
   store.update_offset(queue(0), 3, true);
   store.persist_all({queue(0)});
   LocalFileOffsetStore restarted(directory.path.string(), "client", kGroup);
   restarted.load();
-  CHECK(restarted.read_offset(queue(0), ReadOffsetType::Store) == 3);
+  CHECK(restarted.read_offset(queue(0), ReadOffsetType::Store) == StoredOffset::at(3));
 }
 
 // ---- FakeMQClientAPI -----------------------------------------------------------------------------
