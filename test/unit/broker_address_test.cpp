@@ -5,10 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <condition_variable>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -17,6 +15,7 @@
 #include "client/mq_client_instance.h"
 #include "consumer/remote_broker_offset_store.h"
 #include "support/fake_mq_client_api.h"
+#include "support/first_call_hold.h"
 #include "support/test_env.h"
 
 namespace {
@@ -170,31 +169,11 @@ class HeldRouteAPI : public FakeMQClientAPI {
  public:
   rocketmq::protocol::TopicRouteData get_topic_route(const std::string& topic) override {
     auto answer = FakeMQClientAPI::get_topic_route(topic);
-    std::unique_lock<std::mutex> lock(hold_mutex_);
-    if (!held_once_) {
-      held_once_ = true;
-      holding_ = true;
-      changed_.notify_all();
-      changed_.wait(lock, [&] { return released_; });
-    }
+    hold.hold_if_first();
     return answer;
   }
-  bool wait_until_holding() {
-    std::unique_lock<std::mutex> lock(hold_mutex_);
-    return changed_.wait_for(lock, std::chrono::seconds(10), [&] { return holding_; });
-  }
-  void release() {
-    std::lock_guard<std::mutex> lock(hold_mutex_);
-    released_ = true;
-    changed_.notify_all();
-  }
 
- private:
-  std::mutex hold_mutex_;
-  std::condition_variable changed_;
-  bool held_once_ = false;
-  bool holding_ = false;
-  bool released_ = false;
+  rocketmq::test::FirstCallHold hold;
 };
 
 }  // namespace
@@ -211,11 +190,11 @@ TEST_CASE("a route answer overtaken by a later query's is not applied", "[client
   api->set_topic_route("T", route({{0, kMasterA}}, false));
   rocketmq::protocol::TopicRouteData late_answer;
   std::thread first([&] { late_answer = instance->update_topic_route("T"); });
-  REQUIRE(api->wait_until_holding());
+  REQUIRE(api->hold.wait_until_holding(std::chrono::seconds(10)));
   // A later query sees both brokers and answers first.
   api->set_topic_route("T", route({{0, kMasterA}}));
   CHECK(instance->update_topic_route("T").broker_datas.size() == 2);
-  api->release();
+  api->hold.release();
   first.join();
 
   CHECK(instance->broker_address("broker-b") == std::optional<std::string>(kMasterB));

@@ -1,7 +1,6 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -17,6 +16,7 @@
 #include "protocol/response_code.h"
 #include "rocketmq/error.h"
 #include "support/fake_mq_client_api.h"
+#include "support/first_call_hold.h"
 #include "support/test_env.h"
 
 using rocketmq::MessageQueue;
@@ -244,33 +244,13 @@ class HoldingOnewayAPI : public FakeMQClientAPI {
   void update_consumer_offset(const std::string& broker_addr,
                               const rocketmq::protocol::UpdateConsumerOffsetRequestHeader& header,
                               bool oneway) override {
-    if (oneway) {
-      std::unique_lock<std::mutex> lock(hold_mutex_);
-      if (!held_once_) {
-        held_once_ = true;
-        holding_ = true;
-        changed_.notify_all();
-        changed_.wait(lock, [&] { return released_; });
-      }
-    }
+    if (oneway) hold.hold_if_first();
     FakeMQClientAPI::update_consumer_offset(broker_addr, header, oneway);
   }
-  bool wait_until_holding(std::chrono::milliseconds timeout) {
-    std::unique_lock<std::mutex> lock(hold_mutex_);
-    return changed_.wait_for(lock, timeout, [&] { return holding_; });
-  }
-  void release() {
-    std::lock_guard<std::mutex> lock(hold_mutex_);
-    released_ = true;
-    changed_.notify_all();
-  }
+  bool wait_until_holding(std::chrono::milliseconds timeout) { return hold.wait_until_holding(timeout); }
+  void release() { hold.release(); }
 
- private:
-  std::mutex hold_mutex_;
-  std::condition_variable changed_;
-  bool held_once_ = false;
-  bool holding_ = false;
-  bool released_ = false;
+  rocketmq::test::FirstCallHold hold;
 };
 
 }  // namespace
