@@ -139,9 +139,10 @@ run_tests() {
 # ports apart from the plain cluster's; stopped whatever the outcome.
 security_tests() {
   local status=0
-  secure_env=(RMQ_TLS=1 RMQ_ACL=1 RMQ_NAMESRV_PORT=${RMQ_SECURE_NAMESRV_PORT:-46876}
-    RMQ_BROKER_A_PORT=${RMQ_SECURE_BROKER_A_PORT:-47911} RMQ_BROKER_B_PORT=${RMQ_SECURE_BROKER_B_PORT:-48911}
-    RMQ_STORE_ROOT=${RMQ_SECURE_STORE_ROOT:-/dev/shm/rmq-it-secure})
+  # Mutual TLS: the servers require a client certificate of their CA.
+  secure_env=(RMQ_TLS=1 RMQ_ACL=1 RMQ_TLS_CLIENT_AUTH=${RMQ_SECURE_CLIENT_AUTH:-require}
+    RMQ_NAMESRV_PORT=${RMQ_SECURE_NAMESRV_PORT:-46876} RMQ_BROKER_A_PORT=${RMQ_SECURE_BROKER_A_PORT:-47911}
+    RMQ_BROKER_B_PORT=${RMQ_SECURE_BROKER_B_PORT:-48911} RMQ_STORE_ROOT=${RMQ_SECURE_STORE_ROOT:-/dev/shm/rmq-it-secure})
   log "starting the secured cluster (TLS + ACL)"
   trap 'env "${secure_env[@]}" "$cluster" stop || true' EXIT
   env "${secure_env[@]}" "$cluster" start || return $?

@@ -268,6 +268,9 @@ admin() {
   if [ -f "$tls_dir/ca.pem" ]; then
     security=(-Dtls.enable=true -Dtls.test.mode.enable=false -Dtls.client.authServer=true
       "-Dtls.client.trustCertPath=$tls_dir/ca.pem")
+    # Servers that ask for a client certificate (RMQ_TLS_CLIENT_AUTH) get the cluster's own.
+    [ "$tls_client_auth" = none ] ||
+      security+=("-Dtls.client.certPath=$tls_dir/client.pem" "-Dtls.client.keyPath=$tls_dir/client.key")
   fi
   java -Xmx256m "${security[@]}" -Duser.home="$store/home/tools" -Drocketmq.home.dir="$store" \
     -Drmq.logback.configurationFile=rmq.tools.logback.xml -cp "$cache/lib/*" \

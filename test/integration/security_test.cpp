@@ -47,6 +47,10 @@ struct Secured {
   std::string sub_ak = env_or("RMQ_ACL_SUB_ACCESS_KEY", "subscriber");
   std::string sub_sk = env_or("RMQ_ACL_SUB_SECRET_KEY", "87654321");
   std::string sub_topic = env_or("RMQ_ACL_SUB_TOPIC", "SecuritySubOnly");
+  // RMQ_TLS_CLIENT_AUTH=require: the servers accept only clients with a certificate of their CA.
+  bool client_auth_required = env_or("RMQ_TLS_CLIENT_AUTH", "none") == "require";
+  std::string client_cert = tls_dir + "/client.pem";
+  std::string client_key = tls_dir + "/client.key";
 
   Secured() {
     struct stat info {};
@@ -56,6 +60,10 @@ struct Secured {
     ::setenv("INTEROP_ACCESS_KEY", ak.c_str(), 1);
     ::setenv("INTEROP_SECRET_KEY", sk.c_str(), 1);
     ::setenv("INTEROP_TLS_CA", ca.c_str(), 1);
+    if (client_auth_required) {
+      ::setenv("INTEROP_TLS_CERT", client_cert.c_str(), 1);
+      ::setenv("INTEROP_TLS_KEY", client_key.c_str(), 1);
+    }
   }
 
   // The secrets a log line or error text must never contain.
@@ -66,6 +74,10 @@ struct Secured {
     option.set_tls_enabled(true);
     option.set_tls_ca_file(ca);
     option.set_credentials(access_key, secret_key);
+    if (client_auth_required) {
+      option.set_tls_cert_file(client_cert);
+      option.set_tls_key_file(client_key);
+    }
   }
 };
 
@@ -375,7 +387,7 @@ TEST_CASE("refused keys, missing TLS and an untrusted CA are clear errors within
     writer.shutdown();
     mixed.shutdown();
   }
-  SECTION("mutual TLS: a client certificate of the cluster's CA is accepted; a key of another fails start()") {
+  SECTION("mutual TLS: a certificate of the cluster's CA is accepted, a mismatched key fails start(), servers that require one refuse a client without") {
     auto p_option = producer_option();
     secured.secure(p_option, secured.ak, secured.sk);
     p_option.set_tls_cert_file(secured.tls_dir + "/client.pem");
@@ -391,6 +403,19 @@ TEST_CASE("refused keys, missing TLS and an untrusted CA are clear errors within
     rocketmq::Producer refused(mismatched);
     auto text = expect_error_within_15s<rocketmq::ClientError>(secured, [&] { refused.start(); });
     CHECK_THAT(text, Contains("key file") && Contains("server.key"));
+
+    if (!secured.client_auth_required) {
+      WARN("the servers do not require client certificates (RMQ_TLS_CLIENT_AUTH=require): a client without one is not checked");
+      return;
+    }
+    // Servers that require a certificate refuse a client that has none (TLS and keys otherwise right).
+    auto anonymous = producer_option();
+    anonymous.set_tls_enabled(true);
+    anonymous.set_tls_ca_file(secured.ca);
+    anonymous.set_credentials(secured.ak, secured.sk);
+    rocketmq::Producer anonymous_producer(anonymous);
+    text = expect_error_within_15s<ConnectError>(secured, [&] { anonymous_producer.start(); });
+    CHECK_THAT(text, Contains(namesrv_addr()));
   }
   SECTION("a client without TLS against TLS-only servers: ConnectError naming the address") {
     auto p_option = producer_option();

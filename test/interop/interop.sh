@@ -26,6 +26,10 @@ tls_opts=()
 if [ -n "${INTEROP_TLS_CA:-}" ]; then
   tls_opts=(-Dtls.enable=true -Dtls.test.mode.enable=false -Dtls.client.authServer=true
     "-Dtls.client.trustCertPath=$INTEROP_TLS_CA")
+  # A client certificate, for servers that require one (mutual TLS).
+  if [ -n "${INTEROP_TLS_CERT:-}" ]; then
+    tls_opts+=("-Dtls.client.certPath=$INTEROP_TLS_CERT" "-Dtls.client.keyPath=${INTEROP_TLS_KEY:?with INTEROP_TLS_CERT}")
+  fi
 fi
 set +e
 java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto \
