@@ -6,6 +6,8 @@
 #   remoting, filter          transport; subscription expressions            (common, protocol)
 #   client                    client instance, broker API, ACL               (+ remoting, filter)
 #   consumer, producer        the engines behind the facades                 (+ client; not each other)
+#   capi                      the C API (include/rocketmq/C*.h): on top, and a thin layer over
+#                             the public C++ API only                        (no other layer)
 #
 # The public headers (include/rocketmq/) are below everything and may be used anywhere.
 set(allowed_common common)
@@ -15,7 +17,8 @@ set(allowed_filter common protocol filter)
 set(allowed_client common protocol remoting filter client)
 set(allowed_consumer common protocol remoting filter client consumer)
 set(allowed_producer common protocol remoting filter client producer)
-set(layers common protocol remoting filter client consumer producer)
+set(allowed_capi capi)
+set(layers common protocol remoting filter client consumer producer capi)
 
 set(source_dir ${CMAKE_ARGV3})
 set(violations "")

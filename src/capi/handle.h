@@ -1,0 +1,85 @@
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "rocketmq/CCommon.h"
+#include "rocketmq/error.h"
+
+// The C API (include/rocketmq/C*.h) over the public C++ API, nothing else: every C handle is a
+// pointer to one of the Handle subclasses below, cast to the opaque C type at the boundary.
+namespace rocketmq::capi {
+
+enum class Kind : std::uint32_t {
+  Message = 0x4d534731,  // CMessage
+  MessageExt,            // CMessageExt (lives during one consume callback)
+  BatchMessage,          // CBatchMessage
+  Producer,              // CProducer
+  PushConsumer,          // CPushConsumer
+};
+
+// Common head of every handle: the kind lets the getters of CMessageExt accept a CMessage (the
+// Python wrapper calls them on one) and turns a handle of the wrong kind into an error, not a crash.
+class Handle {
+ public:
+  explicit Handle(Kind kind) noexcept : kind_(kind) {}
+  virtual ~Handle();
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  Kind kind() const noexcept { return kind_; }
+
+ private:
+  static constexpr std::uint64_t kAlive = 0x524f434b45544d51ULL;
+  std::uint64_t magic_ = kAlive;
+  Kind kind_;
+
+ public:
+  bool alive() const noexcept { return magic_ == kAlive; }
+  void mark_dead() noexcept { magic_ = 0; }
+};
+
+// The calling thread's last error (GetLatestErrorMessage).
+void set_error(const std::string& text);
+const char* latest_error() noexcept;
+
+// The C++ exception in flight as a text naming the call: "SendMessageSync: <what>".
+std::string describe_current_exception(const char* function);
+// The error class name of an exception pointer: "BrokerError", "TimeoutError", ...
+std::string exception_type(const std::exception_ptr& error);
+
+// Returns `status` after recording "<function>: <text>" as the thread's error.
+int fail(int status, const char* function, const std::string& text);
+// Returns `status` after recording the exception in flight.
+int fail_current(int status, const char* function);
+
+// Null-checked cast of a C handle to its handle class; records an error and returns null for a
+// null, destroyed or other-kind handle.
+template <typename T>
+T* cast_handle(void* pointer, const char* function) {
+  if (pointer == nullptr) {
+    fail(NULL_POINTER, function, "handle is NULL");
+    return nullptr;
+  }
+  auto* handle = static_cast<Handle*>(pointer);
+  if (!handle->alive() || handle->kind() != T::kKind) {
+    fail(NULL_POINTER, function, "not a live handle of the expected type (destroyed, or another kind)");
+    return nullptr;
+  }
+  return static_cast<T*>(handle);
+}
+
+// The log level is process-wide in this library: the producer's and the push consumer's log level
+// setters both set it.
+void apply_log_level(CLogLevel level);
+
+// Copies `text` into a fixed C array, cut to fit, always NUL-terminated.
+template <std::size_t N>
+void copy_text(char (&target)[N], const std::string& text) noexcept {
+  const std::size_t size = text.size() < N - 1 ? text.size() : N - 1;
+  std::memcpy(target, text.data(), size);
+  target[size] = '\0';
+}
+
+}  // namespace rocketmq::capi
