@@ -25,7 +25,7 @@ fi
   if [ ! -f "$venv/.ready" ]; then
     rm -rf "$venv"
     python3 -m venv "$venv"
-    if ! "$venv/bin/pip" install -q --disable-pip-version-check "$wrapper" "pytest>=7,<9"; then
+    if ! "$venv/bin/pip" install -q --disable-pip-version-check "$wrapper" pytest; then
       echo "BLOCKED: pip could not install $wrapper and pytest from PyPI" >&2
       exit 1
     fi
