@@ -27,7 +27,7 @@ ConsumeResult deliver(CPushConsumer* consumer, MessageCallBack callback, const s
   for (const auto& message : messages) {
     MessageExtHandle handle(message);
     const int status = callback(consumer, reinterpret_cast<CMessageExt*>(static_cast<Handle*>(&handle)));
-    handle.mark_dead();  // a pointer kept past the call is refused, not read
+    handle.mark_dead();  // a pointer kept past the call is a bug; this makes it likelier to be caught
     if (status != E_CONSUME_SUCCESS) result = ConsumeResult::ReconsumeLater;
   }
   return result;
