@@ -4,7 +4,9 @@ import ctypes
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import unique
+import pytest
+
+from conftest import Received, unique
 from rocketmq.client import ConsumeStatus, Message, Producer, PushConsumer, SendStatus
 from rocketmq.ffi import dll
 
@@ -57,6 +59,25 @@ def start_consumer(namesrv, topic, tags, callback, producer, received, orderly=F
             return consumer
     consumer.shutdown()
     raise AssertionError('consumer received no probe within 60 s')
+
+
+@pytest.fixture(scope='module', autouse=True)
+def redelivery(namesrv, topic):
+    """The RECONSUME_LATER case, started before the other tests so that the broker's first retry delay
+    (10 s) passes while they run; test_reconsume_later_redelivers_with_reconsume_times_1 checks it."""
+    producer = make_producer(namesrv)
+    received = Received()
+
+    def on_message(msg):
+        received.add(record(msg))
+        # The first delivery asks for a retry; the retry (reconsume times 1) is consumed.
+        return ConsumeStatus.RECONSUME_LATER if msg.reconsume_times == 0 else ConsumeStatus.CONSUME_SUCCESS
+
+    consumer = start_consumer(namesrv, topic, 'retry', on_message, producer, received)
+    sent = producer.send_sync(message(topic, 'retry', 'r-1', 'retry me', color='red'))
+    yield sent, received
+    consumer.shutdown()
+    producer.shutdown()
 
 
 def test_import_binds_every_symbol():
@@ -153,31 +174,6 @@ def test_send_orderly_with_sharding_key_keeps_order(namesrv, topic, received):
         producer.shutdown()
 
 
-def test_reconsume_later_redelivers_with_reconsume_times_1(namesrv, topic, received):
-    producer = make_producer(namesrv)
-
-    def on_message(msg):
-        received.add(record(msg))
-        # The first delivery asks for a retry; the retry (reconsume times 1) is consumed.
-        return ConsumeStatus.RECONSUME_LATER if msg.reconsume_times == 0 else ConsumeStatus.CONSUME_SUCCESS
-
-    consumer = start_consumer(namesrv, topic, 'retry', on_message, producer, received)
-    try:
-        sent = producer.send_sync(message(topic, 'retry', 'r-1', 'retry me', color='red'))
-        # The broker's first retry delay is 10 s.
-        got = received.wait_for(lambda m: any(r['reconsume_times'] == 1 for r in m), 60, 'the redelivery')
-        first = [r for r in got if r['reconsume_times'] == 0]
-        again = [r for r in got if r['reconsume_times'] == 1]
-        assert first and again
-        for r in first + again:
-            assert r['id'] == sent.msg_id
-            assert r['topic'] == topic and r['body'] == b'retry me' and r['color'] == b'red'
-            assert r['keys'] == b'r-1' and r['tags'] == b'retry'
-    finally:
-        consumer.shutdown()
-        producer.shutdown()
-
-
 def test_multi_threaded_producers(namesrv, topic, received):
     shared = make_producer(namesrv)
 
@@ -232,3 +228,15 @@ def test_errors_reach_python(namesrv):
         assert type(error).__name__ == 'PushConsumerStartFailed'
         assert 'callback' in str(error)
     assert b'callback' in ctypes.c_char_p(dll.GetLatestErrorMessage()).value
+
+
+def test_reconsume_later_redelivers_with_reconsume_times_1(redelivery):
+    sent, received = redelivery
+    got = received.wait_for(lambda m: any(r['reconsume_times'] == 1 for r in m), 60, 'the redelivery')
+    first = [r for r in got if r['reconsume_times'] == 0]
+    again = [r for r in got if r['reconsume_times'] == 1]
+    assert first and again
+    for r in first + again:
+        assert r['id'] == sent.msg_id
+        assert not r['topic'].startswith('%RETRY%') and r['body'] == b'retry me' and r['color'] == b'red'
+        assert r['keys'] == b'r-1' and r['tags'] == b'retry'
