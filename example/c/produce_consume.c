@@ -1,6 +1,7 @@
-/* The C API in one program (C11): a producer sends messages tagged "TagA" and "TagB", a push consumer
-   subscribed to "TagA" receives only those, and asks once for one of them to be reconsumed later;
-   the broker delivers it again with a reconsume count of 1. Exits 0 when all of that happened.
+/* The C API in one program (C11): a producer sends messages tagged "TagA" and "TagB" (synchronously,
+   asynchronously, ordered and as a batch), a push consumer subscribed to "TagA" receives only those,
+   and asks once for one of them to be reconsumed later; the broker delivers it again with a reconsume
+   count of 1. Exits 0 when all of that happened.
 
      produce_consume <name server> <topic> <group> [messages per tag, default 8]
 
@@ -31,6 +32,26 @@ static atomic_int wrong_handle;       /* callbacks with another CPushConsumer* t
 static atomic_int retry_first;        /* the retried message, first delivery (reconsume later) */
 static atomic_int retry_again;        /* the retried message, delivered again with reconsume times 1 */
 static atomic_int probes;             /* messages sent until the consumer is seen to receive */
+static atomic_int async_ok;           /* SendAsync success callbacks */
+static atomic_int async_failed;
+
+static void on_sent(CSendResult result, CMessage* msg, void* user_data) {
+  (void)msg;
+  if (result.sendStatus == E_SEND_OK && user_data == &async_ok) atomic_fetch_add(&async_ok, 1);
+}
+
+static void on_send_failed(CMQException e, CMessage* msg, void* user_data) {
+  (void)msg;
+  (void)user_data;
+  fprintf(stderr, "asynchronous send failed: %s (%s, %d)\n", e.msg, e.type, e.error);
+  atomic_fetch_add(&async_failed, 1);
+}
+
+static int first_queue(int size, CMessage* msg, void* arg) {
+  (void)msg;
+  (void)arg;
+  return size > 0 ? 0 : -1;
+}
 
 static int on_message(CPushConsumer* consumer, CMessageExt* msg) {
   if (consumer != consumer_handle) atomic_fetch_add(&wrong_handle, 1);
@@ -132,24 +153,53 @@ int main(int argc, char** argv) {
     snprintf(body, sizeof body, "message %d", i);
     if (!send_one(producer, topic, tag_a ? "TagA" : "TagB", tag_a && i == 0 ? RETRIED_KEY : "plain", body)) return 1;
   }
-  printf("sent %d messages (%d TagA, %d TagB)\n", 2 * per_tag, per_tag, per_tag);
+  /* The other ways to send, each with one more TagA message: asynchronous, ordered to a chosen
+     queue, and a batch of two. */
+  CMessage* async_msg = CreateMessage(topic);
+  SetMessageTags(async_msg, "TagA");
+  SetMessageKeys(async_msg, "plain");
+  SetMessageBody(async_msg, "async");
+  if (!check(SendAsync(producer, async_msg, on_sent, on_send_failed, &async_ok), "SendAsync")) return 1;
+  CMessage* ordered = CreateMessage(topic);
+  SetMessageTags(ordered, "TagA");
+  SetMessageKeys(ordered, "plain");
+  SetMessageBody(ordered, "ordered");
+  CSendResult ordered_result;
+  if (!check(SendMessageOrderly(producer, ordered, first_queue, NULL, 1, &ordered_result), "SendMessageOrderly")) return 1;
+  DestroyMessage(ordered);
+  CBatchMessage* batch = CreateBatchMessage();
+  for (int i = 0; i < 2; ++i) {
+    CMessage* part = CreateMessage(topic);
+    SetMessageTags(part, "TagA");
+    SetMessageKeys(part, "plain");
+    SetMessageBody(part, i == 0 ? "batch 0" : "batch 1");
+    AddMessage(batch, part);
+    DestroyMessage(part);
+  }
+  CSendResult batch_result;
+  if (!check(SendBatchMessage(producer, batch, &batch_result), "SendBatchMessage")) return 1;
+  DestroyBatchMessage(batch);
+  printf("sent %d messages (%d TagA, %d TagB), then 4 more TagA (async, ordered, a batch of 2)\n", 2 * per_tag,
+         per_tag, per_tag);
 
   /* The first retry comes back after the broker's first delay level (10 s by default). */
-  const int expected = per_tag - 1;
+  const int expected = per_tag - 1 + 4;
   deadline = now() + 90;
   while (now() < deadline && !(atomic_load(&received) >= expected && atomic_load(&retry_again) >= 1)) pause_briefly();
-  ShutdownProducer(producer);
+  ShutdownProducer(producer); /* waits for the asynchronous send's callback */
   DestroyProducer(producer);
+  DestroyMessage(async_msg);
   ShutdownPushConsumer(consumer_handle);
   DestroyPushConsumer(consumer_handle);
 
   printf("received %d of %d TagA messages, retried message: %d first and %d second deliveries, "
-         "TagB received %d, wrong handle %d\n",
+         "TagB received %d, wrong handle %d, async sends %d ok %d failed\n",
          atomic_load(&received), expected, atomic_load(&retry_first), atomic_load(&retry_again),
-         atomic_load(&wrong_tag), atomic_load(&wrong_handle));
+         atomic_load(&wrong_tag), atomic_load(&wrong_handle), atomic_load(&async_ok), atomic_load(&async_failed));
   /* At least once: a message may come twice (a rebalance), never not at all. */
   const int ok = atomic_load(&received) >= expected && atomic_load(&retry_first) >= 1 &&
-                 atomic_load(&retry_again) >= 1 && atomic_load(&wrong_tag) == 0 && atomic_load(&wrong_handle) == 0;
+                 atomic_load(&retry_again) >= 1 && atomic_load(&wrong_tag) == 0 && atomic_load(&wrong_handle) == 0 &&
+                 atomic_load(&async_ok) == 1;
   puts(ok ? "OK" : "FAILED");
   return ok ? 0 : 1;
 }
