@@ -26,13 +26,13 @@
 #define PROBE_KEY "probe"
 
 static CPushConsumer* consumer_handle;
-static atomic_int received;           /* first deliveries of TagA messages, success returned */
-static atomic_int wrong_tag;          /* messages the tag filter should have kept away */
-static atomic_int wrong_handle;       /* callbacks with another CPushConsumer* than ours */
-static atomic_int retry_first;        /* the retried message, first delivery (reconsume later) */
-static atomic_int retry_again;        /* the retried message, delivered again with reconsume times 1 */
-static atomic_int probes;             /* messages sent until the consumer is seen to receive */
-static atomic_int async_ok;           /* SendAsync success callbacks */
+static atomic_int received;     /* first deliveries of TagA messages, success returned */
+static atomic_int wrong_tag;    /* messages the tag filter should have kept away */
+static atomic_int wrong_handle; /* callbacks with another CPushConsumer* than ours */
+static atomic_int retry_first;  /* the retried message, first delivery (reconsume later) */
+static atomic_int retry_again;  /* the retried message, delivered again with reconsume times 1 */
+static atomic_int probes;       /* messages sent until the consumer is seen to receive */
+static atomic_int async_ok;     /* SendAsync success callbacks */
 static atomic_int async_failed;
 
 static void on_sent(CSendResult result, CMessage* msg, void* user_data) {
@@ -91,10 +91,12 @@ static void pause_briefly(void) {
   nanosleep(&pause, NULL);
 }
 
-static int send_one(CProducer* producer, const char* topic, const char* tags, const char* keys, const char* body) {
+static int send_one(CProducer* producer, const char* topic, const char* tags, const char* keys,
+                    const char* body) {
   CMessage* msg = CreateMessage(topic);
   if (msg == NULL) return check(NULL_POINTER, "CreateMessage");
-  int ok = check(SetMessageTags(msg, tags), "SetMessageTags") && check(SetMessageKeys(msg, keys), "SetMessageKeys") &&
+  int ok = check(SetMessageTags(msg, tags), "SetMessageTags") &&
+           check(SetMessageKeys(msg, keys), "SetMessageKeys") &&
            check(SetMessageBody(msg, body), "SetMessageBody") &&
            check(SetMessageProperty(msg, "origin", "c-example"), "SetMessageProperty");
   CSendResult result;
@@ -120,7 +122,8 @@ int main(int argc, char** argv) {
   /* The consumer first: started with no callback it must refuse (PUSHCONSUMER_START_FAILED). */
   consumer_handle = CreatePushConsumer(group);
   if (consumer_handle == NULL) return check(NULL_POINTER, "CreatePushConsumer"), 1;
-  if (!check(SetPushConsumerNameServerAddress(consumer_handle, namesrv), "SetPushConsumerNameServerAddress") ||
+  if (!check(SetPushConsumerNameServerAddress(consumer_handle, namesrv),
+             "SetPushConsumerNameServerAddress") ||
       !check(Subscribe(consumer_handle, topic, "TagA"), "Subscribe"))
     return 1;
   if (StartPushConsumer(consumer_handle) != PUSHCONSUMER_START_FAILED) {
@@ -151,7 +154,8 @@ int main(int argc, char** argv) {
     const int tag_a = i % 2 == 0;
     char body[64];
     snprintf(body, sizeof body, "message %d", i);
-    if (!send_one(producer, topic, tag_a ? "TagA" : "TagB", tag_a && i == 0 ? RETRIED_KEY : "plain", body)) return 1;
+    if (!send_one(producer, topic, tag_a ? "TagA" : "TagB", tag_a && i == 0 ? RETRIED_KEY : "plain", body))
+      return 1;
   }
   /* The other ways to send, each with one more TagA message: asynchronous, ordered to a chosen
      queue, and a batch of two. */
@@ -165,7 +169,9 @@ int main(int argc, char** argv) {
   SetMessageKeys(ordered, "plain");
   SetMessageBody(ordered, "ordered");
   CSendResult ordered_result;
-  if (!check(SendMessageOrderly(producer, ordered, first_queue, NULL, 1, &ordered_result), "SendMessageOrderly")) return 1;
+  if (!check(SendMessageOrderly(producer, ordered, first_queue, NULL, 1, &ordered_result),
+             "SendMessageOrderly"))
+    return 1;
   DestroyMessage(ordered);
   CBatchMessage* batch = CreateBatchMessage();
   for (int i = 0; i < 2; ++i) {
@@ -179,27 +185,30 @@ int main(int argc, char** argv) {
   CSendResult batch_result;
   if (!check(SendBatchMessage(producer, batch, &batch_result), "SendBatchMessage")) return 1;
   DestroyBatchMessage(batch);
-  printf("sent %d messages (%d TagA, %d TagB), then 4 more TagA (async, ordered, a batch of 2)\n", 2 * per_tag,
-         per_tag, per_tag);
+  printf("sent %d messages (%d TagA, %d TagB), then 4 more TagA (async, ordered, a batch of 2)\n",
+         2 * per_tag, per_tag, per_tag);
 
   /* The first retry comes back after the broker's first delay level (10 s by default). */
   const int expected = per_tag - 1 + 4;
   deadline = now() + 90;
-  while (now() < deadline && !(atomic_load(&received) >= expected && atomic_load(&retry_again) >= 1)) pause_briefly();
+  while (now() < deadline && !(atomic_load(&received) >= expected && atomic_load(&retry_again) >= 1))
+    pause_briefly();
   ShutdownProducer(producer); /* waits for the asynchronous send's callback */
   DestroyProducer(producer);
   DestroyMessage(async_msg);
   ShutdownPushConsumer(consumer_handle);
   DestroyPushConsumer(consumer_handle);
 
-  printf("received %d of %d TagA messages, retried message: %d first and %d second deliveries, "
-         "TagB received %d, wrong handle %d, async sends %d ok %d failed\n",
-         atomic_load(&received), expected, atomic_load(&retry_first), atomic_load(&retry_again),
-         atomic_load(&wrong_tag), atomic_load(&wrong_handle), atomic_load(&async_ok), atomic_load(&async_failed));
+  printf(
+      "received %d of %d TagA messages, retried message: %d first and %d second deliveries, "
+      "TagB received %d, wrong handle %d, async sends %d ok %d failed\n",
+      atomic_load(&received), expected, atomic_load(&retry_first), atomic_load(&retry_again),
+      atomic_load(&wrong_tag), atomic_load(&wrong_handle), atomic_load(&async_ok),
+      atomic_load(&async_failed));
   /* At least once: a message may come twice (a rebalance), never not at all. */
   const int ok = atomic_load(&received) >= expected && atomic_load(&retry_first) >= 1 &&
-                 atomic_load(&retry_again) >= 1 && atomic_load(&wrong_tag) == 0 && atomic_load(&wrong_handle) == 0 &&
-                 atomic_load(&async_ok) == 1;
+                 atomic_load(&retry_again) >= 1 && atomic_load(&wrong_tag) == 0 &&
+                 atomic_load(&wrong_handle) == 0 && atomic_load(&async_ok) == 1;
   puts(ok ? "OK" : "FAILED");
   return ok ? 0 : 1;
 }

@@ -23,8 +23,10 @@ typedef void (*CSendSuccessCallback)(CSendResult result);
 typedef void (*CSendExceptionCallback)(CMQException e);
 typedef void (*COnSendSuccessCallback)(CSendResult result, CMessage* msg, void* userData);
 typedef void (*COnSendExceptionCallback)(CMQException e, CMessage* msg, void* userData);
-typedef CTransactionStatus (*CLocalTransactionCheckerCallback)(CProducer* producer, CMessageExt* msg, void* data);
-typedef CTransactionStatus (*CLocalTransactionExecutorCallback)(CProducer* producer, CMessage* msg, void* data);
+typedef CTransactionStatus (*CLocalTransactionCheckerCallback)(CProducer* producer, CMessageExt* msg,
+                                                               void* data);
+typedef CTransactionStatus (*CLocalTransactionExecutorCallback)(CProducer* producer, CMessage* msg,
+                                                                void* data);
 
 ROCKETMQCLIENT_API CProducer* CreateProducer(const char* groupId);
 ROCKETMQCLIENT_API CProducer* CreateOrderlyProducer(const char* groupId);
@@ -40,10 +42,8 @@ ROCKETMQCLIENT_API int SetProducerNameServerAddress(CProducer* producer, const c
 ROCKETMQCLIENT_API int SetProducerNameServerDomain(CProducer* producer, const char* domain);
 ROCKETMQCLIENT_API int SetProducerGroupName(CProducer* producer, const char* groupName);
 ROCKETMQCLIENT_API int SetProducerInstanceName(CProducer* producer, const char* instanceName);
-ROCKETMQCLIENT_API int SetProducerSessionCredentials(CProducer* producer,
-                                                     const char* accessKey,
-                                                     const char* secretKey,
-                                                     const char* onsChannel);
+ROCKETMQCLIENT_API int SetProducerSessionCredentials(CProducer* producer, const char* accessKey,
+                                                     const char* secretKey, const char* onsChannel);
 ROCKETMQCLIENT_API int SetProducerLogPath(CProducer* producer, const char* logPath);
 ROCKETMQCLIENT_API int SetProducerLogFileNumAndSize(CProducer* producer, int fileNum, long fileSize);
 ROCKETMQCLIENT_API int SetProducerLogLevel(CProducer* producer, CLogLevel level);
@@ -56,42 +56,27 @@ ROCKETMQCLIENT_API int SetProducerSslPropertyFile(CProducer* producer, const cha
 
 ROCKETMQCLIENT_API int SendMessageSync(CProducer* producer, CMessage* msg, CSendResult* result);
 ROCKETMQCLIENT_API int SendBatchMessage(CProducer* producer, CBatchMessage* msg, CSendResult* result);
-ROCKETMQCLIENT_API int SendMessageAsync(CProducer* producer,
-                                        CMessage* msg,
+ROCKETMQCLIENT_API int SendMessageAsync(CProducer* producer, CMessage* msg,
                                         CSendSuccessCallback cSendSuccessCallback,
                                         CSendExceptionCallback cSendExceptionCallback);
 /* msg must stay alive until one of the callbacks ran (they receive it). */
-ROCKETMQCLIENT_API int SendAsync(CProducer* producer,
-                                 CMessage* msg,
+ROCKETMQCLIENT_API int SendAsync(CProducer* producer, CMessage* msg,
                                  COnSendSuccessCallback cSendSuccessCallback,
-                                 COnSendExceptionCallback cSendExceptionCallback,
-                                 void* userData);
+                                 COnSendExceptionCallback cSendExceptionCallback, void* userData);
 ROCKETMQCLIENT_API int SendMessageOneway(CProducer* producer, CMessage* msg);
-ROCKETMQCLIENT_API int SendMessageOnewayOrderly(CProducer* producer,
-                                                CMessage* msg,
-                                                QueueSelectorCallback selector,
-                                                void* arg);
-ROCKETMQCLIENT_API int SendMessageOrderly(CProducer* producer,
-                                          CMessage* msg,
-                                          QueueSelectorCallback callback,
-                                          void* arg,
-                                          int autoRetryTimes,
-                                          CSendResult* result);
-ROCKETMQCLIENT_API int SendMessageOrderlyAsync(CProducer* producer,
-                                               CMessage* msg,
-                                               QueueSelectorCallback callback,
-                                               void* arg,
+ROCKETMQCLIENT_API int SendMessageOnewayOrderly(CProducer* producer, CMessage* msg,
+                                                QueueSelectorCallback selector, void* arg);
+ROCKETMQCLIENT_API int SendMessageOrderly(CProducer* producer, CMessage* msg, QueueSelectorCallback callback,
+                                          void* arg, int autoRetryTimes, CSendResult* result);
+ROCKETMQCLIENT_API int SendMessageOrderlyAsync(CProducer* producer, CMessage* msg,
+                                               QueueSelectorCallback callback, void* arg,
                                                CSendSuccessCallback cSendSuccessCallback,
                                                CSendExceptionCallback cSendExceptionCallback);
 /* Every message with the same sharding key goes to the same queue, in send order. */
-ROCKETMQCLIENT_API int SendMessageOrderlyByShardingKey(CProducer* producer,
-                                                       CMessage* msg,
-                                                       const char* shardingKey,
-                                                       CSendResult* result);
-ROCKETMQCLIENT_API int SendMessageTransaction(CProducer* producer,
-                                              CMessage* msg,
-                                              CLocalTransactionExecutorCallback callback,
-                                              void* userData,
+ROCKETMQCLIENT_API int SendMessageOrderlyByShardingKey(CProducer* producer, CMessage* msg,
+                                                       const char* shardingKey, CSendResult* result);
+ROCKETMQCLIENT_API int SendMessageTransaction(CProducer* producer, CMessage* msg,
+                                              CLocalTransactionExecutorCallback callback, void* userData,
                                               CSendResult* result);
 
 #ifdef __cplusplus

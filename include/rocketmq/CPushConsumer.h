@@ -37,10 +37,8 @@ ROCKETMQCLIENT_API int UnregisterMessageCallback(CPushConsumer* consumer);
 ROCKETMQCLIENT_API int SetPushConsumerThreadCount(CPushConsumer* consumer, int threadCount);
 ROCKETMQCLIENT_API int SetPushConsumerMessageBatchMaxSize(CPushConsumer* consumer, int batchSize);
 ROCKETMQCLIENT_API int SetPushConsumerInstanceName(CPushConsumer* consumer, const char* instanceName);
-ROCKETMQCLIENT_API int SetPushConsumerSessionCredentials(CPushConsumer* consumer,
-                                                         const char* accessKey,
-                                                         const char* secretKey,
-                                                         const char* channel);
+ROCKETMQCLIENT_API int SetPushConsumerSessionCredentials(CPushConsumer* consumer, const char* accessKey,
+                                                         const char* secretKey, const char* channel);
 ROCKETMQCLIENT_API int SetPushConsumerLogPath(CPushConsumer* consumer, const char* logPath);
 ROCKETMQCLIENT_API int SetPushConsumerLogFileNumAndSize(CPushConsumer* consumer, int fileNum, long fileSize);
 ROCKETMQCLIENT_API int SetPushConsumerLogLevel(CPushConsumer* consumer, CLogLevel level);

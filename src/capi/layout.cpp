@@ -48,7 +48,8 @@ static_assert(OK == 0 && NULL_POINTER == 1 && MALLOC_FAILED == 2 && PRODUCER_STA
                   PULLCONSUMER_FETCH_MQ_FAILED == 31 && PULLCONSUMER_FETCH_MESSAGE_FAILED == 32 &&
                   Not_Support == 500 && NOT_SUPPORT_NOW == -1,
               "CStatus values");
-static_assert(E_LOG_LEVEL_FATAL == 1 && E_LOG_LEVEL_TRACE == 6 && E_LOG_LEVEL_LEVEL_NUM == 7, "CLogLevel values");
+static_assert(E_LOG_LEVEL_FATAL == 1 && E_LOG_LEVEL_TRACE == 6 && E_LOG_LEVEL_LEVEL_NUM == 7,
+              "CLogLevel values");
 static_assert(BROADCASTING == 0 && CLUSTERING == 1 && OPEN == 0 && CLOSE == 1, "CMessageModel, CTraceModel");
 static_assert(E_SEND_OK == 0 && E_SEND_SLAVE_NOT_AVAILABLE == 3, "CSendStatus values");
 static_assert(E_COMMIT_TRANSACTION == 0 && E_ROLLBACK_TRANSACTION == 1 && E_UNKNOWN_TRANSACTION == 2,

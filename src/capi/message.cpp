@@ -32,7 +32,9 @@ namespace {
 
 constexpr const char* kDelayProperty = "DELAY";
 
-MessageHandle* message_of(CMessage* msg, const char* function) { return cast_handle<MessageHandle>(msg, function); }
+MessageHandle* message_of(CMessage* msg, const char* function) {
+  return cast_handle<MessageHandle>(msg, function);
+}
 
 // A setter's common frame: the handle checked, the text arguments checked, C++ errors turned into
 // NULL_POINTER (the only failure the older client's message functions report) with their text.
@@ -70,8 +72,10 @@ Either either(CMessageExt* pointer, const char* function) {
     return {};
   }
   auto* handle = reinterpret_cast<Handle*>(pointer);
-  if (handle->alive() && handle->kind() == Kind::MessageExt) return {static_cast<MessageExtHandle*>(handle), nullptr};
-  if (handle->alive() && handle->kind() == Kind::Message) return {nullptr, static_cast<MessageHandle*>(handle)};
+  if (handle->alive() && handle->kind() == Kind::MessageExt)
+    return {static_cast<MessageExtHandle*>(handle), nullptr};
+  if (handle->alive() && handle->kind() == Kind::Message)
+    return {nullptr, static_cast<MessageHandle*>(handle)};
   fail(NULL_POINTER, function, "not a live CMessageExt or CMessage (used after its callback returned?)");
   return {};
 }
@@ -100,7 +104,7 @@ T number_of(CMessageExt* pointer, const char* function, OnExt&& on_ext, OnMessag
 
 int body_length(std::size_t size) {
   return size > static_cast<std::size_t>(std::numeric_limits<int>::max()) ? std::numeric_limits<int>::max()
-                                                                         : static_cast<int>(size);
+                                                                          : static_cast<int>(size);
 }
 
 }  // namespace
@@ -156,7 +160,8 @@ extern "C" int SetByteMessageBody(CMessage* msg, const char* body, int len) {
 // Reserved names (TAGS, KEYS, DELAY, ...) are stored as given, as the older client stored them: its
 // callers set them through this function.
 extern "C" int SetMessageProperty(CMessage* msg, const char* key, const char* value) {
-  return set_field(msg, "SetMessageProperty", {key, value}, [&](Message& m) { m.set_system_property(key, value); });
+  return set_field(msg, "SetMessageProperty", {key, value},
+                   [&](Message& m) { m.set_system_property(key, value); });
 }
 
 extern "C" int SetDelayTimeLevel(CMessage* msg, int level) {
@@ -226,7 +231,8 @@ extern "C" const char* GetMessageKeys(CMessageExt* msgExt) {
 extern "C" const char* GetMessageBody(CMessageExt* msgExt) {
   const Either handle = either(msgExt, "GetMessageBody");
   if (!handle) return nullptr;
-  return handle.ext != nullptr ? handle.ext->message.get_body().c_str() : handle.message->message.body().c_str();
+  return handle.ext != nullptr ? handle.ext->message.get_body().c_str()
+                               : handle.message->message.body().c_str();
 }
 
 extern "C" int GetMessageBodyLength(CMessageExt* msgExt) {
@@ -243,7 +249,8 @@ extern "C" const char* GetMessageProperty(CMessageExt* msgExt, const char* key) 
   const std::string name(key);
   return text_of(
       msgExt, "GetMessageProperty", ("property:" + name).c_str(),
-      [&](const MessageExt& m) { return m.get_property(name); }, [&](const Message& m) { return m.property(name); });
+      [&](const MessageExt& m) { return m.get_property(name); },
+      [&](const Message& m) { return m.property(name); });
 }
 
 extern "C" const char* GetMessageId(CMessageExt* msgExt) {
@@ -254,14 +261,16 @@ extern "C" const char* GetMessageId(CMessageExt* msgExt) {
 
 extern "C" int GetMessageDelayTimeLevel(CMessageExt* msgExt) {
   return number_of<int>(
-      msgExt, "GetMessageDelayTimeLevel", [](const MessageExt& m) { return parse_int(m.get_property(kDelayProperty)); },
+      msgExt, "GetMessageDelayTimeLevel",
+      [](const MessageExt& m) { return parse_int(m.get_property(kDelayProperty)); },
       [](const Message& m) { return m.delay_level(); });
 }
 
 // A CMessage has not been stored: its broker-side fields read as the older client's defaults.
 extern "C" int GetMessageQueueId(CMessageExt* msgExt) {
   return number_of<int>(
-      msgExt, "GetMessageQueueId", [](const MessageExt& m) { return m.get_queue_id(); }, [](const Message&) { return 0; });
+      msgExt, "GetMessageQueueId", [](const MessageExt& m) { return m.get_queue_id(); },
+      [](const Message&) { return 0; });
 }
 
 extern "C" int GetMessageReconsumeTimes(CMessageExt* msgExt) {

@@ -31,7 +31,8 @@ ProducerHandle* producer_of(CProducer* producer, const char* function) {
 // A setter's frame: the option is changed under the lock, before StartProducer only (the started
 // Producer copied the options), and a value the C++ API refuses is reported with its text.
 template <typename Body>
-int configure(CProducer* producer, const char* function, std::initializer_list<const char*> texts, Body&& body) {
+int configure(CProducer* producer, const char* function, std::initializer_list<const char*> texts,
+              Body&& body) {
   auto* handle = producer_of(producer, function);
   if (handle == nullptr) return NULL_POINTER;
   for (const char* text : texts) {
@@ -145,10 +146,11 @@ extern "C" CProducer* CreateOrderlyProducer(const char* groupId) {
   return create(groupId, true, "CreateOrderlyProducer");
 }
 
-extern "C" CProducer* CreateTransactionProducer(const char* groupId, CLocalTransactionCheckerCallback callback,
-                                                void* userData) {
+extern "C" CProducer* CreateTransactionProducer(const char* groupId,
+                                                CLocalTransactionCheckerCallback callback, void* userData) {
   fail(NOT_SUPPORT_NOW, "CreateTransactionProducer",
-       "transactional messages are not supported by rocketmq-cpp yet (NOT_SUPPORT_NOW); no producer was created");
+       "transactional messages are not supported by rocketmq-cpp yet (NOT_SUPPORT_NOW); no producer was "
+       "created");
   return nullptr;
 }
 
@@ -227,8 +229,9 @@ extern "C" int SetProducerNameServerAddress(CProducer* producer, const char* nam
 
 extern "C" int SetProducerNameServerDomain(CProducer* producer, const char* domain) {
   if (producer_of(producer, "SetProducerNameServerDomain") == nullptr) return NULL_POINTER;
-  return fail(NOT_SUPPORT_NOW, "SetProducerNameServerDomain",
-              "name server look-up by domain is not supported (NOT_SUPPORT_NOW): use SetProducerNameServerAddress");
+  return fail(
+      NOT_SUPPORT_NOW, "SetProducerNameServerDomain",
+      "name server look-up by domain is not supported (NOT_SUPPORT_NOW): use SetProducerNameServerAddress");
 }
 
 extern "C" int SetProducerGroupName(CProducer* producer, const char* groupName) {
@@ -243,8 +246,8 @@ extern "C" int SetProducerInstanceName(CProducer* producer, const char* instance
 
 // The channel (the older client's ONS channel) has no counterpart in the ACL signature and is
 // ignored.
-extern "C" int SetProducerSessionCredentials(CProducer* producer, const char* accessKey, const char* secretKey,
-                                             const char* onsChannel) {
+extern "C" int SetProducerSessionCredentials(CProducer* producer, const char* accessKey,
+                                             const char* secretKey, const char* onsChannel) {
   return configure(producer, "SetProducerSessionCredentials", {accessKey, secretKey},
                    [&](ProducerOption& option) { option.set_credentials(accessKey, secretKey); });
 }
@@ -274,8 +277,9 @@ extern "C" int SetProducerLogLevel(CProducer* producer, CLogLevel level) {
 }
 
 extern "C" int SetProducerSendMsgTimeout(CProducer* producer, int timeout) {
-  return configure(producer, "SetProducerSendMsgTimeout", {},
-                   [&](ProducerOption& option) { option.set_send_timeout(std::chrono::milliseconds(timeout)); });
+  return configure(producer, "SetProducerSendMsgTimeout", {}, [&](ProducerOption& option) {
+    option.set_send_timeout(std::chrono::milliseconds(timeout));
+  });
 }
 
 extern "C" int SetProducerCompressLevel(CProducer* producer, int level) {
@@ -313,8 +317,8 @@ namespace {
 // The frame of the synchronous sends: handles checked, the producer started, errors recorded with
 // the send's status code.
 template <typename Send>
-int send_frame(CProducer* producer, CMessage* msg, CSendResult* result, bool needs_result, const char* function,
-               int status, Send&& send) {
+int send_frame(CProducer* producer, CMessage* msg, CSendResult* result, bool needs_result,
+               const char* function, int status, Send&& send) {
   auto* handle = producer_of(producer, function);
   if (handle == nullptr) return NULL_POINTER;
   auto* message = cast_handle<MessageHandle>(msg, function);
@@ -375,7 +379,8 @@ extern "C" int SendAsync(CProducer* producer, CMessage* msg, COnSendSuccessCallb
                       p.send(m, [cSendSuccessCallback, cSendExceptionCallback, msg, userData](
                                     const SendResult& sent, std::exception_ptr error) {
                         if (!error) {
-                          if (cSendSuccessCallback != nullptr) cSendSuccessCallback(to_c(sent), msg, userData);
+                          if (cSendSuccessCallback != nullptr)
+                            cSendSuccessCallback(to_c(sent), msg, userData);
                         } else if (cSendExceptionCallback != nullptr) {
                           cSendExceptionCallback(to_c(error, PRODUCER_SEND_ASYNC_FAILED), msg, userData);
                         }
@@ -393,13 +398,14 @@ extern "C" int SendMessageOneway(CProducer* producer, CMessage* msg) {
 extern "C" int SendMessageOnewayOrderly(CProducer* producer, CMessage* msg, QueueSelectorCallback selector,
                                         void* arg) {
   if (selector == nullptr) return fail(NULL_POINTER, "SendMessageOnewayOrderly", "selector is NULL");
-  return send_frame(producer, msg, nullptr, false, "SendMessageOnewayOrderly", PRODUCER_SEND_ONEWAY_FAILED,
-                    [&](Producer& p, const Message& m) { p.send(m, c_selector(selector, msg, arg), std::string()); });
+  return send_frame(
+      producer, msg, nullptr, false, "SendMessageOnewayOrderly", PRODUCER_SEND_ONEWAY_FAILED,
+      [&](Producer& p, const Message& m) { p.send(m, c_selector(selector, msg, arg), std::string()); });
 }
 
 // autoRetryTimes: further attempts after a failed one, each asking the selector again.
-extern "C" int SendMessageOrderly(CProducer* producer, CMessage* msg, QueueSelectorCallback callback, void* arg,
-                                  int autoRetryTimes, CSendResult* result) {
+extern "C" int SendMessageOrderly(CProducer* producer, CMessage* msg, QueueSelectorCallback callback,
+                                  void* arg, int autoRetryTimes, CSendResult* result) {
   if (callback == nullptr) return fail(NULL_POINTER, "SendMessageOrderly", "callback is NULL");
   return send_frame(producer, msg, result, true, "SendMessageOrderly", PRODUCER_SEND_ORDERLY_FAILED,
                     [&](Producer& p, const Message& m) {
@@ -417,8 +423,8 @@ extern "C" int SendMessageOrderly(CProducer* producer, CMessage* msg, QueueSelec
                     });
 }
 
-extern "C" int SendMessageOrderlyAsync(CProducer* producer, CMessage* msg, QueueSelectorCallback callback, void* arg,
-                                       CSendSuccessCallback cSendSuccessCallback,
+extern "C" int SendMessageOrderlyAsync(CProducer* producer, CMessage* msg, QueueSelectorCallback callback,
+                                       void* arg, CSendSuccessCallback cSendSuccessCallback,
                                        CSendExceptionCallback cSendExceptionCallback) {
   if (producer_of(producer, "SendMessageOrderlyAsync") == nullptr) return NULL_POINTER;
   return fail(NOT_SUPPORT_NOW, "SendMessageOrderlyAsync",
@@ -427,14 +433,18 @@ extern "C" int SendMessageOrderlyAsync(CProducer* producer, CMessage* msg, Queue
 
 extern "C" int SendMessageOrderlyByShardingKey(CProducer* producer, CMessage* msg, const char* shardingKey,
                                                CSendResult* result) {
-  if (shardingKey == nullptr) return fail(NULL_POINTER, "SendMessageOrderlyByShardingKey", "shardingKey is NULL");
-  return send_frame(producer, msg, result, true, "SendMessageOrderlyByShardingKey", PRODUCER_SEND_ORDERLY_FAILED,
-                    [&](Producer& p, const Message& m) { fill(result, p.send(m, select_queue_by_hash(), shardingKey)); });
+  if (shardingKey == nullptr)
+    return fail(NULL_POINTER, "SendMessageOrderlyByShardingKey", "shardingKey is NULL");
+  return send_frame(
+      producer, msg, result, true, "SendMessageOrderlyByShardingKey", PRODUCER_SEND_ORDERLY_FAILED,
+      [&](Producer& p, const Message& m) { fill(result, p.send(m, select_queue_by_hash(), shardingKey)); });
 }
 
-extern "C" int SendMessageTransaction(CProducer* producer, CMessage* msg, CLocalTransactionExecutorCallback callback,
-                                      void* userData, CSendResult* result) {
+extern "C" int SendMessageTransaction(CProducer* producer, CMessage* msg,
+                                      CLocalTransactionExecutorCallback callback, void* userData,
+                                      CSendResult* result) {
   if (producer_of(producer, "SendMessageTransaction") == nullptr) return NULL_POINTER;
-  return fail(NOT_SUPPORT_NOW, "SendMessageTransaction",
-              "transactional messages are not supported by rocketmq-cpp yet (NOT_SUPPORT_NOW); nothing was sent");
+  return fail(
+      NOT_SUPPORT_NOW, "SendMessageTransaction",
+      "transactional messages are not supported by rocketmq-cpp yet (NOT_SUPPORT_NOW); nothing was sent");
 }

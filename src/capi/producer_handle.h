@@ -18,8 +18,8 @@ class ProducerHandle : public Handle {
   ~ProducerHandle() override;
 
   std::mutex mutex;
-  ProducerOption option;      // guarded by mutex
-  bool orderly = false;       // created by CreateOrderlyProducer
+  ProducerOption option;               // guarded by mutex
+  bool orderly = false;                // created by CreateOrderlyProducer
   std::shared_ptr<Producer> producer;  // set by StartProducer; guarded by mutex
   bool started = false;                // guarded by mutex
   std::string version;

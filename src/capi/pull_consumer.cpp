@@ -5,8 +5,9 @@
 
 namespace {
 
-constexpr const char* kWhy = "the pull consumer is not supported by rocketmq-cpp yet (NOT_SUPPORT_NOW): use the "
-                             "push consumer (CPushConsumer.h)";
+constexpr const char* kWhy =
+    "the pull consumer is not supported by rocketmq-cpp yet (NOT_SUPPORT_NOW): use the "
+    "push consumer (CPushConsumer.h)";
 
 int unsupported(const char* function) { return rocketmq::capi::fail(NOT_SUPPORT_NOW, function, kWhy); }
 
@@ -49,7 +50,9 @@ extern "C" int SetPullConsumerLogFileNumAndSize(CPullConsumer* consumer, int fil
 extern "C" int SetPullConsumerLogLevel(CPullConsumer* consumer, CLogLevel level) {
   return unsupported("SetPullConsumerLogLevel");
 }
-extern "C" int SetPullConsumerSsl(CPullConsumer* consumer, int enableSsl) { return unsupported("SetPullConsumerSsl"); }
+extern "C" int SetPullConsumerSsl(CPullConsumer* consumer, int enableSsl) {
+  return unsupported("SetPullConsumerSsl");
+}
 extern "C" int SetPullConsumerSslPropertyFile(CPullConsumer* consumer, const char* sslPropertyFile) {
   return unsupported("SetPullConsumerSslPropertyFile");
 }

@@ -22,7 +22,8 @@ PushConsumerHandle* consumer_of(CPushConsumer* consumer, const char* function) {
 // A batch (SetPushConsumerMessageBatchMaxSize above 1) is handed back whole when any message of
 // it asked to be reconsumed, as the older client did; with the default batch of 1 that is exactly
 // the message that asked.
-ConsumeResult deliver(CPushConsumer* consumer, MessageCallBack callback, const std::vector<MessageExt>& messages) {
+ConsumeResult deliver(CPushConsumer* consumer, MessageCallBack callback,
+                      const std::vector<MessageExt>& messages) {
   ConsumeResult result = ConsumeResult::Success;
   for (const auto& message : messages) {
     MessageExtHandle handle(message);
@@ -35,7 +36,8 @@ ConsumeResult deliver(CPushConsumer* consumer, MessageCallBack callback, const s
 
 class ConcurrentListener : public MessageListenerConcurrently {
  public:
-  ConcurrentListener(CPushConsumer* consumer, MessageCallBack callback) : consumer_(consumer), callback_(callback) {}
+  ConcurrentListener(CPushConsumer* consumer, MessageCallBack callback)
+      : consumer_(consumer), callback_(callback) {}
   ConsumeResult consume_message(const std::vector<MessageExt>& messages) override {
     return deliver(consumer_, callback_, messages);
   }
@@ -47,7 +49,8 @@ class ConcurrentListener : public MessageListenerConcurrently {
 
 class OrderlyListener : public MessageListenerOrderly {
  public:
-  OrderlyListener(CPushConsumer* consumer, MessageCallBack callback) : consumer_(consumer), callback_(callback) {}
+  OrderlyListener(CPushConsumer* consumer, MessageCallBack callback)
+      : consumer_(consumer), callback_(callback) {}
   ConsumeResult consume_message(const std::vector<MessageExt>& messages) override {
     return deliver(consumer_, callback_, messages);
   }
@@ -59,7 +62,8 @@ class OrderlyListener : public MessageListenerOrderly {
 
 // A setter's frame: under the lock, before StartPushConsumer only; refused values reported.
 template <typename Body>
-int configure(CPushConsumer* consumer, const char* function, std::initializer_list<const char*> texts, Body&& body) {
+int configure(CPushConsumer* consumer, const char* function, std::initializer_list<const char*> texts,
+              Body&& body) {
   auto* handle = consumer_of(consumer, function);
   if (handle == nullptr) return NULL_POINTER;
   for (const char* text : texts) {
@@ -128,7 +132,8 @@ extern "C" int StartPushConsumer(CPushConsumer* consumer) {
   auto* handle = consumer_of(consumer, "StartPushConsumer");
   if (handle == nullptr) return NULL_POINTER;
   std::lock_guard<std::mutex> lock(handle->mutex);
-  if (handle->started) return fail(PUSHCONSUMER_START_FAILED, "StartPushConsumer", "the consumer is started already");
+  if (handle->started)
+    return fail(PUSHCONSUMER_START_FAILED, "StartPushConsumer", "the consumer is started already");
   if (handle->callback == nullptr) {
     return fail(PUSHCONSUMER_START_FAILED, "StartPushConsumer",
                 "no message callback registered (RegisterMessageCallback or RegisterMessageCallbackOrderly)");
@@ -332,7 +337,8 @@ extern "C" int SetPushConsumerMaxCacheMessageSizeInMb(CPushConsumer* consumer, i
 extern "C" int SetPushConsumerMessageTrace(CPushConsumer* consumer, CTraceModel openTrace) {
   if (consumer_of(consumer, "SetPushConsumerMessageTrace") == nullptr) return NULL_POINTER;
   if (openTrace == CLOSE) return OK;  // tracing is off, as asked
-  return fail(NOT_SUPPORT_NOW, "SetPushConsumerMessageTrace", "message trace is not supported (NOT_SUPPORT_NOW)");
+  return fail(NOT_SUPPORT_NOW, "SetPushConsumerMessageTrace",
+              "message trace is not supported (NOT_SUPPORT_NOW)");
 }
 
 extern "C" int SetPushConsumerSsl(CPushConsumer* consumer, int enableSsl) {
@@ -341,7 +347,8 @@ extern "C" int SetPushConsumerSsl(CPushConsumer* consumer, int enableSsl) {
 }
 
 extern "C" int SetPushConsumerSslPropertyFile(CPushConsumer* consumer, const char* sslPropertyFile) {
-  return not_supported(consumer, "SetPushConsumerSslPropertyFile",
-                       "TLS property files are not supported (NOT_SUPPORT_NOW): SetPushConsumerSsl(consumer, 1) "
-                       "verifies brokers against the system's trust store");
+  return not_supported(
+      consumer, "SetPushConsumerSslPropertyFile",
+      "TLS property files are not supported (NOT_SUPPORT_NOW): SetPushConsumerSsl(consumer, 1) "
+      "verifies brokers against the system's trust store");
 }
