@@ -1,5 +1,6 @@
 """Fixtures of the C API tests through the official Python wrapper (rocketmq-client-python 2.0.0,
 unchanged, loading our librocketmq.so): the name server, one topic per session, unique groups."""
+import json
 import os
 import subprocess
 import threading
@@ -20,13 +21,21 @@ def namesrv():
     return os.environ.get('NAMESRV_ADDR', '127.0.0.1:' + os.environ.get('RMQ_NAMESRV_PORT', '9876'))
 
 
+class Topic(str):
+    """A topic name that knows how many queues it has."""
+    queues = 0
+
+
 @pytest.fixture(scope='session')
 def topic(namesrv):
     """A topic of this run, 4 queues on each broker (created with the Java interop peer)."""
     name = unique('capi_py')
-    subprocess.run([os.path.join(ROOT, 'test', 'interop', 'interop.sh'), 'create-topic', '--namesrv', namesrv,
-                    '--topic', name, '--queues', '4'], check=True, stdout=subprocess.DEVNULL)
-    return name
+    out = subprocess.run([os.path.join(ROOT, 'test', 'interop', 'interop.sh'), 'create-topic', '--namesrv', namesrv,
+                          '--topic', name, '--queues', '4'], check=True, stdout=subprocess.PIPE).stdout
+    created = json.loads(out.decode('utf-8').strip().splitlines()[-1])
+    result = Topic(name)
+    result.queues = created['queues'] * len(created['brokers'])
+    return result
 
 
 class Received(object):

@@ -36,29 +36,51 @@ def record(msg):
     }
 
 
+# Test support only, not the wrapper's API: the broker a received message is stored on (the C API
+# has it; rocketmq-client-python 2.0.0 does not bind it), to tell the queues of two brokers apart.
+dll.GetMessageStoreHost.argtypes = [ctypes.c_void_p]
+dll.GetMessageStoreHost.restype = ctypes.c_char_p
+
+
 def start_consumer(namesrv, topic, tags, callback, producer, received, orderly=False):
-    """A consumer subscribed to `tags`, started and seen to receive: probes (key "probe", the first of
-    `tags`) are sent until one arrives, so a new group's start at the end of its queues misses nothing
-    sent afterwards. Probes are left out of `received`."""
+    """A consumer subscribed to `tags`, started and seen to receive from every queue of the topic.
+
+    A new group starts at the end of each queue when it takes it, and it takes them one after the
+    other: probes (key "probe", the first of `tags`) go to every queue, through sharding keys, until
+    each queue has delivered one, so that nothing sent afterwards is missed. Probes are left out of
+    `received`."""
     consumer = PushConsumer(unique('capi_py_c'), orderly)
     consumer.set_name_server_address(namesrv)
-    probed = threading.Event()
+    seen = set()
+    lock = threading.Lock()
 
     def on_message(msg):
         if msg.keys == b'probe':
-            probed.set()
+            with lock:
+                seen.add((dll.GetMessageStoreHost(msg._handle), msg.queue_id))
             return ConsumeStatus.CONSUME_SUCCESS
         return callback(msg)
 
     consumer.subscribe(topic, on_message, tags)
     consumer.start()
+    prober = Producer(unique('capi_py_p'), True)
+    prober.set_name_server_address(namesrv)
+    prober.start()
     probe_tag = tags.split('||')[0].strip()
-    for _ in range(60):
-        producer.send_sync(message(topic, probe_tag, 'probe', 'probe'))
-        if probed.wait(1.0):
-            return consumer
-    consumer.shutdown()
-    raise AssertionError('consumer received no probe within 60 s')
+    try:
+        for round in range(60):
+            for key in range(4 * topic.queues):
+                prober.send_orderly_with_sharding_key(message(topic, probe_tag, 'probe', 'probe'),
+                                                      'probe-%d' % key)
+            for _ in range(10):
+                with lock:
+                    if len(seen) >= topic.queues:
+                        return consumer
+                threading.Event().wait(0.1)
+        consumer.shutdown()
+        raise AssertionError('consumer received probes from %d of %d queues within 60 s' % (len(seen), topic.queues))
+    finally:
+        prober.shutdown()
 
 
 @pytest.fixture(scope='module', autouse=True)
