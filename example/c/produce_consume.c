@@ -31,8 +31,10 @@ static atomic_int wrong_tag;    /* messages the tag filter should have kept away
 static atomic_int wrong_handle; /* callbacks with another CPushConsumer* than ours */
 static atomic_int retry_first;  /* the retried message, first delivery (reconsume later) */
 static atomic_int retry_again;  /* the retried message, delivered again with reconsume times 1 */
-static atomic_int probes;       /* messages sent until the consumer is seen to receive */
-static atomic_int async_ok;     /* SendAsync success callbacks */
+#define MAX_QUEUES 64
+static atomic_int queue_count;        /* the topic's writable queues, as the selector is told */
+static atomic_int probed[MAX_QUEUES]; /* queues that delivered a probe, by selector index */
+static atomic_int async_ok;           /* SendAsync success callbacks */
 static atomic_int async_failed;
 
 static void on_sent(CSendResult result, CMessage* msg, void* user_data) {
@@ -53,6 +55,22 @@ static int first_queue(int size, CMessage* msg, void* arg) {
   return size > 0 ? 0 : -1;
 }
 
+/* The queue of index *arg, remembering how many there are. */
+static int queue_at(int size, CMessage* msg, void* arg) {
+  (void)msg;
+  atomic_store(&queue_count, size);
+  return *(const int*)arg % size;
+}
+
+static int all_probed(void) {
+  const int count = atomic_load(&queue_count);
+  if (count <= 0) return 0;
+  for (int i = 0; i < count && i < MAX_QUEUES; ++i) {
+    if (!atomic_load(&probed[i])) return 0;
+  }
+  return 1;
+}
+
 static int on_message(CPushConsumer* consumer, CMessageExt* msg) {
   if (consumer != consumer_handle) atomic_fetch_add(&wrong_handle, 1);
   if (strcmp(GetMessageTags(msg), "TagA") != 0) {
@@ -60,7 +78,8 @@ static int on_message(CPushConsumer* consumer, CMessageExt* msg) {
     return E_CONSUME_SUCCESS;
   }
   if (strcmp(GetMessageKeys(msg), PROBE_KEY) == 0) {
-    atomic_fetch_add(&probes, 1);
+    const int index = atoi(GetMessageProperty(msg, "probe_index"));
+    if (index >= 0 && index < MAX_QUEUES) atomic_store(&probed[index], 1);
     return E_CONSUME_SUCCESS;
   }
   if (strcmp(GetMessageKeys(msg), RETRIED_KEY) == 0) {
@@ -142,14 +161,31 @@ int main(int argc, char** argv) {
       !check(StartProducer(producer), "StartProducer"))
     return 1;
 
-  /* A new group starts at the end of each queue once it owns it: probe until the consumer is seen to
-     receive, so that none of the messages below is sent before the consumer took its queue. */
+  /* A new group starts at the end of each queue when it takes it, and takes them one after the
+     other: a probe goes to every queue (SendMessageOrderly picks it) until each has delivered one,
+     so that none of the messages below is sent before the consumer took its queue. */
   double deadline = now() + 60;
-  while (atomic_load(&probes) == 0) {
-    if (now() > deadline) return fprintf(stderr, "the consumer received no probe within 60 s\n"), 1;
-    if (!send_one(producer, topic, "TagA", PROBE_KEY, "probe")) return 1;
-    for (int i = 0; i < 10 && atomic_load(&probes) == 0; ++i) pause_briefly();
+  while (!all_probed()) {
+    if (now() > deadline)
+      return fprintf(stderr, "the consumer did not receive from every queue within 60 s\n"), 1;
+    const int count = atomic_load(&queue_count) > 0 ? atomic_load(&queue_count) : 1;
+    for (int index = 0; index < count; ++index) {
+      if (atomic_load(&probed[index])) continue;
+      char text[16];
+      snprintf(text, sizeof text, "%d", index);
+      CMessage* probe = CreateMessage(topic);
+      SetMessageTags(probe, "TagA");
+      SetMessageKeys(probe, PROBE_KEY);
+      SetMessageBody(probe, "probe");
+      SetMessageProperty(probe, "probe_index", text);
+      CSendResult probe_result;
+      const int sent = SendMessageOrderly(producer, probe, queue_at, &index, 0, &probe_result);
+      DestroyMessage(probe);
+      if (!check(sent, "SendMessageOrderly (probe)")) return 1;
+    }
+    for (int i = 0; i < 10 && !all_probed(); ++i) pause_briefly();
   }
+  printf("the consumer receives from all %d queues\n", atomic_load(&queue_count));
   for (int i = 0; i < 2 * per_tag; ++i) {
     const int tag_a = i % 2 == 0;
     char body[64];
