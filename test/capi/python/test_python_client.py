@@ -108,6 +108,11 @@ def test_import_binds_every_symbol():
                  'SendBatchMessage', 'SetProducerLogPath', 'SetProducerLogFileNumAndSize', 'SetProducerLogLevel',
                  'GetPushConsumerGroupID', 'SetPushConsumerLogPath', 'SetPushConsumerLogLevel'):
         assert hasattr(dll, name)
+    # And the library loaded is rocketmq-cpp's, not another librocketmq.so.
+    dll.ShowProducerVersion.argtypes = [ctypes.c_void_p]
+    dll.ShowProducerVersion.restype = ctypes.c_char_p
+    producer = Producer(unique('capi_py_p'))
+    assert dll.ShowProducerVersion(producer._handle).startswith(b'rocketmq-cpp ')
 
 
 def test_send_sync_result(namesrv, topic):
