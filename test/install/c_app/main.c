@@ -6,8 +6,17 @@
 #include <rocketmq/CPullConsumer.h>
 #include <rocketmq/CPushConsumer.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+
+/* The C compiler lays the structs out as src/capi/layout.cpp pins them for the C++ one. */
+#if defined(__x86_64__)
+_Static_assert(sizeof(CSendResult) == 272 && offsetof(CSendResult, offset) == 264, "CSendResult");
+_Static_assert(sizeof(CMQException) == 904 && offsetof(CMQException, type) == 776, "CMQException");
+_Static_assert(sizeof(CMessageQueue) == 772 && offsetof(CMessageQueue, queueId) == 768, "CMessageQueue");
+_Static_assert(sizeof(CPullResult) == 56 && offsetof(CPullResult, pData) == 48, "CPullResult");
+#endif
 
 int main(void) {
   CProducer* producer = CreateProducer("install_c_app");
