@@ -24,9 +24,13 @@ fi
   flock 9
   if [ ! -f "$venv/.ready" ]; then
     rm -rf "$venv"
-    python3 -m venv "$venv"
-    if ! "$venv/bin/pip" install -q --disable-pip-version-check "$wrapper" pytest; then
-      echo "BLOCKED: pip could not install $wrapper and pytest from PyPI" >&2
+    # The interpreter's own packages stay visible: pytest is taken from there when it has one, and
+    # the wrapper's sdist builds with its setuptools (no isolated build environment to download).
+    python3 -m venv --system-site-packages "$venv"
+    packages=("$wrapper")
+    "$venv/bin/python" -c 'import pytest, setuptools' 2>/dev/null || packages+=(pytest setuptools wheel)
+    if ! "$venv/bin/pip" install -q --disable-pip-version-check --no-build-isolation "${packages[@]}"; then
+      echo "BLOCKED: pip could not install ${packages[*]} from PyPI" >&2
       exit 1
     fi
     touch "$venv/.ready"
