@@ -151,4 +151,8 @@ CommandResult run_interop(const std::string& arguments) {
   return run_command(std::string(ROCKETMQ_SOURCE_DIR) + "/test/interop/interop.sh " + arguments);
 }
 
+CommandResult run_go_interop(const std::string& arguments) {
+  return run_command(std::string(ROCKETMQ_SOURCE_DIR) + "/test/interop/go/interop-go.sh " + arguments);
+}
+
 }  // namespace rocketmq::test

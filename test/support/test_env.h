@@ -45,6 +45,9 @@ CommandResult run_command(const std::string& command);
 // Runs the Java interop peer (test/interop/interop.sh) with the given arguments, already quoted.
 CommandResult run_interop(const std::string& arguments);
 
+// Runs the Go interop peer (test/interop/go/interop-go.sh: produce and consume as the Java peer).
+CommandResult run_go_interop(const std::string& arguments);
+
 // A second, private cluster for tests that need other broker settings (binary serialization,
 // property filtering off): started by test/cluster/cluster.sh with the given environment on other
 // ports, stopped on destruction. `name` keeps its store apart. $ROCKETMQ_PRIVATE_CLUSTER_PORTS
