@@ -192,6 +192,26 @@ std::int64_t stored_of(const rocketmq::ConsumerLag& lag, const std::vector<Messa
   return total;
 }
 
+// How many messages stored before t a seek or reset to time t may deliver again over `queues`
+// queues: none on 5.x (it moves to the first message stored at or after t); on 4.9 one per queue,
+// as its ConsumeQueue.getOffsetInQueueByTime answers the offset of the message nearest t, which may
+// be the last one before it.
+std::size_t allowed_before(std::size_t queues) { return rocketmq::test::broker_is_4x() ? queues : 0; }
+
+// Bodies in `seen` not starting with "late-".
+std::size_t not_late(const std::set<std::string>& seen) {
+  std::size_t count = 0;
+  for (const auto& body : seen) count += body.rfind("late-", 0) == 0 ? 0 : 1;
+  return count;
+}
+
+// An offset-based seek asks a 4.9 broker to reset the group with timestamp -1, which it answers by
+// telling every member the committed offsets of every queue of the topic there
+// (RESET_CONSUMER_CLIENT_OFFSET): the owners of the queues the seek did not move go back to their
+// last commit, so messages consumed since come once more (docs/compatibility.md). 5.x resets on the
+// server side and moves only the queues named.
+bool other_queues_may_repeat() { return rocketmq::test::broker_is_4x(); }
+
 }  // namespace
 
 TEST_CASE("suspend under a steady flow: no listener call starts, lag grows by what was produced, resume delivers it once",
@@ -515,12 +535,20 @@ TEST_CASE("seeks while a listener consumes: by timestamp and one queue to 0, not
     REQUIRE(wait_until([&] { return consumer.committed_offset(queue) == committed; }, 30s));
     const auto again = listener->delivered_after(seek_done);
     std::set<std::int64_t> offsets;
+    std::size_t other_queues = 0;
     for (const auto& message : again) {
-      CHECK(message.get_broker_name() == "broker-b");
-      CHECK(message.get_queue_id() == 2);
+      if (message.get_broker_name() != "broker-b" || message.get_queue_id() != 2) {
+        ++other_queues;
+        continue;
+      }
       offsets.insert(message.get_queue_offset());
     }
     CHECK(static_cast<std::int64_t>(offsets.size()) == committed);
+    if (other_queues_may_repeat()) {
+      WARN(other_queues << " message(s) of queues the seek did not move came again (4.9: back to their last commit)");
+    } else {
+      CHECK(other_queues == 0);
+    }
   }
   consumer.shutdown();
   producer.shutdown();
@@ -638,7 +666,7 @@ TEST_CASE("a seek by timestamp by one member moves the whole group", "[pause][cl
                                 << second_listener->delivered_after(seek_done).size());
   CHECK_FALSE(second_listener->delivered_after(seek_done).empty());
   CHECK_FALSE(first_listener->delivered_after(seek_done).empty());
-  for (const auto& body : seen_after()) CHECK(body.rfind("late-", 0) == 0);
+  CHECK(not_late(seen_after()) <= allowed_before(8));
   producer.shutdown();
 }
 
@@ -668,14 +696,26 @@ TEST_CASE("a seek of one queue by one member moves the member that owns it", "[p
       60s));
   REQUIRE(wait_until([&] { return group_of_two.second.lag().total == 0; }, 30s));
   std::set<std::int64_t> offsets;
+  std::size_t other_queues = 0;
   for (const auto& message : group_of_two.second_listener->delivered_after(seek_done)) {
-    CHECK(MessageQueue{message.get_topic(), message.get_broker_name(), message.get_queue_id()} == moved);
+    if (MessageQueue{message.get_topic(), message.get_broker_name(), message.get_queue_id()} != moved) {
+      ++other_queues;
+      continue;
+    }
     offsets.insert(message.get_queue_offset());
+  }
+  for (const auto& message : group_of_two.first_listener->delivered_after(seek_done)) {
+    (void)message;
+    ++other_queues;
   }
   INFO("queue " << moved.to_string() << " holds " << length << " messages");
   CHECK(static_cast<std::int64_t>(offsets.size()) == length);
   CHECK(*offsets.begin() == 0);
-  CHECK(group_of_two.first_listener->delivered_after(seek_done).empty());
+  if (other_queues_may_repeat()) {
+    WARN(other_queues << " message(s) of queues the seek did not move came again (4.9: back to their last commit)");
+  } else {
+    CHECK(other_queues == 0);
+  }
   CHECK(group_of_two.second.committed_offset(moved) == length);
   producer.shutdown();
 }
@@ -719,19 +759,6 @@ class ResetLog {
   mutable std::mutex mutex_;
   std::vector<std::string> lines_;
 };
-
-// How many messages stored before t a seek or reset to time t may deliver again over `queues`
-// queues: none on 5.x (it moves to the first message stored at or after t); on 4.9 one per queue,
-// as its ConsumeQueue.getOffsetInQueueByTime answers the offset of the message nearest t, which may
-// be the last one before it.
-std::size_t allowed_before(std::size_t queues) { return rocketmq::test::broker_is_4x() ? queues : 0; }
-
-// Bodies in `seen` not starting with "late-".
-std::size_t not_late(const std::set<std::string>& seen) {
-  std::size_t count = 0;
-  for (const auto& body : seen) count += body.rfind("late-", 0) == 0 ? 0 : 1;
-  return count;
-}
 
 std::int64_t now_millis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
