@@ -44,6 +44,8 @@ deps() {
   local packages=(build-essential cmake ninja-build pkg-config libboost-dev libboost-thread-dev
     libboost-system-dev rapidjson-dev libssl-dev openssl zlib1g-dev liblz4-dev libzstd-dev catch2 maven)
   command -v java >/dev/null || packages+=(openjdk-17-jdk-headless)
+  # The Go interop peer (test/interop/go) builds with any Go >= 1.19: Debian's when none is installed.
+  command -v go >/dev/null || [ -x /usr/local/go/bin/go ] || packages+=(golang-go)
   local missing=()
   local p
   for p in "${packages[@]}"; do
