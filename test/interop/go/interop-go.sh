@@ -6,9 +6,11 @@
 #   interop-go.sh produce|consume [options]     (interop-go.sh --help lists them)
 #
 # Builds on first use, or when main.go, go.mod or go.sum are newer than the binary, into
-# <repo>/build/interop-go/ (git-ignored), with the module and build caches under <repo>/build/go/, so
-# a machine (or CI) downloads the modules and compiles the client once. Concurrent invocations
-# serialise the build with flock. GOFLAGS=-mod=mod; GOPROXY is Go's default unless set.
+# <repo>/build/interop-go/ (git-ignored). The module and build caches are Go's per-user ones
+# (GOMODCACHE, GOCACHE: ~/go/pkg/mod, ~/.cache/go-build), which outlive a clone as ~/.m2 does for the
+# Java peer, so a machine downloads and compiles the client once and a fresh clone (CI) only links.
+# Concurrent invocations serialise the build with flock. GOFLAGS=-mod=mod; GOPROXY is Go's default
+# unless set.
 # stdout carries only the program's JSON lines; build output and logs go to stderr.
 # Exit code: the program's (0 ok, 1 failure, 2 usage, 3 consume timeout); 4 when Go is missing.
 set -euo pipefail
@@ -18,8 +20,6 @@ repo=$(cd "$here/../../.." && pwd)
 out="$repo/build/interop-go"
 binary="$out/interop-go"
 export GOFLAGS=-mod=mod
-export GOMODCACHE="${GOMODCACHE:-$repo/build/go/mod}"
-export GOCACHE="${GOCACHE:-$repo/build/go/cache}"
 export GOTOOLCHAIN=local
 [ -x /usr/local/go/bin/go ] && PATH="$PATH:/usr/local/go/bin"
 
