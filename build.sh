@@ -104,6 +104,10 @@ run_tests() {
   log "ASan+UBSan build in build/asan"
   configure_and_build build/asan -DCMAKE_BUILD_TYPE=Debug -DROCKETMQ_SANITIZE=address -DROCKETMQ_WERROR=ON \
     -DROCKETMQ_BUILD_BENCH=OFF
+  # The Go interop peer ([go] tests) builds once per machine (Go's module and build caches outlive
+  # the clone); built here so that no test's timeout pays for it.
+  log "building the Go interop peer"
+  test/interop/go/interop-go.sh --help >/dev/null 2>&1 || log "the Go interop peer did not build: the [go] tests will fail"
   log "starting the test cluster"
   # The fault tests stop their cluster themselves; this is for a run that was killed or timed out.
   trap '"$cluster" stop || true; RMQ_STORE_ROOT=/dev/shm/rmq-it-fault "$cluster" stop >/dev/null 2>&1 || true' EXIT
