@@ -111,7 +111,8 @@ ScopedCluster::ScopedCluster(const std::string& name, int namesrv_port, int brok
                              const std::string& extra_env)
     : environment_(cluster_environment(name, namesrv_port, broker_a_port, broker_b_port, extra_env)),
       namesrv_port_(overridden(namesrv_port, 0)),
-      broker_a_port_(overridden(broker_a_port, 1)) {
+      broker_a_port_(overridden(broker_a_port, 1)),
+      broker_b_port_(overridden(broker_b_port, 2)) {
   auto result = run_command(environment_ + " " + ROCKETMQ_SOURCE_DIR + "/test/cluster/cluster.sh start 1>&2");
   if (result.exit_code != 0) {
     run_command(environment_ + " " + ROCKETMQ_SOURCE_DIR + "/test/cluster/cluster.sh stop 1>&2");

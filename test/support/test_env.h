@@ -62,6 +62,7 @@ class ScopedCluster {
   ScopedCluster& operator=(const ScopedCluster&) = delete;
   std::string namesrv() const { return "127.0.0.1:" + std::to_string(namesrv_port_); }
   std::string broker_a() const { return "127.0.0.1:" + std::to_string(broker_a_port_); }
+  std::string broker_b() const { return "127.0.0.1:" + std::to_string(broker_b_port_); }
 
   // Fault tests (cluster.sh kill / launch): SIGKILLs one process (ns, ns2, broker-a, broker-b,
   // broker-a-s, broker-b-s), or starts it again on its store, returning once it booted. Both throw
@@ -74,6 +75,7 @@ class ScopedCluster {
   std::string environment_;
   int namesrv_port_;
   int broker_a_port_;
+  int broker_b_port_;
 };
 
 // Single-quotes a value for /bin/sh.
