@@ -19,6 +19,12 @@
 #   ./build.sh demo             release build of the library and two examples, local cluster (unless
 #                               NAMESRV_ADDR is set), produce
 #                               and consume with the examples
+#   ./build.sh matrix           ASan build, then the integration label (ctest -L integration) against
+#                               each broker release in turn (RMQ_MATRIX_VERSIONS, default
+#                               "4.9.7 5.3.3 5.5.0") on a cluster of its own (name server 51876,
+#                               brokers 52911/53911, private-cluster tests on 51878/52931/53931);
+#                               prints a table release x test: pass/fail/skip and seconds
+#                               (build/matrix/). Not part of ./build.sh test.
 #   ./build.sh cluster start|stop|status|restart
 #   ./build.sh deps             only install missing Debian packages
 #
@@ -38,6 +44,8 @@ deps() {
   local packages=(build-essential cmake ninja-build pkg-config libboost-dev libboost-system-dev rapidjson-dev
     libssl-dev openssl zlib1g-dev liblz4-dev libzstd-dev catch2 maven)
   command -v java >/dev/null || packages+=(openjdk-17-jdk-headless)
+  # The Go interop peer (test/interop/go) builds with any Go >= 1.19: Debian's when none is installed.
+  command -v go >/dev/null || [ -x /usr/local/go/bin/go ] || packages+=(golang-go)
   local missing=()
   local p
   for p in "${packages[@]}"; do
@@ -96,6 +104,10 @@ run_tests() {
   log "ASan+UBSan build in build/asan"
   configure_and_build build/asan -DCMAKE_BUILD_TYPE=Debug -DROCKETMQ_SANITIZE=address -DROCKETMQ_WERROR=ON \
     -DROCKETMQ_BUILD_BENCH=OFF
+  # The Go interop peer ([go] tests) builds once per machine (Go's module and build caches outlive
+  # the clone); built here so that no test's timeout pays for it.
+  log "building the Go interop peer"
+  test/interop/go/interop-go.sh --help >/dev/null 2>&1 || log "the Go interop peer did not build: the [go] tests will fail"
   log "starting the test cluster"
   # The fault tests stop their cluster themselves; this is for a run that was killed or timed out.
   trap '"$cluster" stop || true; RMQ_STORE_ROOT=/dev/shm/rmq-it-fault "$cluster" stop >/dev/null 2>&1 || true' EXIT
@@ -249,6 +261,101 @@ fuzz() {
   log "fuzzing found nothing"
 }
 
+# The integration label against each broker release in turn, each on a fresh cluster on ports of its
+# own, then one table. A release cluster.sh refuses (exit 3: cannot run on this Java) is reported as
+# skipped with its reason.
+matrix() {
+  deps
+  local versions
+  read -r -a versions <<<"${RMQ_MATRIX_VERSIONS:-4.9.7 5.3.3 5.5.0}"
+  log "ASan+UBSan build in build/asan"
+  configure_and_build build/asan -DCMAKE_BUILD_TYPE=Debug -DROCKETMQ_SANITIZE=address -DROCKETMQ_WERROR=ON \
+    -DROCKETMQ_BUILD_BENCH=OFF
+  local out="$root/build/matrix"
+  mkdir -p "$out"
+  local ns_port=${RMQ_MATRIX_NAMESRV_PORT:-51876}
+  matrix_env=(RMQ_NAMESRV_PORT=$ns_port RMQ_BROKER_A_PORT=${RMQ_MATRIX_BROKER_A_PORT:-52911}
+    RMQ_BROKER_B_PORT=${RMQ_MATRIX_BROKER_B_PORT:-53911} RMQ_STORE_ROOT=${RMQ_MATRIX_STORE_ROOT:-/dev/shm/rmq-matrix}
+    ROCKETMQ_PRIVATE_CLUSTER_PORTS=${RMQ_MATRIX_PRIVATE_PORTS:-51878,52931,53931})
+  local version status=0 rc started
+  trap 'env "${matrix_env[@]}" RMQ_VERSION="$version" "$cluster" stop >/dev/null 2>&1 || true' EXIT
+  trap 'exit 130' INT TERM
+  for version in "${versions[@]}"; do
+    rm -f "$out/$version.log" "$out/$version.status"
+    log "RocketMQ $version: starting the cluster"
+    started=$SECONDS
+    rc=0
+    env "${matrix_env[@]}" RMQ_VERSION="$version" "$cluster" start 2>"$out/$version.cluster.log" || rc=$?
+    if [ $rc -eq 3 ]; then
+      grep -m1 'skipping' "$out/$version.cluster.log" | sed 's/^\[cluster\] //' >"$out/$version.status"
+      log "$(cat "$out/$version.status")"
+      continue
+    elif [ $rc -ne 0 ]; then
+      tail -n 40 "$out/$version.cluster.log" >&2
+      echo "cluster did not start (build/matrix/$version.cluster.log)" >"$out/$version.status"
+      status=1
+      continue
+    fi
+    log "RocketMQ $version: ctest -L integration ${MATRIX_CTEST_ARGS:-} (log: build/matrix/$version.log)"
+    rc=0
+    (
+      cd build/asan
+      env "${matrix_env[@]}" RMQ_VERSION="$version" NAMESRV_ADDR=127.0.0.1:$ns_port ROCKETMQ_TEST_CLUSTER=external \
+        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 \
+        UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        ctest --output-on-failure --no-tests=error -j 2 -L integration ${MATRIX_CTEST_ARGS:-}
+    ) >"$out/$version.log" 2>&1 || rc=$?
+    [ $rc -ne 0 ] && status=1
+    echo "ctest exit $rc in $((SECONDS - started)) s" >"$out/$version.status"
+    env "${matrix_env[@]}" RMQ_VERSION="$version" "$cluster" stop >/dev/null 2>&1 || true
+    grep -E '^[0-9]+% tests passed|tests failed out of' "$out/$version.log" >&2 || true
+  done
+  trap - EXIT
+  matrix_table "$out" "${versions[@]}" | tee "$out/table.txt"
+  return $status
+}
+
+# Prints release x test from the ctest logs of matrix(): "pass 12.3" / "FAIL 4.0" / "skip" per cell.
+matrix_table() {
+  local out=$1
+  shift
+  local version
+  for version in "$@"; do
+    [ -f "$out/$version.log" ] || continue
+    sed -nE 's/^ *[0-9]+\/[0-9]+ +Test +#[0-9]+: (.*[^. ]) \.+ *(\*\*\*)?(.*[^ ]) +([0-9.]+) sec.*/\1|\3|\4/p' \
+      "$out/$version.log" | sed "s/^/$version|/"
+  done | awk -F'|' -v versions="$*" '
+    BEGIN { n = split(versions, vs, " ") }
+    {
+      key = $2; gsub(/^integration\./, "", key)
+      if (!(key in seen)) { seen[key] = 1; names[++count] = key }
+      status = ($3 ~ /Passed/) ? "pass" : ($3 ~ /Skipped/) ? "skip" : "FAIL"
+      cell[$1, key] = sprintf("%s %6.1f", status, $4)
+      if (status == "pass") pass[$1]++; else if (status == "skip") skip[$1]++; else fail[$1]++
+      total[$1] += $4
+    }
+    END {
+      width = 60
+      printf "%-" width "s", "test"
+      for (i = 1; i <= n; i++) printf " | %-11s", vs[i]
+      printf "\n"
+      for (j = 1; j <= count; j++) {
+        name = names[j]
+        if (length(name) > width) name = substr(name, 1, width - 3) "..."
+        printf "%-" width "s", name
+        for (i = 1; i <= n; i++) printf " | %-11s", ((vs[i], names[j]) in cell) ? cell[vs[i], names[j]] : "-"
+        printf "\n"
+      }
+      printf "%-" width "s", "passed / failed / skipped, test seconds"
+      for (i = 1; i <= n; i++) printf " | %d/%d/%d %.0fs", pass[vs[i]], fail[vs[i]], skip[vs[i]], total[vs[i]]
+      printf "\n"
+    }'
+  for version in "$@"; do
+    [ -f "$out/$version.status" ] && printf 'RocketMQ %s: %s\n' "$version" "$(cat "$out/$version.status")"
+  done
+  return 0
+}
+
 demo() {
   local started=$SECONDS
   deps
@@ -293,6 +400,7 @@ case "${1:-build}" in
   fault) fault_tests ;;
   fuzz) fuzz ;;
   demo) demo ;;
+  matrix) matrix ;;
   cluster) shift; deps; "$cluster" "$@" ;;
-  *) sed -n '2,25p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,31p' "$0" >&2; exit 2 ;;
 esac

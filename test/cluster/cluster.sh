@@ -9,7 +9,9 @@
 #   processes: ns, ns2, broker-a, broker-b, broker-a-s, broker-b-s
 #
 # Environment (all optional):
-#   RMQ_VERSION          RocketMQ release from Maven Central (default: the pom's rmq.version, 5.3.3)
+#   RMQ_VERSION          RocketMQ release from Maven Central (default: the pom's rmq.version, 5.3.3);
+#                        tested: 4.9.7, 5.3.3, 5.5.0 (what differs per release: version_profile below;
+#                        start exits 3 with the reason for a release that cannot run here)
 #   RMQ_NAMESRV_PORT     name server port (9876)
 #   RMQ_BROKER_A_PORT    broker-a listen port (10911); it also binds port-2 and port+1
 #   RMQ_BROKER_B_PORT    broker-b listen port (20911)
@@ -25,8 +27,8 @@
 #                        client.pem/client.key a client certificate of the same CA; other-ca.pem a CA
 #                        that signed nothing here, for negative tests)
 #   RMQ_TLS_CLIENT_AUTH  none | optional | require: the servers' tls.server.need.client.auth (none)
-#   RMQ_ACL              1: the brokers authenticate and authorise every request (RocketMQ 5.3 ACL 2.0;
-#                        the 5.3 name server has no access control). Users:
+#   RMQ_ACL              1: the brokers authenticate and authorise every request (RocketMQ 5.3+ ACL 2.0,
+#                        4.9 ACL 1.0 with conf/plain_acl.yml; the name server has no access control). Users:
 #                        $RMQ_ACL_ACCESS_KEY / $RMQ_ACL_SECRET_KEY (rocketmq2 / 12345678): super user;
 #                        $RMQ_ACL_SUB_ACCESS_KEY / $RMQ_ACL_SUB_SECRET_KEY (subscriber / 87654321):
 #                        may only subscribe to topic $RMQ_ACL_SUB_TOPIC (SecuritySubOnly), any group.
@@ -104,9 +106,52 @@ fetch_jars() {
   touch "$cache/.complete"
 }
 
+# ---------------------------------------------------------------------------------------------
+# What differs per RocketMQ release: the one place to look (docs/compatibility.md explains why).
+#   family        4 (4.9.x) or 5 (5.x)
+#   logback       classpath: 5.x ships rmq.<process>.logback.xml inside its jars (shaded logback);
+#                 home-conf: 4.9.x reads $ROCKETMQ_HOME/conf/logback_{namesrv,broker,tools}.xml and
+#                 exits when it is missing, so write_configs writes minimal ones
+#   acl_model     v2: ACL 2.0 (authentication/authorization providers, users in RocksDB; 5.3+);
+#                 v1: aclEnable + conf/plain_acl.yml (4.9.x)
+#   version_jvm   JVM flags the release needs on Java 17 besides the common ones
+# broker.conf is the same for every release: unknown keys are ignored silently by all of them, so
+# it may name keys a release lacks (bindAddress and mappedFileSizeTimerLog mean nothing to 4.9,
+# which binds every interface and forces haListenPort to listenPort+1).
+# Main classes (NamesrvStartup, BrokerStartup, MQAdminStartup) and the TLS system properties
+# (tls.server.mode, tls.server.*Path, tls.client.*) are the same in every release here.
+# A release known not to run on this machine's Java is refused with the reason (unsupported_why).
+version_profile() {
+  family=5 logback=classpath acl_model=v2 version_jvm=() unsupported_why=""
+  case $version in
+    4.9.*)
+      family=4 logback=home-conf acl_model=v1
+      # 4.9 unmaps files by reflection (MappedFile.clean: DirectByteBuffer.cleaner() then
+      # jdk.internal.ref.Cleaner.clean(), both setAccessible(true)); without these opens Java 17
+      # throws InaccessibleObjectException when a mapped file is released.
+      version_jvm=(--add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/jdk.internal.ref=ALL-UNNAMED
+        --add-opens java.base/sun.nio.ch=ALL-UNNAMED)
+      ;;
+    5.0.* | 5.1.* | 5.2.* | 5.3.[0-2])
+      # ACL 1.0 still exists there but this script only writes ACL 2.0 (5.3.0+ has both).
+      acl_model=v2 ;;
+    5.*)
+      # 5.4/5.5: as 5.3.3; the controller (not started here) would need
+      # --add-opens java.base/java.lang on Java 17.
+      ;;
+    *) unsupported_why="RocketMQ $version is not a release this script knows (4.9.x or 5.x)" ;;
+  esac
+  local java_major
+  java_major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
+  if [ -z "$unsupported_why" ] && [ -n "$java_major" ] && [ "$java_major" -lt 8 ]; then
+    unsupported_why="Java $java_major is too old for RocketMQ $version"
+  fi
+}
+version_profile
+
 jvm_opts=(-server -XX:+UseG1GC -XX:-OmitStackTraceInFastThrow -XX:-UseLargePages
   --add-exports java.base/sun.nio.ch=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED
-  --add-exports java.base/jdk.internal.ref=ALL-UNNAMED)
+  --add-exports java.base/jdk.internal.ref=ALL-UNNAMED "${version_jvm[@]}")
 
 # A CA, a server certificate for localhost/127.0.0.1, a client certificate and an unrelated CA.
 # Netty wants the private keys as unencrypted PKCS#8.
@@ -209,7 +254,12 @@ diskMaxUsedSpaceRatio=95
 # hours (production default: 1s 5s 10s 30s 1m ... 2h).
 messageDelayLevel=$delay_levels
 CONF
-    if [ "$acl" = 1 ]; then
+    if [ "$acl" = 1 ] && [ "$acl_model" = v1 ]; then
+      cat >>"$store/conf/$name.conf" <<CONF
+# ACL 1.0 (RocketMQ 4.9): accounts in \$ROCKETMQ_HOME/conf/plain_acl.yml; AclClientRPCHook signatures.
+aclEnable=true
+CONF
+    elif [ "$acl" = 1 ]; then
       cat >>"$store/conf/$name.conf" <<CONF
 # ACL 2.0 (RocketMQ 5.3): requests carry the AclClientRPCHook signature (AccessKey, Signature).
 authenticationEnabled=true
@@ -226,6 +276,45 @@ CONF
   if [ "$acl" = 1 ]; then
     printf 'accessKey: %s\nsecretKey: %s\n' "$acl_ak" "$acl_sk" >"$store/conf/tools.yml"
   fi
+  if [ "$acl" = 1 ] && [ "$acl_model" = v1 ]; then
+    # Loopback is in no white list: a matching address would skip the signature check.
+    cat >"$store/conf/plain_acl.yml" <<YML
+globalWhiteRemoteAddresses: []
+accounts:
+  - accessKey: $acl_ak
+    secretKey: "$acl_sk"
+    admin: true
+  - accessKey: $acl_sub_ak
+    secretKey: "$acl_sub_sk"
+    admin: false
+    defaultTopicPerm: DENY
+    defaultGroupPerm: SUB
+    topicPerms:
+      - $acl_sub_topic=SUB
+YML
+  fi
+  write_logback
+}
+
+# 4.9.x configures logback from $ROCKETMQ_HOME/conf/logback_<process>.xml and exits without it:
+# one file appender per process under its user.home, where tails() looks.
+write_logback() {
+  [ "$logback" = home-conf ] || return 0
+  mkdir -p "$store/conf"
+  local kind file
+  for kind in namesrv broker tools; do
+    file="$store/conf/logback_$kind.xml"
+    [ -f "$file" ] && continue
+    cat >"$file" <<XML
+<configuration>
+  <appender name="File" class="ch.qos.logback.core.FileAppender">
+    <file>\${user.home}/logs/rocketmqlogs/$kind.log</file>
+    <encoder><pattern>%d{HH:mm:ss.SSS} %p %t %logger - %m%n</pattern></encoder>
+  </appender>
+  <root level="INFO"><appender-ref ref="File"/></root>
+</configuration>
+XML
+  done
 }
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
@@ -272,6 +361,7 @@ admin() {
     [ "$tls_client_auth" = none ] ||
       security+=("-Dtls.client.certPath=$tls_dir/client.pem" "-Dtls.client.keyPath=$tls_dir/client.key")
   fi
+  write_logback
   java -Xmx256m "${security[@]}" -Duser.home="$store/home/tools" -Drocketmq.home.dir="$store" \
     -Drmq.logback.configurationFile=rmq.tools.logback.xml -cp "$cache/lib/*" \
     org.apache.rocketmq.tools.command.MQAdminStartup "$@"
@@ -377,6 +467,10 @@ start() {
     log "already running on $namesrv"
     return 0
   fi
+  if [ -n "$unsupported_why" ]; then
+    log "skipping RocketMQ $version: $unsupported_why"
+    return 3
+  fi
   stop >/dev/null 2>&1 || true
   fetch_jars
   write_configs
@@ -404,7 +498,7 @@ start() {
     stop
     return 1
   fi
-  if [ "$acl" = 1 ] && ! make_users; then
+  if [ "$acl" = 1 ] && [ "$acl_model" = v2 ] && ! make_users; then
     tails
     stop
     return 1

@@ -8,6 +8,14 @@ binary=$1
 prefix=$2
 shift 2
 namesrv=${NAMESRV_ADDR:-127.0.0.1:${RMQ_NAMESRV_PORT:-9876}}
+# ./build.sh matrix: what a broker release does differently and the example demands (CTest reports
+# the message as a skip, SKIP_REGULAR_EXPRESSION in test/CMakeLists.txt).
+case "${RMQ_VERSION:-}:$(basename "$binary")" in
+  4.*:push_consumer_offsets)
+    echo "SKIPPED on RocketMQ $RMQ_VERSION: a 4.9 broker answers a search by time with the message nearest it," \
+      "which may be stored before it (ConsumeQueue.getOffsetInQueueByTime); the example demands none before it"
+    exit 0 ;;
+esac
 suffix="$$_$(date +%s%N | tail -c 7)"
 topic="${prefix}_${suffix}"
 group="${prefix}_g_${suffix}"

@@ -249,8 +249,10 @@ TEST_CASE("consume from first offset, last offset and a timestamp", "[consumer][
       2s));
   const auto later = produce(topic, 30);
 
+  // Runs a new group until it consumed `expect` distinct messages and every one of `must_have` (or of
+  // the messages produced after its start when `after_start` is given).
   auto run_group = [&](rocketmq::ConsumeFromWhere where, const std::vector<std::string>* after_start,
-                       std::size_t expect) {
+                       std::size_t expect, const std::vector<std::string>* must_have = nullptr) {
     auto option = consumer_option(unique_name("it_pc_where_g"), unique_name("where"));
     option.set_consume_from_where(where);
     option.set_consume_timestamp(boundary);
@@ -267,7 +269,18 @@ TEST_CASE("consume from first offset, last offset and a timestamp", "[consumer][
       REQUIRE(wait_until([&] { return consumer.stats().owned_queues >= 18; }, 30s));
       fresh = produce(topic, 20);
     }
-    REQUIRE(wait_until([&] { return recorder->distinct() >= expect; }, 60s));
+    const auto* required = after_start != nullptr ? &fresh : must_have;
+    REQUIRE(wait_until(
+        [&] {
+          if (recorder->distinct() < expect) return false;
+          if (required == nullptr) return true;
+          const auto deliveries = recorder->deliveries();
+          for (const auto& id : *required) {
+            if (deliveries.count(id) == 0) return false;
+          }
+          return true;
+        },
+        60s));
     consumer.shutdown();
     std::set<std::string> got;
     for (const auto& [id, count] : recorder->deliveries()) got.insert(id);
@@ -283,11 +296,29 @@ TEST_CASE("consume from first offset, last offset and a timestamp", "[consumer][
   SECTION("last offset: only what arrives after the start") {
     std::vector<std::string> marker;
     auto [got, fresh] = run_group(rocketmq::ConsumeFromWhere::ConsumeFromLastOffset, &marker, 20);
-    CHECK(got == as_set(fresh));
+    if (rocketmq::test::broker_is_4x()) {
+      // A 4.9 broker answers a new group's offset query with 0 while a queue's first message is
+      // still in memory (ConsumerManageProcessor.queryConsumerOffset; it ignores setZeroIfNotFound):
+      // the group then starts at the beginning of such queues, as the Java client does there.
+      for (const auto& id : fresh) CHECK(got.count(id) == 1);
+      WARN("4.9: ConsumeFromLastOffset delivered " << got.size() - fresh.size()
+                                                   << " message(s) stored before the start (broker answers offset 0)");
+    } else {
+      CHECK(got == as_set(fresh));
+    }
   }
   SECTION("timestamp: the messages stored from that time on") {
-    auto [got, fresh] = run_group(rocketmq::ConsumeFromWhere::ConsumeFromTimestamp, nullptr, 30);
-    CHECK(got == as_set(later));
+    auto [got, fresh] = run_group(rocketmq::ConsumeFromWhere::ConsumeFromTimestamp, nullptr, 30, &later);
+    if (rocketmq::test::broker_is_4x()) {
+      // As above: a 4.9 broker answers the new group's offset query with 0 where the first message
+      // is in memory, so the start time is not consulted there (and a search by time would answer
+      // the nearest message, possibly one before it).
+      for (const auto& id : later) CHECK(got.count(id) == 1);
+      WARN("4.9: ConsumeFromTimestamp delivered " << got.size() - later.size()
+                                                  << " message(s) stored before the time (broker answers offset 0)");
+    } else {
+      CHECK(got == as_set(later));
+    }
   }
 }
 

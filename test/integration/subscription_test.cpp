@@ -301,7 +301,7 @@ TEST_CASE("the client's SQL92 evaluator agrees with the broker", "[filter][clust
   }
   producer.shutdown();
   REQUIRE(produced.size() == 6);
-  const std::vector<std::string> expressions = {
+  std::vector<std::string> expressions = {
       "amount > 100",
       "amount > 100.0",
       "region = 'us-west' OR amount > 100",
@@ -313,6 +313,12 @@ TEST_CASE("the client's SQL92 evaluator agrees with the broker", "[filter][clust
       "NOT region = 'us-west'",
       "region STARTSWITH 'us' AND NOT (amount < 100)",
   };
+  if (rocketmq::test::broker_is_4x()) {
+    // CONTAINS, STARTSWITH and ENDSWITH came with 5.0's grammar (filter/.../SelectorParser.jj); a
+    // 4.9 broker refuses such a subscription, so there is no broker choice to compare with.
+    expressions.pop_back();
+    WARN("4.9: STARTSWITH is not in the broker's SQL92 grammar; that expression is left out");
+  }
   // One Java process runs a consumer per selector (a JVM start each cost a minute of CPU on CI).
   std::string command = "select --namesrv " + rocketmq::test::shell_quote(cluster.namesrv) + " --group " +
                         unique_name("it_sub_table_g") + " --topic " + topic + " --idle-ms 1000 --timeout-ms 60000";

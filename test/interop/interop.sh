@@ -9,7 +9,10 @@
 # The exit code is the program's (0 ok, 1 failure, 2 usage, 3 consume timeout).
 #
 # Environment (optional):
-#   RMQ_VERSION        client version to build against (default: the pom's rmq.version)
+#   INTEROP_CLIENT_VERSION  Java client version to build against (default: the pom's rmq.version,
+#                      5.3.3). RMQ_VERSION, the broker release of the cluster under test, is not
+#                      used: the 5.x client talks to 4.9 and 5.5 brokers alike (docs/compatibility.md),
+#                      and Interop.java uses 5.x packages that 4.9's client does not have.
 #   INTEROP_JAVA_OPTS  extra JVM options
 #   INTEROP_ACCESS_KEY, INTEROP_SECRET_KEY  ACL keys: every request is signed (AclClientRPCHook)
 #   INTEROP_TLS_CA     a CA file (e.g. $RMQ_STORE_ROOT/tls/ca.pem): TLS to every server, verified
@@ -19,7 +22,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 target="$here/target"
 # shellcheck source=../support/maven_build.sh
 . "$here/../support/maven_build.sh"
-maven_build "$here" "$target" interop.sh
+RMQ_VERSION=${INTEROP_CLIENT_VERSION:-} maven_build "$here" "$target" interop.sh
 
 mkdir -p "$target/home"
 tls_opts=()

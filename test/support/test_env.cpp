@@ -20,6 +20,44 @@ std::string namesrv_addr() {
   return "127.0.0.1:9876";
 }
 
+std::string broker_version() {
+  if (const char* version = std::getenv("RMQ_VERSION"); version != nullptr && *version != '\0') return version;
+  return "5.3.3";
+}
+
+bool broker_is_4x() { return broker_version().rfind("4.", 0) == 0; }
+
+namespace {
+
+// $ROCKETMQ_PRIVATE_CLUSTER_PORTS as three ports, or the given ones.
+void private_ports(int& namesrv, int& broker_a, int& broker_b) {
+  const char* value = std::getenv("ROCKETMQ_PRIVATE_CLUSTER_PORTS");
+  if (value == nullptr || *value == '\0') return;
+  int ports[3];
+  if (std::sscanf(value, "%d,%d,%d", &ports[0], &ports[1], &ports[2]) != 3) {
+    throw std::runtime_error(std::string("ROCKETMQ_PRIVATE_CLUSTER_PORTS must be ns,broker-a,broker-b, got: ") + value);
+  }
+  namesrv = ports[0];
+  broker_a = ports[1];
+  broker_b = ports[2];
+}
+
+std::string cluster_environment(const std::string& name, int namesrv_port, int broker_a_port, int broker_b_port,
+                                const std::string& extra_env) {
+  private_ports(namesrv_port, broker_a_port, broker_b_port);
+  return "RMQ_NAMESRV_PORT=" + std::to_string(namesrv_port) + " RMQ_BROKER_A_PORT=" + std::to_string(broker_a_port) +
+         " RMQ_BROKER_B_PORT=" + std::to_string(broker_b_port) + " RMQ_STORE_ROOT=/dev/shm/rmq-it-" + name + " " +
+         extra_env;
+}
+
+int overridden(int port, int which) {
+  int ports[3] = {0, 0, 0};
+  private_ports(ports[0], ports[1], ports[2]);
+  return ports[which] != 0 ? ports[which] : port;
+}
+
+}  // namespace
+
 std::string unique_name(const std::string& prefix) {
   static std::atomic<int> counter{0};
   static const unsigned salt = std::random_device{}() % 1000000;
@@ -71,12 +109,10 @@ std::string shell_quote(const std::string& value) {
 
 ScopedCluster::ScopedCluster(const std::string& name, int namesrv_port, int broker_a_port, int broker_b_port,
                              const std::string& extra_env)
-    : environment_("RMQ_NAMESRV_PORT=" + std::to_string(namesrv_port) +
-                   " RMQ_BROKER_A_PORT=" + std::to_string(broker_a_port) +
-                   " RMQ_BROKER_B_PORT=" + std::to_string(broker_b_port) + " RMQ_STORE_ROOT=/dev/shm/rmq-it-" + name +
-                   " " + extra_env),
-      namesrv_port_(namesrv_port),
-      broker_a_port_(broker_a_port) {
+    : environment_(cluster_environment(name, namesrv_port, broker_a_port, broker_b_port, extra_env)),
+      namesrv_port_(overridden(namesrv_port, 0)),
+      broker_a_port_(overridden(broker_a_port, 1)),
+      broker_b_port_(overridden(broker_b_port, 2)) {
   auto result = run_command(environment_ + " " + ROCKETMQ_SOURCE_DIR + "/test/cluster/cluster.sh start 1>&2");
   if (result.exit_code != 0) {
     run_command(environment_ + " " + ROCKETMQ_SOURCE_DIR + "/test/cluster/cluster.sh stop 1>&2");
@@ -114,6 +150,10 @@ bool ScopedCluster::running(const std::string& process) const {
 
 CommandResult run_interop(const std::string& arguments) {
   return run_command(std::string(ROCKETMQ_SOURCE_DIR) + "/test/interop/interop.sh " + arguments);
+}
+
+CommandResult run_go_interop(const std::string& arguments) {
+  return run_command(std::string(ROCKETMQ_SOURCE_DIR) + "/test/interop/go/interop-go.sh " + arguments);
 }
 
 }  // namespace rocketmq::test

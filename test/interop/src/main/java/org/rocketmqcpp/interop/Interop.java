@@ -896,6 +896,7 @@ public final class Interop {
             Comparator<MessageQueue> order =
                 Comparator.comparing(MessageQueue::getBrokerName).thenComparingInt(MessageQueue::getQueueId);
             TreeMap<MessageQueue, long[]> rows = new TreeMap<>(order);
+            boolean perQueue = false;
             try {
                 var stats = admin.examineConsumeStats(group, topic);
                 for (var e : stats.getOffsetTable().entrySet()) {
@@ -904,10 +905,27 @@ public final class Interop {
                             e.getValue().getConsumerOffset()});
                     }
                 }
+            } catch (MQBrokerException e) {
+                // This 5.x client builds consume and topic stats on GET_TOPIC_CONFIG (351), which a
+                // 4.9 broker answers with REQUEST_CODE_NOT_SUPPORTED (3): ask per queue instead.
+                perQueue = e.getResponseCode() == 3;
+                err("no consume stats for group " + group + " on " + topic + ": " + e.getMessage());
             } catch (Exception e) {
                 err("no consume stats for group " + group + " on " + topic + ": " + e.getMessage());
             }
-            if (!rows.isEmpty()) {
+            if (perQueue) {
+                TreeMap<String, String> masters = masterAddrs(admin, topic);
+                for (var qd : admin.examineTopicRouteInfo(topic).getQueueDatas()) {
+                    String addr = masters.get(qd.getBrokerName());
+                    if (addr == null) {
+                        continue;
+                    }
+                    for (int q = 0; q < qd.getReadQueueNums(); q++) {
+                        MessageQueue mq = new MessageQueue(topic, qd.getBrokerName(), q);
+                        rows.put(mq, new long[] {admin.maxOffset(mq), committedOffset(admin, addr, group, mq)});
+                    }
+                }
+            } else if (!rows.isEmpty()) {
                 // Consume stats report 0 for queues without a committed offset; tell them apart.
                 TreeMap<String, String> masters = masterAddrs(admin, topic);
                 boolean any = false;
