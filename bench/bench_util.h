@@ -33,11 +33,14 @@ inline double mono_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// Process CPU time (user + sys, all threads) and peak resident set, from getrusage(RUSAGE_SELF).
+// Process CPU time (user + sys, all threads), peak resident set and context switches, from
+// getrusage(RUSAGE_SELF).
 struct ProcessUsage {
   double user_s = 0;
   double sys_s = 0;
   long peak_rss_kb = 0;  // ru_maxrss: kilobytes on Linux
+  long voluntary_switches = 0;    // ru_nvcsw: all threads, exited ones included
+  long involuntary_switches = 0;  // ru_nivcsw
   double cpu_s() const { return user_s + sys_s; }
 };
 
@@ -48,6 +51,8 @@ inline ProcessUsage process_usage() {
   result.user_s = static_cast<double>(usage.ru_utime.tv_sec) + static_cast<double>(usage.ru_utime.tv_usec) / 1e6;
   result.sys_s = static_cast<double>(usage.ru_stime.tv_sec) + static_cast<double>(usage.ru_stime.tv_usec) / 1e6;
   result.peak_rss_kb = usage.ru_maxrss;
+  result.voluntary_switches = usage.ru_nvcsw;
+  result.involuntary_switches = usage.ru_nivcsw;
   return result;
 }
 

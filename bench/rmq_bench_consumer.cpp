@@ -2,7 +2,8 @@
 // public API only, with a no-op listener:
 //
 //   rmq_bench_consumer --namesrv 127.0.0.1:9876 --topic T [--group G] [--threads 20]
-//                      [--expect N] [--queues 16] [--batch 32] [--timeout 600] [--idle 60]
+//                      [--expect N] [--queues 16] [--batch 32] [--consume-batch 1] [--timeout 600]
+//                      [--idle 60]
 //                      [--tls-ca ca.pem] [--access-key AK --secret-key SK]   (a secured cluster)
 //
 // Each second: "Consume TPS: N | AVG(B2C) RT(ms): X | AVG(S2C) RT(ms): X | MAX(B2C) RT(ms): N |
@@ -14,7 +15,9 @@
 // At the end a summary and one "RESULT {json}" line (figures taken when the Nth message was
 // consumed, before shutdown): total, wall time from start() and active time from the first to the
 // last message, throughput = total / active time, CPU seconds (getrusage, user + sys), peak RSS
-// (ru_maxrss) and B2C / S2C latency p50 / p99 / p999 / max.
+// (ru_maxrss), voluntary / involuntary context switches (ru_nvcsw / ru_nivcsw) and B2C / S2C
+// latency p50 / p99 / p999 / max. --batch is the pull batch size, --consume-batch the listener's
+// consume_batch_size.
 #include <rocketmq/rocketmq.h>
 
 #include <atomic>
@@ -109,12 +112,14 @@ int main(int argc, char** argv) {
   const std::int64_t expect = args.get_int("expect", 0);
   const int queues = static_cast<int>(args.get_int("queues", 16));
   const int batch = static_cast<int>(args.get_int("batch", 32));
+  const int consume_batch = static_cast<int>(args.get_int("consume-batch", 1));
   const double timeout_s = args.get_double("timeout", 600);
   const double idle_s = args.get_double("idle", 60);
-  if (args.has("help") || threads < 1) {
+  if (args.has("help") || threads < 1 || consume_batch < 1) {
     std::fprintf(stderr,
                  "usage: %s --namesrv ADDR --topic T [--group G] [--threads 20] [--expect N] [--queues 16]"
-                 " [--batch 32] [--timeout 600] [--idle 60] [--tls-ca FILE] [--access-key AK --secret-key SK]\n",
+                 " [--batch 32] [--consume-batch 1] [--timeout 600] [--idle 60] [--tls-ca FILE]"
+                 " [--access-key AK --secret-key SK]\n",
                  argv[0]);
     return 2;
   }
@@ -127,6 +132,7 @@ int main(int argc, char** argv) {
     option.set_consume_thread_min(threads);
     option.set_consume_thread_max(threads);
     option.set_pull_batch_size(batch);
+    option.set_consume_batch_size(consume_batch);
     option.set_consume_from_where(rocketmq::ConsumeFromWhere::ConsumeFromFirstOffset);
     option.set_instance_name("bench_" + std::to_string(getpid()) + "_" + std::to_string(bench::wall_millis()));
     bench::apply_security_flags(args, option);
@@ -144,8 +150,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "start failed: %s\n", error.what());
     return 1;
   }
-  std::printf("STARTED group=%s threads=%d batch=%d expect=%lld\n", group.c_str(), threads, batch,
-              static_cast<long long>(expect));
+  std::printf("STARTED group=%s threads=%d batch=%d consume_batch=%d expect=%lld\n", group.c_str(), threads, batch,
+              consume_batch, static_cast<long long>(expect));
   std::fflush(stdout);
 
   bool ready = false;
@@ -214,20 +220,23 @@ int main(int argc, char** argv) {
   std::printf(
       "Summary: consumed %lld of %lld (deliveries %lld), wall %.2f s (first message after %.2f s), throughput %.0f "
       "msg/s, CPU %.2f s (user %.2f sys %.2f), peak RSS %.1f MB, B2C p50/p99/p999/max %lld/%lld/%lld/%lld ms, "
-      "S2C p50/p99/p999/max %lld/%lld/%lld/%lld ms, pulls %lld, pull errors %lld%s\n",
+      "S2C p50/p99/p999/max %lld/%lld/%lld/%lld ms, context switches %ld voluntary %ld involuntary, pulls %lld, "
+      "pull errors %lld%s\n",
       static_cast<long long>(unique), static_cast<long long>(expect), static_cast<long long>(counters.deliveries.load()),
       wall, first_at > 0 ? first_at - started : 0.0, throughput, usage.cpu_s(), usage.user_s, usage.sys_s,
       static_cast<double>(usage.peak_rss_kb) / 1024.0, static_cast<long long>(counters.b2c.percentile(0.5)),
       static_cast<long long>(counters.b2c.percentile(0.99)), static_cast<long long>(counters.b2c.percentile(0.999)),
       static_cast<long long>(counters.b2c.max()), static_cast<long long>(counters.s2c.percentile(0.5)),
       static_cast<long long>(counters.s2c.percentile(0.99)), static_cast<long long>(counters.s2c.percentile(0.999)),
-      static_cast<long long>(counters.s2c.max()), static_cast<long long>(stats.pulls),
+      static_cast<long long>(counters.s2c.max()), usage.voluntary_switches, usage.involuntary_switches,
+      static_cast<long long>(stats.pulls),
       static_cast<long long>(stats.pull_errors), timed_out ? " TIMED OUT" : "");
   bench::Json json;
   json.add("client", "cpp")
       .add("group", group)
       .add("threads", threads)
       .add("batch", batch)
+      .add("consume_batch", consume_batch)
       .add("expect", expect)
       .add("total", unique)
       .add("deliveries", counters.deliveries.load())
@@ -239,6 +248,8 @@ int main(int argc, char** argv) {
       .add("cpu_user_s", usage.user_s)
       .add("cpu_sys_s", usage.sys_s)
       .add("peak_rss_kb", static_cast<std::int64_t>(usage.peak_rss_kb))
+      .add("ctx_voluntary", static_cast<std::int64_t>(usage.voluntary_switches))
+      .add("ctx_involuntary", static_cast<std::int64_t>(usage.involuntary_switches))
       .add("b2c_avg_ms", counters.b2c.mean())
       .add("b2c_p50_ms", counters.b2c.percentile(0.5))
       .add("b2c_p99_ms", counters.b2c.percentile(0.99))

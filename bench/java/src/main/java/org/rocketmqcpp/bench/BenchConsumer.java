@@ -26,12 +26,15 @@ import org.apache.rocketmq.common.message.MessageExt;
  *
  * <pre>
  *   BenchConsumer --namesrv ADDR --topic T [--group G] [--threads 20] [--expect N] [--queues 16]
- *                 [--batch 32] [--timeout 600] [--idle 60]
+ *                 [--batch 32] [--consume-batch 1] [--timeout 600] [--idle 60]
  * </pre>
  *
  * CPU seconds: OperatingSystemMXBean.getProcessCpuTime (all threads: JIT, GC and client threads),
  * split into user / sys from /proc/self/stat; peak RSS: VmHWM of /proc/self/status. Both are taken
- * when the Nth distinct message has been consumed, before shutdown, as on the C++ side.
+ * when the Nth distinct message has been consumed, before shutdown, as on the C++ side. Context
+ * switches: voluntary_ctxt_switches / nonvoluntary_ctxt_switches summed over /proc/self/task/*&#47;status
+ * (the JVM has no getrusage; threads that already exited are not counted, the client's pools are
+ * long-lived so that is what remains of the start-up threads).
  */
 public final class BenchConsumer {
 
@@ -129,6 +132,8 @@ public final class BenchConsumer {
         double sysS;
         double cpuS;
         long peakRssKb;
+        long voluntarySwitches;
+        long involuntarySwitches;
     }
 
     static Usage usage() {
@@ -161,6 +166,24 @@ public final class BenchConsumer {
         } catch (Exception e) {
             // leave zero
         }
+        try (java.nio.file.DirectoryStream<java.nio.file.Path> tasks =
+                 Files.newDirectoryStream(Paths.get("/proc/self/task"))) {
+            for (java.nio.file.Path task : tasks) {
+                try {
+                    for (String line : Files.readAllLines(task.resolve("status"))) {
+                        if (line.startsWith("voluntary_ctxt_switches:")) {
+                            u.voluntarySwitches += Long.parseLong(line.replaceAll("[^0-9]", ""));
+                        } else if (line.startsWith("nonvoluntary_ctxt_switches:")) {
+                            u.involuntarySwitches += Long.parseLong(line.replaceAll("[^0-9]", ""));
+                        }
+                    }
+                } catch (Exception e) {
+                    // the thread exited meanwhile
+                }
+            }
+        } catch (Exception e) {
+            // leave zero
+        }
         return u;
     }
 
@@ -188,6 +211,7 @@ public final class BenchConsumer {
         long expect = Long.parseLong(arg(args, "expect", "0"));
         int queues = Integer.parseInt(arg(args, "queues", "16"));
         int batch = Integer.parseInt(arg(args, "batch", "32"));
+        int consumeBatch = Integer.parseInt(arg(args, "consume-batch", "1"));
         double timeoutS = Double.parseDouble(arg(args, "timeout", "600"));
         double idleS = Double.parseDouble(arg(args, "idle", "60"));
 
@@ -210,6 +234,7 @@ public final class BenchConsumer {
         consumer.setConsumeThreadMin(threads);
         consumer.setConsumeThreadMax(threads);
         consumer.setPullBatchSize(batch);
+        consumer.setConsumeMessageBatchMaxSize(consumeBatch);
         consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
         consumer.subscribe(topic, "*");
         consumer.registerMessageListener((MessageListenerConcurrently) (List<MessageExt> msgs, ConsumeConcurrentlyContext context) -> {
@@ -251,7 +276,8 @@ public final class BenchConsumer {
         });
         long startedNs = System.nanoTime();
         consumer.start();
-        System.out.printf("STARTED group=%s threads=%d batch=%d expect=%d%n", group, threads, batch, expect);
+        System.out.printf("STARTED group=%s threads=%d batch=%d consume_batch=%d expect=%d%n", group, threads, batch,
+            consumeBatch, expect);
         System.out.flush();
 
         boolean ready = false;
@@ -329,20 +355,21 @@ public final class BenchConsumer {
         System.out.printf(Locale.ROOT,
             "Summary: consumed %d of %d (deliveries %d), wall %.2f s (first message after %.2f s), throughput %.0f "
                 + "msg/s, CPU %.2f s (user %.2f sys %.2f), peak RSS %.1f MB, B2C p50/p99/p999/max %d/%d/%d/%d ms, "
-                + "S2C p50/p99/p999/max %d/%d/%d/%d ms%s%n",
+                + "S2C p50/p99/p999/max %d/%d/%d/%d ms, context switches %d voluntary %d involuntary%s%n",
             total, expect, deliveries.get(), wall, firstAtNs > 0 ? (firstAtNs - startedNs) / 1e9 : 0.0, throughput,
             u.cpuS, u.userS, u.sysS, u.peakRssKb / 1024.0, b2c.percentile(0.5), b2c.percentile(0.99),
             b2c.percentile(0.999), b2c.max.get(), s2c.percentile(0.5), s2c.percentile(0.99), s2c.percentile(0.999),
-            s2c.max.get(), timedOut ? " TIMED OUT" : "");
+            s2c.max.get(), u.voluntarySwitches, u.involuntarySwitches, timedOut ? " TIMED OUT" : "");
         String json = String.format(Locale.ROOT,
-            "{\"client\":\"java\",\"group\":\"%s\",\"threads\":%d,\"batch\":%d,\"expect\":%d,\"total\":%d,"
+            "{\"client\":\"java\",\"group\":\"%s\",\"threads\":%d,\"batch\":%d,\"consume_batch\":%d,\"expect\":%d,\"total\":%d,"
                 + "\"deliveries\":%d,\"complete\":%d,\"wall_s\":%.6g,\"active_s\":%.6g,\"throughput\":%.6g,"
                 + "\"cpu_s\":%.6g,\"cpu_user_s\":%.6g,\"cpu_sys_s\":%.6g,\"peak_rss_kb\":%d,"
+                + "\"ctx_voluntary\":%d,\"ctx_involuntary\":%d,"
                 + "\"b2c_avg_ms\":%.6g,\"b2c_p50_ms\":%d,\"b2c_p99_ms\":%d,\"b2c_p999_ms\":%d,\"b2c_max_ms\":%d,"
                 + "\"s2c_avg_ms\":%.6g,\"s2c_p50_ms\":%d,\"s2c_p99_ms\":%d,\"s2c_p999_ms\":%d,\"s2c_max_ms\":%d,"
                 + "\"jvm\":\"%s\"}",
-            group, threads, batch, expect, total, deliveries.get(), complete ? 1 : 0, wall, active, throughput, u.cpuS,
-            u.userS, u.sysS, u.peakRssKb, b2c.mean(), b2c.percentile(0.5), b2c.percentile(0.99),
+            group, threads, batch, consumeBatch, expect, total, deliveries.get(), complete ? 1 : 0, wall, active,
+            throughput, u.cpuS, u.userS, u.sysS, u.peakRssKb, u.voluntarySwitches, u.involuntarySwitches, b2c.mean(), b2c.percentile(0.5), b2c.percentile(0.99),
             b2c.percentile(0.999), b2c.max.get(), s2c.mean(), s2c.percentile(0.5), s2c.percentile(0.99),
             s2c.percentile(0.999), s2c.max.get(),
             String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()).replace("\"", "'"));
