@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
-# Our push consumer side by side with the official Java client, on the same brokers, the same
-# backlog and the same machine, in one run. See bench/README.md for what every figure means.
+# Our push consumer side by side with the official Java and Go clients, on the same brokers, the
+# same backlog and the same machine, in one run. See bench/README.md for what every figure means.
 #
-#   bench/compare.sh [-n MESSAGES] [-s BODY_BYTES] [-t CONSUME_THREADS] [-r RATE] [-d SECONDS]
-#                    [-k REPEAT] [--no-java] [--no-micro] [--keep-cluster] [--secure]
+#   bench/compare.sh [-n MESSAGES] [-s BODY_BYTES] [-t CONSUME_THREADS] [-b CONSUME_BATCH] [-r RATE]
+#                    [-d SECONDS] [-k REPEAT] [--no-java] [--no-go] [--no-micro] [--producer]
+#                    [--producer-only] [-p PRODUCER_MESSAGES] [--keep-cluster] [--secure]
 #
 #   -n  backlog preloaded and drained by every consumer (1000000)
 #   -s  message body size in bytes (128)
-#   -t  consume threads of both push consumers (20)
+#   -t  consume threads of the push consumers (20; Go: ConsumeGoroutineNums)
+#   -b  consume batch size of the push consumers (1: one message per listener call)
 #   -r  rate of the fixed-rate latency runs, messages/s (5000)
 #   -d  duration of each latency run, seconds (30)
-#   -k  drains per push consumer, alternating ours / Java; the table takes each one's fastest (1)
+#   -k  drains per push consumer, alternating ours / Java / Go; the table takes each one's fastest (1)
+#   --no-java, --no-go  without the Java / Go consumer (and producer)
+#   --producer  also the producer comparison: our async and sync producer, Java's and Go's, each
+#       sending -p messages of -s bytes from 4 threads into a fresh topic (send TPS, CPU s per M)
+#   --producer-only  only the producer comparison (no backlog, drains, latency runs, micro)
+#   -p  messages per producer run (200000)
 #   --secure  on a TLS + ACL cluster (test/cluster/cluster.sh RMQ_TLS=1 RMQ_ACL=1, ports 62876,
 #       63911, 64911, store /dev/shm/rmq-bench-secure): our programs verify the servers against its
 #       CA and sign every request. Without the Java consumer and the raw pull loop (neither speaks
@@ -18,10 +25,10 @@
 #
 # Steps: build (Release) -> cluster (ours, or NAMESRV_ADDR) -> topic with 8 queues on each broker ->
 # preload N messages with rmq_bench_producer (batched sends) -> drain it with: the raw pull loop,
-# our push consumer, the Java push consumer, the raw pull loop again (each in a fresh group, from
-# the first offset) -> a fixed-rate latency run per consumer -> micro benchmarks and callgrind
-# instruction counts -> one table, and bench/results/latest.json. Exit code 1 when a consumer
-# missed messages (or a step failed).
+# our push consumer, the Java push consumer, the Go push consumer, the raw pull loop again (each in
+# a fresh group, from the first offset) -> a fixed-rate latency run per consumer -> [producer
+# comparison] -> micro benchmarks and callgrind instruction counts -> one table, and
+# bench/results/latest.json. Exit code 1 when a consumer missed messages (or a step failed).
 #
 # Environment (optional):
 #   NAMESRV_ADDR        use this running cluster instead of starting one
@@ -32,6 +39,7 @@
 #   BENCH_BUILD_DIR     CMake build directory (build/release when it is a Release build, else
 #                       build/bench, configured here)
 #   BENCH_JAVA_OPTS     JVM options of the Java consumer (bench/java/run.sh: -Xmx1g)
+#   GOPROXY etc.        the Go program is built by bench/go/run.sh with Go's per-user caches
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -42,7 +50,12 @@ threads=20
 rate=5000
 latency_seconds=30
 repeat=1
+consume_batch=1
 run_java=1
+run_go=1
+run_producer=0
+run_consume=1
+producer_count=200000
 run_micro=1
 keep_cluster=0
 secure=0
@@ -51,14 +64,19 @@ while [ $# -gt 0 ]; do
     -n) count=$2; shift 2 ;;
     -s) size=$2; shift 2 ;;
     -t) threads=$2; shift 2 ;;
+    -b) consume_batch=$2; shift 2 ;;
+    -p) producer_count=$2; shift 2 ;;
+    --producer) run_producer=1; shift ;;
+    --producer-only) run_producer=1; run_consume=0; run_micro=0; shift ;;
+    --no-go) run_go=0; shift ;;
     -r) rate=$2; shift 2 ;;
     -d) latency_seconds=$2; shift 2 ;;
     -k) repeat=$2; shift 2 ;;
     --no-java) run_java=0; shift ;;
     --no-micro) run_micro=0; shift ;;
     --keep-cluster) keep_cluster=1; shift ;;
-    --secure) secure=1; run_java=0; shift ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    --secure) secure=1; run_java=0; run_go=0; shift ;;
+    -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -93,6 +111,10 @@ bin="$build/bench"
 if [ "$run_java" = 1 ]; then
   log "building the Java consumer (bench/java)"
   "$here/java/run.sh" --build-only 2>>"$run_dir/build.log" || { tail -30 "$run_dir/build.log" >&2; exit 1; }
+fi
+if [ "$run_go" = 1 ]; then
+  log "building the Go consumer (bench/go)"
+  "$here/go/run.sh" --build-only 2>>"$run_dir/build.log" || { tail -30 "$run_dir/build.log" >&2; exit 1; }
 fi
 
 # ---- cluster ---------------------------------------------------------------------------------
@@ -159,6 +181,8 @@ run_bench() {
 }
 
 # ---- backlog ---------------------------------------------------------------------------------
+consume_args=(--threads "$threads" --consume-batch "$consume_batch")
+if [ "$run_consume" = 1 ]; then
 topic=BenchDrain_$stamp
 topic=${topic//-/_}
 log "creating $topic (8 queues on each broker) and preloading $count messages of $size bytes"
@@ -180,13 +204,18 @@ fi
 for ((k = 1; k <= repeat; k++)); do
   suffix=""
   [ "$k" -gt 1 ] && suffix="_$k"
-  log "drain 2/4: our push consumer ($threads threads)${suffix:+, repeat $k}"
+  log "drain 2/4: our push consumer ($threads threads, consume batch $consume_batch)${suffix:+, repeat $k}"
   run_bench "ours_drain$suffix" "$bin/rmq_bench_consumer" --namesrv "$namesrv" --topic "$topic" \
-    --group "$(drain_group "ours$k")" --threads "$threads" --expect "$count" "${security[@]}"
+    --group "$(drain_group "ours$k")" "${consume_args[@]}" --expect "$count" "${security[@]}"
   if [ "$run_java" = 1 ]; then
     log "drain 3/4: Java push consumer ($threads threads)${suffix:+, repeat $k}"
     run_bench "java_drain$suffix" "$here/java/run.sh" --namesrv "$namesrv" --topic "$topic" \
-      --group "$(drain_group "java$k")" --threads "$threads" --expect "$count"
+      --group "$(drain_group "java$k")" "${consume_args[@]}" --expect "$count"
+  fi
+  if [ "$run_go" = 1 ]; then
+    log "drain 3/4: Go push consumer ($threads goroutines)${suffix:+, repeat $k}"
+    run_bench "go_drain$suffix" "$here/go/run.sh" --namesrv "$namesrv" --topic "$topic" \
+      --group "$(drain_group "go$k")" "${consume_args[@]}" --expect "$count"
   fi
 done
 if [ "$secure" = 0 ]; then
@@ -204,7 +233,7 @@ latency_run() { # name command...
   create_topic "$lat_topic"
   log "latency run $name: $rate msg/s for ${latency_seconds}s on $lat_topic"
   run_bench "${name}_latency" "$@" --topic "$lat_topic" --group "bench_lat_${name}_${stamp//-/_}" \
-    --threads "$threads" --expect "$latency_count" --idle 30 --queues 16 "${security[@]}" &
+    "${consume_args[@]}" --expect "$latency_count" --idle 30 --queues 16 "${security[@]}" &
   local consumer=$!
   local i
   # READY: the consumer owns 16 queues (Java: of the topic; ours: of the topic and its group's retry
@@ -222,6 +251,34 @@ latency_run() { # name command...
 latency_run ours "$bin/rmq_bench_consumer" --namesrv "$namesrv"
 if [ "$run_java" = 1 ]; then
   latency_run java "$here/java/run.sh" --namesrv "$namesrv"
+fi
+if [ "$run_go" = 1 ]; then
+  latency_run go "$here/go/run.sh" --namesrv "$namesrv"
+fi
+fi # run_consume
+
+# ---- producer comparison ---------------------------------------------------------------------
+# Every producer sends the same -p messages of -s bytes from 4 threads (a failed send is sent
+# again), each into a fresh topic (8 queues on each broker), one after the other.
+producer_run() { # name command...
+  local name=$1
+  shift
+  local prod_topic=BenchProduce_${name}_${stamp//-/_}
+  create_topic "$prod_topic"
+  log "producer $name: $producer_count x $size B on $prod_topic"
+  run_bench "prod_$name" "$@" --topic "$prod_topic" --threads 4 --size "$size" --count "$producer_count"
+}
+if [ "$run_producer" = 1 ]; then
+  producer_run ours_async "$bin/rmq_bench_producer" --namesrv "$namesrv" --async 1 "${security[@]}"
+  producer_run ours_sync "$bin/rmq_bench_producer" --namesrv "$namesrv" --async 0 "${security[@]}"
+  if [ "$run_java" = 1 ]; then
+    producer_run java_async "$here/java/run.sh" produce --namesrv "$namesrv" --async 1
+    producer_run java_sync "$here/java/run.sh" produce --namesrv "$namesrv" --async 0
+  fi
+  if [ "$run_go" = 1 ]; then
+    producer_run go_async "$here/go/run.sh" produce --namesrv "$namesrv" --async 1
+    producer_run go_sync "$here/go/run.sh" produce --namesrv "$namesrv" --async 0
+  fi
 fi
 
 # ---- micro benchmarks ------------------------------------------------------------------------
@@ -241,7 +298,8 @@ fi
 # ---- report ----------------------------------------------------------------------------------
 elapsed=$(($(date +%s) - t_begin))
 python3 "$here/report.py" --dir "$run_dir" --out "$results/latest.json" --count "$count" --size "$size" --repeat "$repeat" \
-  --threads "$threads" --rate "$rate" --latency-seconds "$latency_seconds" --namesrv "$namesrv" \
+  --threads "$threads" --consume-batch "$consume_batch" --producer-count "$producer_count" --consume "$run_consume" \
+  --rate "$rate" --latency-seconds "$latency_seconds" --namesrv "$namesrv" \
   --elapsed "$elapsed" --failures "$(IFS=';'; echo "${failures[*]:-}")" || failures+=("report")
 log "done in ${elapsed}s; logs in $run_dir, figures in $results/latest.json"
 if [ "${#failures[@]}" -gt 0 ]; then

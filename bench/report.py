@@ -67,6 +67,9 @@ def main():
     p.add_argument("--count", type=int, required=True)
     p.add_argument("--size", type=int, required=True)
     p.add_argument("--threads", type=int, required=True)
+    p.add_argument("--consume-batch", type=int, default=1)
+    p.add_argument("--producer-count", type=int, default=0)
+    p.add_argument("--consume", type=int, default=1)
     p.add_argument("--rate", type=int, required=True)
     p.add_argument("--latency-seconds", type=int, required=True)
     p.add_argument("--namesrv", default="")
@@ -76,11 +79,14 @@ def main():
     a = p.parse_args()
 
     problems = [f for f in a.failures.split(";") if f]
-    drains = {c: [f"{c}_drain"] + [f"{c}_drain_{k}" for k in range(2, a.repeat + 1)] for c in ("ours", "java")}
+    clients = ("ours", "java", "go")
+    drains = {c: [f"{c}_drain"] + [f"{c}_drain_{k}" for k in range(2, a.repeat + 1)] for c in clients}
+    producers = [f"prod_{c}_{mode}" for c in clients for mode in ("async", "sync")]
     runs = {name: load(a.dir, name) for name in
-            ["preload", "raw_1", "raw_2", "ours_latency", "java_latency",
-             "ours_latency_producer", "java_latency_producer"] + drains["ours"] + drains["java"]}
+            ["preload", "raw_1", "raw_2"] + [f"{c}_latency" for c in clients] +
+            [f"{c}_latency_producer" for c in clients] + drains["ours"] + drains["java"] + drains["go"] + producers}
     java_enabled = os.path.exists(os.path.join(a.dir, "java_drain.log"))
+    go_enabled = os.path.exists(os.path.join(a.dir, "go_drain.log"))
     latency_count = a.rate * a.latency_seconds
 
     def check(name, expect):
@@ -91,12 +97,20 @@ def main():
         if r.get("total", 0) < expect or r.get("complete", 1) != 1:
             problems.append(f"{name}: got {r.get('total', 0)} of {expect} messages")
 
-    check("preload", a.count)
-    for name in ["raw_1", "raw_2"] + drains["ours"] + (drains["java"] if java_enabled else []):
-        check(name, a.count)
-    check("ours_latency", latency_count)
-    if java_enabled:
-        check("java_latency", latency_count)
+    secure = not os.path.exists(os.path.join(a.dir, "raw_1.log"))
+    if a.consume:
+        check("preload", a.count)
+        for name in ([] if secure else ["raw_1", "raw_2"]) + drains["ours"] + \
+                (drains["java"] if java_enabled else []) + (drains["go"] if go_enabled else []):
+            check(name, a.count)
+        check("ours_latency", latency_count)
+        if java_enabled:
+            check("java_latency", latency_count)
+        if go_enabled:
+            check("go_latency", latency_count)
+    for name in producers:
+        if os.path.exists(os.path.join(a.dir, name + ".log")):
+            check(name, a.producer_count)
 
     def per_million(r):
         return r["cpu_s"] / r["total"] * 1e6 if r and r.get("total") else None
@@ -116,6 +130,19 @@ def main():
             "latency_peak_rss_mb": latency["peak_rss_kb"] / 1024 if latency else None,
         }
 
+    def cpu_split(r):
+        """Where the CPU of one run went: user / sys seconds and context switches per message."""
+        if not r or not r.get("total"):
+            return None
+        n = r["total"]
+        out = {"user_s_per_million": r.get("cpu_user_s", 0) / n * 1e6,
+               "sys_s_per_million": r.get("cpu_sys_s", 0) / n * 1e6,
+               "sys_share": r.get("cpu_sys_s", 0) / r["cpu_s"] if r.get("cpu_s") else None}
+        if "ctx_voluntary" in r:
+            out["voluntary_switches_per_msg"] = r["ctx_voluntary"] / n
+            out["involuntary_switches_per_msg"] = r.get("ctx_involuntary", 0) / n
+        return out
+
     raws = [r for r in (runs["raw_1"], runs["raw_2"]) if r]
     raw = max(raws, key=lambda r: r.get("throughput", 0)) if raws else None
     def fastest(names):
@@ -124,26 +151,55 @@ def main():
         found = whole or found  # an incomplete drain only when there is nothing else
         return max(found, key=lambda r: r.get("throughput", 0)) if found else None
 
-    table = {"ours": row(fastest(drains["ours"]), runs["ours_latency"]),
-             "java": row(fastest(drains["java"]), runs["java_latency"]),
+    best = {c: fastest(drains[c]) for c in clients}
+    table = {"ours": row(best["ours"], runs["ours_latency"]),
+             "java": row(best["java"], runs["java_latency"]),
+             "go": row(best["go"], runs["go_latency"]),
              "raw": row(raw, None)}
-    ours, java, raw_row = table["ours"], table["java"], table["raw"]
+    ours, java, go, raw_row = table["ours"], table["java"], table["go"], table["raw"]
+    cpu = {c: {"drain": cpu_split(best[c]), "latency": cpu_split(runs[f"{c}_latency"])} for c in clients}
+    cpu["raw"] = {"drain": cpu_split(raw), "latency": None}
     ratios = {
         "ours_java": {k: ratio(ours[k], java[k]) for k in ours},
+        "ours_go": {k: ratio(ours[k], go[k]) for k in ours},
         "ours_raw": {k: ratio(ours[k], raw_row[k]) for k in
                      ["drain_msgs_per_s", "cpu_s_per_million", "peak_rss_mb"]},
     }
-    rj, rr = ratios["ours_java"], ratios["ours_raw"]
+    rj, rg, rr = ratios["ours_java"], ratios["ours_go"], ratios["ours_raw"]
+
+    # Producer comparison: send TPS and CPU s per million of every producer run.
+    producer_table = {}
+    for name in producers:
+        r = runs.get(name)
+        if r:
+            producer_table[name[len("prod_"):]] = {
+                "send_msgs_per_s": r.get("throughput"), "wall_s": r.get("wall_s"),
+                "cpu_s_per_million": per_million(r), "peak_rss_mb": r.get("peak_rss_kb", 0) / 1024,
+                "rt_p99_ms": r.get("rt_p99_ms"), "split": cpu_split(r)}
+    producer_ratios = {}
+    for peer in ("java", "go"):
+        for mode in ("async", "sync"):
+            o, q = producer_table.get(f"ours_{mode}"), producer_table.get(f"{peer}_{mode}")
+            if o and q:
+                producer_ratios[f"ours_{peer}_{mode}"] = {
+                    "send_msgs_per_s": ratio(o["send_msgs_per_s"], q["send_msgs_per_s"]),
+                    "cpu_s_per_million": ratio(o["cpu_s_per_million"], q["cpu_s_per_million"]),
+                    "peak_rss_mb": ratio(o["peak_rss_mb"], q["peak_rss_mb"])}
+    pj = producer_ratios.get("ours_java_async", {})
 
     def target(value, ok):
         return None if value is None else bool(ok(value))
 
     targets = {
         "drain >= 1.5x Java": target(rj["drain_msgs_per_s"], lambda v: v >= 1.5),
+        "drain >= 1.5x Go": target(rg["drain_msgs_per_s"], lambda v: v >= 1.5),
         "drain >= 90% of raw": target(rr["drain_msgs_per_s"], lambda v: v >= 0.9),
         "CPU/M <= 0.25x Java": target(rj["cpu_s_per_million"], lambda v: v <= 0.25),
         "peak RSS <= 0.2x Java": target(rj["peak_rss_mb"], lambda v: v <= 0.2),
         "p99 below Java": target(rj["latency_b2c_p99_ms"], lambda v: v < 1.0),
+        "p99 <= 0.5x Java": target(rj["latency_b2c_p99_ms"], lambda v: v <= 0.5),
+        "async send >= 1.5x Java": target(pj.get("send_msgs_per_s"), lambda v: v >= 1.5),
+        "async send CPU/M <= 0.25x Java": target(pj.get("cpu_s_per_million"), lambda v: v <= 0.25),
     }
 
     micro = load(a.dir, "micro")
@@ -154,9 +210,10 @@ def main():
 
     out = sys.stdout
     print("", file=out)
-    print(f"rocketmq-cpp push consumer vs Java rocketmq-client 5.3.3 -- {now:%Y-%m-%d %H:%M %Z}, "
+    print(f"rocketmq-cpp vs Java rocketmq-client 5.3.3 vs Go rocketmq-client-go v2 -- {now:%Y-%m-%d %H:%M %Z}, "
           f"{info['cpu']} x{info['cores']}, load {info['load_average_1m_at_end']}", file=out)
     print(f"backlog {a.count:,} x {a.size} B on 2 brokers x 8 queues; {a.threads} consume threads; "
+          f"consume batch {a.consume_batch}; "
           f"{'fastest of %d drains each; ' % a.repeat if a.repeat > 1 else ''}"
           f"preload {fmt(pre.get('throughput'))} msg/s ({fmt(pre.get('wall_s'), 1)} s); "
           f"latency runs {a.rate:,} msg/s x {a.latency_seconds} s", file=out)
@@ -175,12 +232,50 @@ def main():
               f"{fmt(r.get('latency_cpu_s_per_million'), 2):>13}{fmt(r.get('latency_peak_rss_mb'), 1 if not digits else 2):>12}",
               file=out)
 
-    line("ours (C++)", ours)
-    line("Java 5.3.3", java)
-    line("raw pull limit", raw_row)
-    line("ours / Java", rj, digits=2)
-    line("ours / raw", rr, digits=2)
-    print("", file=out)
+    if a.consume:
+        line("ours (C++)", ours)
+        line("Java 5.3.3", java)
+        line("Go v2", go)
+        line("raw pull limit", raw_row)
+        line("ours / Java", rj, digits=2)
+        line("ours / Go", rg, digits=2)
+        line("ours / raw", rr, digits=2)
+        print("", file=out)
+        print("where the CPU goes (drain | latency run): user s/M, sys s/M, sys share, "
+              "voluntary + involuntary context switches per message", file=out)
+        for label, c in (("ours (C++)", "ours"), ("Java 5.3.3", "java"), ("Go v2", "go"), ("raw pull", "raw")):
+            parts = []
+            for phase in ("drain", "latency"):
+                x = cpu[c][phase]
+                if x is None:
+                    parts.append(f"{'-':>44}")
+                    continue
+                cs = (f"{x['voluntary_switches_per_msg']:.3f}+{x['involuntary_switches_per_msg']:.3f}"
+                      if "voluntary_switches_per_msg" in x else "-")
+                share = f"{x['sys_share'] * 100:.0f}%" if x.get("sys_share") is not None else "-"
+                parts.append(f"{x['user_s_per_million']:8.2f}{x['sys_s_per_million']:8.2f}{share:>6}{cs:>22}")
+            if any(cpu[c][p] for p in ("drain", "latency")):
+                print(f"  {label:14}" + " | ".join(parts), file=out)
+        print("", file=out)
+    if producer_table:
+        print(f"producers: {a.producer_count:,} x {a.size} B from 4 threads, each into a fresh topic", file=out)
+        ph = f"{'':16}{'send msg/s':>12}{'CPU s/M msg':>13}{'user s/M':>10}{'sys s/M':>9}{'cs/msg':>8}{'RSS MB':>9}{'RT p99 ms':>11}"
+        print(ph, file=out)
+        print("-" * len(ph), file=out)
+        for key in ("ours_async", "ours_sync", "java_async", "java_sync", "go_async", "go_sync"):
+            r = producer_table.get(key)
+            if not r:
+                continue
+            x = r["split"] or {}
+            cs = x.get("voluntary_switches_per_msg", 0) + x.get("involuntary_switches_per_msg", 0) \
+                if "voluntary_switches_per_msg" in x else None
+            print(f"{key:16}{fmt(r['send_msgs_per_s']):>12}{fmt(r['cpu_s_per_million'], 2):>13}"
+                  f"{fmt(x.get('user_s_per_million'), 2):>10}{fmt(x.get('sys_s_per_million'), 2):>9}"
+                  f"{fmt(cs, 2):>8}{fmt(r['peak_rss_mb'], 1):>9}{fmt(r['rt_p99_ms'], 2):>11}", file=out)
+        for key, r in producer_ratios.items():
+            print(f"{key.replace('ours_', 'ours / ').replace('_', ' '):16}{fmt(r['send_msgs_per_s'], 2):>12}"
+                  f"{fmt(r['cpu_s_per_million'], 2):>13}{'':10}{'':9}{'':8}{fmt(r['peak_rss_mb'], 2):>9}", file=out)
+        print("", file=out)
     print("targets: " + "; ".join(f"{k}: {'-' if v is None else ('met' if v else 'MISSED')}"
                                   for k, v in targets.items()), file=out)
     if callgrind:
@@ -196,12 +291,16 @@ def main():
         "date": now.isoformat(timespec="seconds"),
         "machine": info,
         "parameters": {"messages": a.count, "body_bytes": a.size, "consume_threads": a.threads,
+                       "consume_batch": a.consume_batch, "producer_messages": a.producer_count,
                        "latency_rate": a.rate, "latency_seconds": a.latency_seconds, "namesrv": a.namesrv,
                        "drains_per_consumer": a.repeat,
                        "java_opts": (runs["java_drain"] or {}).get("jvm")},
         "preload": pre,
         "table": table,
         "ratios": ratios,
+        "cpu_split": cpu,
+        "producers": producer_table,
+        "producer_ratios": producer_ratios,
         "targets": targets,
         "runs": runs,
         "micro": micro,
