@@ -76,7 +76,7 @@ while [ $# -gt 0 ]; do
     --no-micro) run_micro=0; shift ;;
     --keep-cluster) keep_cluster=1; shift ;;
     --secure) secure=1; run_java=0; run_go=0; shift ;;
-    -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     *) echo "compare.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done

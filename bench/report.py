@@ -212,26 +212,26 @@ def main():
     print("", file=out)
     print(f"rocketmq-cpp vs Java rocketmq-client 5.3.3 vs Go rocketmq-client-go v2 -- {now:%Y-%m-%d %H:%M %Z}, "
           f"{info['cpu']} x{info['cores']}, load {info['load_average_1m_at_end']}", file=out)
-    print(f"backlog {a.count:,} x {a.size} B on 2 brokers x 8 queues; {a.threads} consume threads; "
-          f"consume batch {a.consume_batch}; "
-          f"{'fastest of %d drains each; ' % a.repeat if a.repeat > 1 else ''}"
-          f"preload {fmt(pre.get('throughput'))} msg/s ({fmt(pre.get('wall_s'), 1)} s); "
-          f"latency runs {a.rate:,} msg/s x {a.latency_seconds} s", file=out)
-    print("", file=out)
-    header = (f"{'':16}{'drain msg/s':>12}{'CPU s/M msg':>13}{'peak RSS MB':>13}"
-              f"{'p50 ms':>9}{'p99 ms':>9}{'p999 ms':>9}{'S2C p99':>9}{'lat CPU s/M':>13}{'lat RSS MB':>12}")
-    print(header, file=out)
-    print("-" * len(header), file=out)
+    if a.consume:
+        print(f"backlog {a.count:,} x {a.size} B on 2 brokers x 8 queues; {a.threads} consume threads; "
+              f"consume batch {a.consume_batch}; "
+              f"{'fastest of %d drains each; ' % a.repeat if a.repeat > 1 else ''}"
+              f"preload {fmt(pre.get('throughput'))} msg/s ({fmt(pre.get('wall_s'), 1)} s); "
+              f"latency runs {a.rate:,} msg/s x {a.latency_seconds} s", file=out)
+        print("", file=out)
+        header = (f"{'':16}{'drain msg/s':>12}{'CPU s/M msg':>13}{'peak RSS MB':>13}"
+                  f"{'p50 ms':>9}{'p99 ms':>9}{'p999 ms':>9}{'S2C p99':>9}{'lat CPU s/M':>13}{'lat RSS MB':>12}")
+        print(header, file=out)
+        print("-" * len(header), file=out)
 
-    def line(label, r, digits=0):
-        d = 2 if digits else 0
-        print(f"{label:16}{fmt(r.get('drain_msgs_per_s'), d):>12}{fmt(r.get('cpu_s_per_million'), 2):>13}"
-              f"{fmt(r.get('peak_rss_mb'), 1 if not digits else 2):>13}"
-              f"{fmt(r.get('latency_b2c_p50_ms'), d):>9}{fmt(r.get('latency_b2c_p99_ms'), d):>9}"
-              f"{fmt(r.get('latency_b2c_p999_ms'), d):>9}{fmt(r.get('latency_s2c_p99_ms'), d):>9}"
-              f"{fmt(r.get('latency_cpu_s_per_million'), 2):>13}{fmt(r.get('latency_peak_rss_mb'), 1 if not digits else 2):>12}",
-              file=out)
-
+        def line(label, r, digits=0):
+            d = 2 if digits else 0
+            print(f"{label:16}{fmt(r.get('drain_msgs_per_s'), d):>12}{fmt(r.get('cpu_s_per_million'), 2):>13}"
+                  f"{fmt(r.get('peak_rss_mb'), 1 if not digits else 2):>13}"
+                  f"{fmt(r.get('latency_b2c_p50_ms'), d):>9}{fmt(r.get('latency_b2c_p99_ms'), d):>9}"
+                  f"{fmt(r.get('latency_b2c_p999_ms'), d):>9}{fmt(r.get('latency_s2c_p99_ms'), d):>9}"
+                  f"{fmt(r.get('latency_cpu_s_per_million'), 2):>13}{fmt(r.get('latency_peak_rss_mb'), 1 if not digits else 2):>12}",
+                  file=out)
     if a.consume:
         line("ours (C++)", ours)
         line("Java 5.3.3", java)
