@@ -4,8 +4,10 @@
 // figures, so the two sides are measured the same way.
 #pragma once
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -119,15 +121,62 @@ class Histogram {
 // Exactly-once accounting of delivered messages: one bit per (broker, queue, queue offset), so
 // redeliveries after a rebalance are not counted twice. Lock-free after a queue's first message.
 // Bitmaps are anonymous mappings: only the pages of offsets actually seen become resident.
+//
+// share(path): the set lives in a file mapping (MAP_SHARED; on /dev/shm, sparse) that several
+// processes open, so two consumers of one group count the backlog exactly once between them
+// (compare.sh --pair). The file's header holds the distinct count and the first / last
+// consumption times (CLOCK_REALTIME ns, comparable across processes) and the broker-name table.
 class SeenSet {
  public:
   explicit SeenSet(std::int64_t max_offset_per_queue)
       : words_(static_cast<std::size_t>(max_offset_per_queue / 64 + 1)) {}
   ~SeenSet() {
+    if (shared_ != nullptr) {
+      munmap(shared_, shared_bytes());
+      return;
+    }
     for (auto& slot : slots_) {
       auto* bits = slot.bits.load();
       if (bits != nullptr) munmap(bits, words_ * sizeof(std::uint64_t));
     }
+  }
+  SeenSet(const SeenSet&) = delete;
+  SeenSet& operator=(const SeenSet&) = delete;
+
+  // Maps (creating it if needed) the shared file; every process must pass the same size. False
+  // (and errno) when the file cannot be mapped.
+  bool share(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT, 0600);
+    if (fd < 0) return false;
+    const auto bytes = shared_bytes();
+    if (ftruncate(fd, static_cast<off_t>(bytes)) != 0) {
+      ::close(fd);
+      return false;
+    }
+    void* mapped = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+    ::close(fd);
+    if (mapped == MAP_FAILED) return false;
+    shared_ = static_cast<char*>(mapped);
+    header_ = reinterpret_cast<SharedHeader*>(shared_);
+    return true;
+  }
+  bool shared() const { return shared_ != nullptr; }
+  // Shared mode: distinct messages counted by all processes, first / last consumption (ns).
+  std::int64_t shared_unique() const { return header_ ? header_->unique.load() : 0; }
+  std::int64_t shared_first_ns() const { return header_ ? header_->first_ns.load() : 0; }
+  std::int64_t shared_last_ns() const { return header_ ? header_->last_ns.load() : 0; }
+  // Shared mode: counts one new distinct message; returns the count including it.
+  std::int64_t shared_count_new(std::int64_t expect) {
+    const std::int64_t now = realtime_ns();
+    std::int64_t zero = 0;
+    header_->first_ns.compare_exchange_strong(zero, now);
+    const std::int64_t total = header_->unique.fetch_add(1) + 1;
+    if (total == expect) header_->last_ns.store(now);
+    return total;
+  }
+  static std::int64_t realtime_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
   }
 
   // True when (broker, queue, offset) had not been seen before.
@@ -146,9 +195,49 @@ class SeenSet {
  private:
   static constexpr int kBrokers = 16;
   static constexpr int kQueues = 256;
+  static constexpr std::size_t kHeaderBytes = 4096;
+  static constexpr std::size_t kNameBytes = 120;
   struct Slot {
     std::atomic<std::uint64_t*> bits{nullptr};
   };
+  struct SharedName {
+    std::atomic<std::uint64_t> state;  // 0 free, 1 being written, 2 ready
+    char name[kNameBytes];
+  };
+  struct SharedHeader {
+    std::atomic<std::int64_t> unique;
+    std::atomic<std::int64_t> first_ns;
+    std::atomic<std::int64_t> last_ns;
+    std::atomic<std::int64_t> reserved;
+    SharedName names[kBrokers];
+  };
+  static_assert(sizeof(SharedHeader) <= kHeaderBytes, "shared header too large");
+
+  std::size_t shared_bytes() const {
+    return kHeaderBytes + static_cast<std::size_t>(kBrokers) * kQueues * words_ * sizeof(std::uint64_t);
+  }
+
+  // Shared mode: the broker's slot in the file's name table (claimed by the first process to see it).
+  int shared_broker_index(const std::string& broker) {
+    const std::string name = broker.substr(0, kNameBytes - 1);
+    for (int i = 0; i < kBrokers; ++i) {
+      auto& slot = header_->names[i];
+      std::uint64_t state = slot.state.load();
+      if (state == 0) {
+        std::uint64_t expected = 0;
+        if (slot.state.compare_exchange_strong(expected, 1)) {
+          std::memset(slot.name, 0, kNameBytes);
+          std::memcpy(slot.name, name.data(), name.size());
+          slot.state.store(2);
+          return i;
+        }
+        state = expected;
+      }
+      while (state == 1) state = slot.state.load();  // another process is writing this slot's name
+      if (std::strncmp(slot.name, name.c_str(), kNameBytes) == 0) return i;
+    }
+    return kBrokers - 1;
+  }
 
   int broker_index(const std::string& broker) {
     const int known = broker_count_.load(std::memory_order_acquire);
@@ -162,11 +251,16 @@ class SeenSet {
     }
     if (now == kBrokers) return kBrokers - 1;
     brokers_[now] = broker;
+    shared_index_[now] = shared_ != nullptr ? shared_broker_index(broker) : now;
     broker_count_.store(now + 1, std::memory_order_release);
     return now;
   }
 
   std::uint64_t* bitmap(int index) {
+    if (shared_ != nullptr) {
+      const int slot = shared_index_[index / kQueues] * kQueues + index % kQueues;
+      return reinterpret_cast<std::uint64_t*>(shared_ + kHeaderBytes) + static_cast<std::size_t>(slot) * words_;
+    }
     auto* bits = slots_[index].bits.load(std::memory_order_acquire);
     if (bits != nullptr) return bits;
     std::lock_guard<std::mutex> lock(mutex_);
@@ -184,7 +278,10 @@ class SeenSet {
   std::size_t words_;
   std::mutex mutex_;
   std::string brokers_[kBrokers];
+  int shared_index_[kBrokers] = {};
   std::atomic<int> broker_count_{0};
+  char* shared_ = nullptr;
+  SharedHeader* header_ = nullptr;
   Slot slots_[kBrokers * kQueues];
   std::atomic<std::int64_t> out_of_range_{0};
 };

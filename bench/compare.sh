@@ -4,7 +4,7 @@
 #
 #   bench/compare.sh [-n MESSAGES] [-s BODY_BYTES] [-t CONSUME_THREADS] [-b CONSUME_BATCH] [-r RATE]
 #                    [-d SECONDS] [-k REPEAT] [--no-java] [--no-go] [--no-micro] [--producer]
-#                    [--producer-only] [-p PRODUCER_MESSAGES] [--keep-cluster] [--secure]
+#                    [--producer-only] [-p PRODUCER_MESSAGES] [--pair] [--keep-cluster] [--secure]
 #
 #   -n  backlog preloaded and drained by every consumer (1000000)
 #   -s  message body size in bytes (128)
@@ -18,6 +18,8 @@
 #       sending -p messages of -s bytes from 4 threads into a fresh topic (send TPS, CPU s per M)
 #   --producer-only  only the producer comparison (no backlog, drains, latency runs, micro)
 #   -p  messages per producer run (200000)
+#   --pair  also a drain by two of our push consumers sharing one group (two processes, counted
+#       exactly once between them through a shared seen-set file in /dev/shm)
 #   --secure  on a TLS + ACL cluster (test/cluster/cluster.sh RMQ_TLS=1 RMQ_ACL=1, ports 62876,
 #       63911, 64911, store /dev/shm/rmq-bench-secure): our programs verify the servers against its
 #       CA and sign every request. Without the Java consumer and the raw pull loop (neither speaks
@@ -55,6 +57,7 @@ run_java=1
 run_go=1
 run_producer=0
 run_consume=1
+run_pair=0
 producer_count=200000
 run_micro=1
 keep_cluster=0
@@ -69,6 +72,7 @@ while [ $# -gt 0 ]; do
     --producer) run_producer=1; shift ;;
     --producer-only) run_producer=1; run_consume=0; run_micro=0; shift ;;
     --no-go) run_go=0; shift ;;
+    --pair) run_pair=1; shift ;;
     -r) rate=$2; shift 2 ;;
     -d) latency_seconds=$2; shift 2 ;;
     -k) repeat=$2; shift 2 ;;
@@ -218,6 +222,21 @@ for ((k = 1; k <= repeat; k++)); do
       --group "$(drain_group "go$k")" "${consume_args[@]}" --expect "$count"
   fi
 done
+if [ "$run_pair" = 1 ]; then
+  # Two processes, one group: each owns half the queues after the rebalance; messages delivered to
+  # both around it are counted once (the shared set). Both end when the pair has N distinct.
+  pair_file=/dev/shm/rmq-bench-pair-$stamp
+  rm -f "$pair_file"
+  log "pair drain: two of our push consumers in one group ($threads threads each)"
+  run_bench ours_pair_a "$bin/rmq_bench_consumer" --namesrv "$namesrv" --topic "$topic" --group "$(drain_group pair)" \
+    "${consume_args[@]}" --expect "$count" --shared-seen "$pair_file" "${security[@]}" &
+  pair_a=$!
+  run_bench ours_pair_b "$bin/rmq_bench_consumer" --namesrv "$namesrv" --topic "$topic" --group "$(drain_group pair)" \
+    "${consume_args[@]}" --expect "$count" --shared-seen "$pair_file" "${security[@]}" &
+  pair_b=$!
+  wait "$pair_a" "$pair_b" || true
+  rm -f "$pair_file"
+fi
 if [ "$secure" = 0 ]; then
   log "drain 4/4: raw pull loop again (the limit is the better of the two raw runs)"
   run_bench raw_2 "$bin/rmq_bench_raw_pull" --namesrv "$namesrv" --topic "$topic" --group "$(drain_group raw2)" \

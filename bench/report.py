@@ -83,7 +83,7 @@ def main():
     drains = {c: [f"{c}_drain"] + [f"{c}_drain_{k}" for k in range(2, a.repeat + 1)] for c in clients}
     producers = [f"prod_{c}_{mode}" for c in clients for mode in ("async", "sync")]
     runs = {name: load(a.dir, name) for name in
-            ["preload", "raw_1", "raw_2"] + [f"{c}_latency" for c in clients] +
+            ["preload", "raw_1", "raw_2", "ours_pair_a", "ours_pair_b"] + [f"{c}_latency" for c in clients] +
             [f"{c}_latency_producer" for c in clients] + drains["ours"] + drains["java"] + drains["go"] + producers}
     java_enabled = os.path.exists(os.path.join(a.dir, "java_drain.log"))
     go_enabled = os.path.exists(os.path.join(a.dir, "go_drain.log"))
@@ -111,6 +111,10 @@ def main():
     for name in producers:
         if os.path.exists(os.path.join(a.dir, name + ".log")):
             check(name, a.producer_count)
+    pair_enabled = os.path.exists(os.path.join(a.dir, "ours_pair_a.log"))
+    if pair_enabled:
+        check("ours_pair_a", a.count)
+        check("ours_pair_b", a.count)
 
     def per_million(r):
         return r["cpu_s"] / r["total"] * 1e6 if r and r.get("total") else None
@@ -157,8 +161,23 @@ def main():
              "go": row(best["go"], runs["go_latency"]),
              "raw": row(raw, None)}
     ours, java, go, raw_row = table["ours"], table["java"], table["go"], table["raw"]
+    pair_runs = [runs[n] for n in ("ours_pair_a", "ours_pair_b") if runs.get(n)]
+    if len(pair_runs) == 2:
+        # One drain by two processes: the pair's distinct count and rate (both report the same
+        # figures from the shared set), the sum of their CPU and of their peak RSS.
+        pa, pb = pair_runs
+        merged = {"total": max(pa["total"], pb["total"]), "throughput": max(pa["throughput"], pb["throughput"]),
+                  "wall_s": max(pa["wall_s"], pb["wall_s"]),
+                  "peak_rss_kb": pa["peak_rss_kb"] + pb["peak_rss_kb"],
+                  "own_totals": [pa.get("own_total"), pb.get("own_total")]}
+        for k in ("cpu_s", "cpu_user_s", "cpu_sys_s", "ctx_voluntary", "ctx_involuntary"):
+            merged[k] = pa.get(k, 0) + pb.get(k, 0)
+        table["ours_pair"] = row(merged, None)
+        table["ours_pair"]["own_totals"] = merged["own_totals"]
     cpu = {c: {"drain": cpu_split(best[c]), "latency": cpu_split(runs[f"{c}_latency"])} for c in clients}
     cpu["raw"] = {"drain": cpu_split(raw), "latency": None}
+    if "ours_pair" in table:
+        cpu["ours_pair"] = {"drain": cpu_split(merged), "latency": None}
     ratios = {
         "ours_java": {k: ratio(ours[k], java[k]) for k in ours},
         "ours_go": {k: ratio(ours[k], go[k]) for k in ours},
@@ -236,6 +255,8 @@ def main():
         line("ours (C++)", ours)
         line("Java 5.3.3", java)
         line("Go v2", go)
+        if "ours_pair" in table:
+            line("ours pair (2x)", table["ours_pair"])
         line("raw pull limit", raw_row)
         line("ours / Java", rj, digits=2)
         line("ours / Go", rg, digits=2)
@@ -243,7 +264,10 @@ def main():
         print("", file=out)
         print("where the CPU goes (drain | latency run): user s/M, sys s/M, sys share, "
               "voluntary + involuntary context switches per message", file=out)
-        for label, c in (("ours (C++)", "ours"), ("Java 5.3.3", "java"), ("Go v2", "go"), ("raw pull", "raw")):
+        for label, c in (("ours (C++)", "ours"), ("Java 5.3.3", "java"), ("Go v2", "go"),
+                         ("ours pair (2x)", "ours_pair"), ("raw pull", "raw")):
+            if c not in cpu:
+                continue
             parts = []
             for phase in ("drain", "latency"):
                 x = cpu[c][phase]

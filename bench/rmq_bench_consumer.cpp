@@ -3,7 +3,7 @@
 //
 //   rmq_bench_consumer --namesrv 127.0.0.1:9876 --topic T [--group G] [--threads 20]
 //                      [--expect N] [--queues 16] [--batch 32] [--consume-batch 1] [--timeout 600]
-//                      [--idle 60]
+//                      [--idle 60] [--shared-seen FILE]
 //                      [--tls-ca ca.pem] [--access-key AK --secret-key SK]   (a secured cluster)
 //
 // Each second: "Consume TPS: N | AVG(B2C) RT(ms): X | AVG(S2C) RT(ms): X | MAX(B2C) RT(ms): N |
@@ -18,6 +18,10 @@
 // (ru_maxrss), voluntary / involuntary context switches (ru_nvcsw / ru_nivcsw) and B2C / S2C
 // latency p50 / p99 / p999 / max. --batch is the pull batch size, --consume-batch the listener's
 // consume_batch_size.
+// --shared-seen FILE: the exactly-once set lives in FILE, shared with the other consumer of a pair
+// in the same group (compare.sh --pair): the run ends when the two together have N distinct
+// messages; total / throughput are then the pair's (first message of either to the Nth of both),
+// own_total this process's share, CPU / RSS this process's.
 #include <rocketmq/rocketmq.h>
 
 #include <atomic>
@@ -85,7 +89,8 @@ class NoopListener : public rocketmq::MessageListenerConcurrently {
       const double at = bench::mono_seconds();
       double expected_zero = 0;
       c_.first_at.compare_exchange_strong(expected_zero, at);
-      const std::int64_t unique = c_.unique.fetch_add(1, std::memory_order_relaxed) + 1;
+      const std::int64_t own = c_.unique.fetch_add(1, std::memory_order_relaxed) + 1;
+      const std::int64_t unique = c_.seen.shared() ? c_.seen.shared_count_new(c_.expect) : own;
       if (unique == c_.expect) {
         c_.last_at.store(at);
         std::lock_guard<std::mutex> lock(c_.done_mutex);
@@ -125,6 +130,11 @@ int main(int argc, char** argv) {
   }
 
   Counters counters(expect);
+  const std::string shared_seen = args.get("shared-seen", "");
+  if (!shared_seen.empty() && !counters.seen.share(shared_seen)) {
+    std::perror(("cannot map --shared-seen " + shared_seen).c_str());
+    return 2;
+  }
   rocketmq::ConsumerOption option;
   try {
     option.set_name_server_addr(name_server);
@@ -163,10 +173,22 @@ int main(int argc, char** argv) {
   for (int second = 1;; ++second) {
     {
       std::unique_lock<std::mutex> lock(counters.done_mutex);
-      counters.done_cv.wait_until(lock, std::chrono::steady_clock::time_point(std::chrono::duration_cast<
-                                            std::chrono::steady_clock::duration>(
-                                            std::chrono::duration<double>(started + second))),
-                                  [&] { return counters.done; });
+      const auto tick = std::chrono::steady_clock::time_point(
+          std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(started + second)));
+      if (counters.seen.shared()) {
+        // The other process of the pair may count the Nth message: look every 20 ms.
+        while (!counters.done && std::chrono::steady_clock::now() < tick) {
+          if (counters.seen.shared_unique() >= expect && expect > 0) {
+            counters.last_at.store(bench::mono_seconds());
+            counters.usage_at_done = bench::process_usage();
+            counters.done = true;
+            break;
+          }
+          counters.done_cv.wait_for(lock, std::chrono::milliseconds(20), [&] { return counters.done; });
+        }
+      } else {
+        counters.done_cv.wait_until(lock, tick, [&] { return counters.done; });
+      }
       if (counters.done) break;
     }
     const auto stats = consumer.stats();
@@ -211,10 +233,17 @@ int main(int argc, char** argv) {
     last_at = counters.done ? counters.last_at.load() : bench::mono_seconds();
   }
   const auto stats = consumer.stats();
-  const std::int64_t unique = counters.unique.load();
+  const bool pair = counters.seen.shared();
+  const std::int64_t own_unique = counters.unique.load();
+  const std::int64_t unique = pair ? counters.seen.shared_unique() : own_unique;
   const double first_at = counters.first_at.load();
   const double wall = last_at - started;
-  const double active = first_at > 0 ? last_at - first_at : 0;
+  double active = first_at > 0 ? last_at - first_at : 0;
+  if (pair) {  // the pair's: from the first message of either to the Nth of both
+    const std::int64_t first_ns = counters.seen.shared_first_ns();
+    const std::int64_t last_ns = counters.seen.shared_last_ns();
+    active = first_ns > 0 && last_ns > first_ns ? static_cast<double>(last_ns - first_ns) / 1e9 : active;
+  }
   const double throughput = active > 0 ? static_cast<double>(unique) / active : 0;
   const bool complete = expect <= 0 || unique >= expect;
   std::printf(
@@ -239,6 +268,8 @@ int main(int argc, char** argv) {
       .add("consume_batch", consume_batch)
       .add("expect", expect)
       .add("total", unique)
+      .add("own_total", own_unique)
+      .add("shared_seen", pair ? 1 : 0)
       .add("deliveries", counters.deliveries.load())
       .add("complete", complete ? 1 : 0)
       .add("wall_s", wall)
