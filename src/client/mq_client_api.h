@@ -56,6 +56,11 @@ class MQClientAPI {
   // ---- broker admin
   virtual void create_topic(const std::string& broker_addr, const protocol::CreateTopicRequestHeader& header) = 0;
   virtual std::int64_t get_max_offset(const std::string& broker_addr, const std::string& topic, int queue_id) = 0;
+  // Asks `broker_addr` for a queue's max offset with its own `timeout`, only to learn whether the
+  // broker answers: any answer, an error code included, returns; no answer throws
+  // TimeoutError/ConnectError.
+  virtual void probe_broker(const std::string& broker_addr, const std::string& topic, int queue_id,
+                            std::chrono::milliseconds timeout) = 0;
   virtual std::int64_t get_min_offset(const std::string& broker_addr, const std::string& topic, int queue_id) = 0;
   virtual std::int64_t search_offset(const std::string& broker_addr, const std::string& topic, int queue_id,
                                      std::int64_t timestamp) = 0;

@@ -205,6 +205,14 @@ std::int64_t RemotingMQClientAPI::get_max_offset(const std::string& broker_addr,
   return protocol::OffsetResponseHeader::decode(response.ext_fields).offset;
 }
 
+void RemotingMQClientAPI::probe_broker(const std::string& broker_addr, const std::string& topic, int queue_id,
+                                       std::chrono::milliseconds timeout) {
+  protocol::GetMaxOffsetRequestHeader header;
+  header.topic = topic;
+  header.queue_id = queue_id;
+  remoting_.invoke_sync(broker_addr, make_request(RequestCode::kGetMaxOffset, header), timeout);
+}
+
 std::int64_t RemotingMQClientAPI::get_min_offset(const std::string& broker_addr, const std::string& topic,
                                                  int queue_id) {
   protocol::TopicQueueRequestHeader header;

@@ -51,6 +51,15 @@ void LatencyFaultTolerance::remove(const std::string& broker) {
   items_.erase(broker);
 }
 
+std::vector<std::string> LatencyFaultTolerance::failed_brokers(Clock::time_point now) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::string> failed;
+  for (const auto& [broker, item] : items_) {
+    if (item.available_from > now && item.latency >= kIsolationLatency) failed.push_back(broker);
+  }
+  return failed;
+}
+
 std::optional<std::string> LatencyFaultTolerance::pick_one_at_least() const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::optional<std::string> best;

@@ -35,6 +35,12 @@ constexpr int kDefaultTopicQueueNums = 4;
 constexpr int kMinCallbackThreads = 1;
 constexpr int kMaxCallbackThreads = 4;
 constexpr std::chrono::milliseconds kExecutorShutdownTimeout{5000};
+// Probing a broker isolated after a failed send. The probe's timeout is short because a probe
+// that goes unanswered closes its connection (a request timeout does), so a connection black-holed
+// before the broker came back costs one probe timeout and the next probe connects afresh: a broker
+// that answers again is back in use within kProbeInterval + kProbeTimeout, inside one request timeout.
+constexpr std::chrono::milliseconds kProbeInterval{1000};
+constexpr std::chrono::milliseconds kProbeTimeout{1000};
 
 // Set on the callback executor's threads. A user callback that sends again must not block on the
 // pending limit: the slots it waits for are released by the very threads it would be blocking.
@@ -305,6 +311,12 @@ void ProducerImpl::start() {
   instance->scheduler().post([weak_instance] {
     if (auto alive = weak_instance.lock()) alive->send_heartbeat_to_all_brokers();
   });
+  if (option_.latency_fault_tolerance()) {
+    std::weak_ptr<ProducerImpl> weak_self = shared_from_this();
+    probe_task_ = instance->scheduler().schedule_every(kProbeInterval, kProbeInterval, [weak_self] {
+      if (auto self = weak_self.lock()) self->probe_failed_brokers();
+    });
+  }
   LOG_INFO("producer " << option_.group_name() << " started as " << instance->client_id());
 }
 
@@ -328,6 +340,10 @@ void ProducerImpl::shutdown() {
       LOG_ERROR("producer shutdown: " << pending_async_ << " asynchronous send(s) still pending after "
                                       << bound.count() << " ms; their callbacks may not run");
     }
+  }
+  if (probe_task_ != 0) {
+    if (auto instance = std::atomic_load(&instance_)) instance->scheduler().cancel(probe_task_);
+    probe_task_ = 0;
   }
   if (executor_ && !executor_->shutdown(kExecutorShutdownTimeout)) {
     LOG_WARN("producer shutdown: callback threads still busy after " << kExecutorShutdownTimeout.count() << " ms");
@@ -429,6 +445,59 @@ std::string ProducerImpl::address_of(const MessageQueue& queue) {
   instance->update_topic_route(queue.topic);
   if (auto address = instance->master_address(queue.broker_name)) return *address;
   throw ClientError("no master address known for broker " + queue.broker_name + " of " + queue.to_string());
+}
+
+void ProducerImpl::probe_failed_brokers() {
+  if (state_ != State::Running) return;
+  auto instance = std::atomic_load(&instance_);
+  if (!instance) return;
+  for (const auto& broker : fault_.failed_brokers()) {
+    // Any queue of the broker will do: the answer, not the offset, is what counts.
+    std::optional<MessageQueue> queue;
+    {
+      std::lock_guard<std::mutex> lock(routes_mutex_);
+      for (const auto& [topic, info] : publish_infos_) {
+        for (const auto& candidate : info->queues()) {
+          if (candidate.broker_name == broker) {
+            queue = candidate;
+            break;
+          }
+        }
+        if (queue) break;
+      }
+    }
+    const auto address = instance->master_address(broker);
+    if (!queue || !address) continue;
+    {
+      std::lock_guard<std::mutex> lock(probing_mutex_);
+      if (!probing_.insert(broker).second) continue;
+    }
+    std::weak_ptr<ProducerImpl> weak_self = shared_from_this();
+    const bool posted = run_on_executor([weak_self, broker, address = *address, queue = *queue] {
+      auto self = weak_self.lock();
+      if (!self) return;
+      try {
+        // Not captured: the producer's shutdown releases its instance, a probe must not keep it.
+        if (auto instance = std::atomic_load(&self->instance_)) {
+          instance->api().probe_broker(address, queue.topic, queue.queue_id, kProbeTimeout);
+          self->fault_.remove(broker);
+          LOG_INFO("producer " << self->option_.group_name() << ": broker " << broker << " (" << address
+                               << ") answers again; sending to it again");
+        }
+      } catch (const std::exception& error) {
+        // Still down: its isolation starts again, so no send waits out a timeout on it meanwhile.
+        self->fault_.update(broker, kProbeTimeout, true);
+        LOG_DEBUG("producer " << self->option_.group_name() << ": broker " << broker << " still unreachable: "
+                              << error.what());
+      }
+      std::lock_guard<std::mutex> lock(self->probing_mutex_);
+      self->probing_.erase(broker);
+    });
+    if (!posted) {
+      std::lock_guard<std::mutex> lock(probing_mutex_);
+      probing_.erase(broker);
+    }
+  }
 }
 
 // ---- sending ----------------------------------------------------------------------------------

@@ -120,6 +120,10 @@ class ProducerImpl : public client::ProducerInner, public std::enable_shared_fro
   void finish_async(const std::shared_ptr<AsyncSend>& send, const SendResult* result, std::exception_ptr error);
   // Runs `task` on the callback executor; false when it is gone (shutdown).
   bool run_on_executor(std::function<void()> task);
+  // Scheduler thread, every kProbeInterval: each broker isolated after a failed send is asked for a
+  // max offset (on the callback executor, one probe per broker at a time, kProbeTimeout); one that
+  // answers is used again at once instead of when its isolation ends (Java 5.x's detector).
+  void probe_failed_brokers();
 
   ProducerOption option_;
   std::atomic<State> state_{State::Created};
@@ -128,6 +132,9 @@ class ProducerImpl : public client::ProducerInner, public std::enable_shared_fro
   std::shared_ptr<client::MQClientInstance> injected_instance_;
   std::shared_ptr<common::ElasticThreadPool> executor_;
   LatencyFaultTolerance fault_;
+  std::uint64_t probe_task_ = 0;  // scheduler task of probe_failed_brokers, 0 when none
+  std::mutex probing_mutex_;
+  std::set<std::string> probing_;  // brokers with a probe in flight
 
   mutable std::mutex routes_mutex_;
   std::map<std::string, std::shared_ptr<const TopicPublishInfo>> publish_infos_;

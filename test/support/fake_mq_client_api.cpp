@@ -185,6 +185,12 @@ std::int64_t FakeMQClientAPI::get_max_offset(const std::string& broker_addr, con
   return value_or_zero(max_offsets_, queue_of(broker_addr, std::nullopt, topic, queue_id));
 }
 
+void FakeMQClientAPI::probe_broker(const std::string& broker_addr, const std::string& topic, int queue_id,
+                                   std::chrono::milliseconds timeout) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (auto failure = begin_call("probe_broker")) std::rethrow_exception(failure);
+}
+
 std::int64_t FakeMQClientAPI::get_min_offset(const std::string& broker_addr, const std::string& topic,
                                              int queue_id) {
   std::lock_guard<std::mutex> lock(mutex_);
