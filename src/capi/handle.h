@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <initializer_list>
+#include <mutex>
 #include <string>
 
 #include "rocketmq/CCommon.h"
@@ -68,6 +70,28 @@ T* cast_handle(void* pointer, const char* function) {
     return nullptr;
   }
   return static_cast<T*>(handle);
+}
+
+// The frame of every option setter of a client handle (ProducerHandle, PushConsumerHandle): a live
+// handle of that kind, no NULL string among `texts`, then `body(handle)` under the handle's mutex
+// and only before the client is started (else `start_failed` with `started_text`); an exception from
+// `body` (a refused value) becomes `start_failed` with its text.
+template <typename H, typename Body>
+int configure_handle(void* pointer, const char* function, std::initializer_list<const char*> texts,
+                     int start_failed, const char* started_text, Body&& body) {
+  auto* handle = cast_handle<H>(pointer, function);
+  if (handle == nullptr) return NULL_POINTER;
+  for (const char* text : texts) {
+    if (text == nullptr) return fail(NULL_POINTER, function, "string argument is NULL");
+  }
+  std::lock_guard<std::mutex> lock(handle->mutex);
+  if (handle->started) return fail(start_failed, function, started_text);
+  try {
+    body(*handle);
+    return OK;
+  } catch (...) {
+    return fail_current(start_failed, function);
+  }
 }
 
 // The log level is process-wide in this library: the producer's and the push consumer's log level

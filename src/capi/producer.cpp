@@ -33,21 +33,9 @@ ProducerHandle* producer_of(CProducer* producer, const char* function) {
 template <typename Body>
 int configure(CProducer* producer, const char* function, std::initializer_list<const char*> texts,
               Body&& body) {
-  auto* handle = producer_of(producer, function);
-  if (handle == nullptr) return NULL_POINTER;
-  for (const char* text : texts) {
-    if (text == nullptr) return fail(NULL_POINTER, function, "string argument is NULL");
-  }
-  std::lock_guard<std::mutex> lock(handle->mutex);
-  if (handle->started) {
-    return fail(PRODUCER_START_FAILED, function, "the producer is started: set options before StartProducer");
-  }
-  try {
-    body(handle->option);
-    return OK;
-  } catch (...) {
-    return fail_current(PRODUCER_START_FAILED, function);
-  }
+  return configure_handle<ProducerHandle>(producer, function, texts, PRODUCER_START_FAILED,
+                                          "the producer is started: set options before StartProducer",
+                                          [&](ProducerHandle& handle) { body(handle.option); });
 }
 
 CProducer* create(const char* group, bool orderly, const char* function) {

@@ -1,5 +1,6 @@
 // CPushConsumer.h over rocketmq::PushConsumer.
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "capi/message_ext_handle.h"
@@ -34,22 +35,12 @@ ConsumeResult deliver(CPushConsumer* consumer, MessageCallBack callback,
   return result;
 }
 
-class ConcurrentListener : public MessageListenerConcurrently {
+// The listener RegisterMessageCallback (Base = MessageListenerConcurrently) or
+// RegisterMessageCallbackOrderly (MessageListenerOrderly) installs.
+template <typename Base>
+class CallbackListener : public Base {
  public:
-  ConcurrentListener(CPushConsumer* consumer, MessageCallBack callback)
-      : consumer_(consumer), callback_(callback) {}
-  ConsumeResult consume_message(const std::vector<MessageExt>& messages) override {
-    return deliver(consumer_, callback_, messages);
-  }
-
- private:
-  CPushConsumer* consumer_;
-  MessageCallBack callback_;
-};
-
-class OrderlyListener : public MessageListenerOrderly {
- public:
-  OrderlyListener(CPushConsumer* consumer, MessageCallBack callback)
+  CallbackListener(CPushConsumer* consumer, MessageCallBack callback)
       : consumer_(consumer), callback_(callback) {}
   ConsumeResult consume_message(const std::vector<MessageExt>& messages) override {
     return deliver(consumer_, callback_, messages);
@@ -64,22 +55,9 @@ class OrderlyListener : public MessageListenerOrderly {
 template <typename Body>
 int configure(CPushConsumer* consumer, const char* function, std::initializer_list<const char*> texts,
               Body&& body) {
-  auto* handle = consumer_of(consumer, function);
-  if (handle == nullptr) return NULL_POINTER;
-  for (const char* text : texts) {
-    if (text == nullptr) return fail(NULL_POINTER, function, "string argument is NULL");
-  }
-  std::lock_guard<std::mutex> lock(handle->mutex);
-  if (handle->started) {
-    return fail(PUSHCONSUMER_START_FAILED, function,
-                "the consumer is started: set options before StartPushConsumer");
-  }
-  try {
-    body(*handle);
-    return OK;
-  } catch (...) {
-    return fail_current(PUSHCONSUMER_START_FAILED, function);
-  }
+  return configure_handle<PushConsumerHandle>(consumer, function, texts, PUSHCONSUMER_START_FAILED,
+                                              "the consumer is started: set options before StartPushConsumer",
+                                              std::forward<Body>(body));
 }
 
 int not_supported(CPushConsumer* consumer, const char* function, const char* what) {
@@ -145,9 +123,11 @@ extern "C" int StartPushConsumer(CPushConsumer* consumer) {
     auto started = std::make_unique<PushConsumer>(handle->option);
     for (const auto& [topic, expression] : handle->subscriptions) started->subscribe(topic, expression);
     if (handle->orderly) {
-      started->register_message_listener(std::make_unique<OrderlyListener>(consumer, handle->callback));
+      started->register_message_listener(
+          std::make_unique<CallbackListener<MessageListenerOrderly>>(consumer, handle->callback));
     } else {
-      started->register_message_listener(std::make_unique<ConcurrentListener>(consumer, handle->callback));
+      started->register_message_listener(
+          std::make_unique<CallbackListener<MessageListenerConcurrently>>(consumer, handle->callback));
     }
     started->start();
     handle->consumer = std::move(started);

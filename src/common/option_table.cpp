@@ -19,7 +19,9 @@ void check_option(const OptionRow& row, std::int64_t value) {
 }
 
 void check_option(const OptionRow& row, std::chrono::milliseconds value) {
-  if (value.count() < row.min || value.count() > row.max) out_of_range(row, std::to_string(value.count()) + " ms");
+  if (value.count() < row.min || value.count() > row.max) {
+    out_of_range(row, std::to_string(value.count()) + " ms");
+  }
 }
 
 }  // namespace rocketmq::common

@@ -49,42 +49,56 @@ inline constexpr std::chrono::milliseconds default_duration(const OptionRow& row
 namespace option_rows {
 
 inline constexpr OptionRow kNameServerAddr{
-    "name_server_addr", "string", OptionKind::kOther, 0, 0, 0, "— (required)", "host:port[;host:port...]",
+    "name_server_addr", "string", OptionKind::kOther, 0, 0, 0,
+    "— (required)", "host:port[;host:port...]",
     "name servers of the cluster; several separated by ';'"};
 inline constexpr OptionRow kInstanceName{
-    "instance_name", "string", OptionKind::kOther, 0, 0, 0, "DEFAULT", "[a-zA-Z0-9_#@.-]+",
+    "instance_name", "string", OptionKind::kOther, 0, 0, 0,
+    "DEFAULT", "[a-zA-Z0-9_#@.-]+",
     "part of the client id; clients with the same name share one client instance"};
 inline constexpr OptionRow kRequestTimeout{
-    "request_timeout", "milliseconds", OptionKind::kDuration, 3000, 100, 10 * 60 * 1000, "3 s",
-    "100 ms..10 min", "timeout of the SDK's own requests to brokers and name servers"};
+    "request_timeout", "milliseconds", OptionKind::kDuration, 3000, 100, 10 * 60 * 1000,
+    "3 s", "100 ms..10 min",
+    "timeout of the SDK's own requests to brokers and name servers"};
 inline constexpr OptionRow kRouteRefreshInterval{
-    "route_refresh_interval", "milliseconds", OptionKind::kDuration, 30000, 1000, 60 * 60 * 1000, "30 s",
-    "1 s..1 h", "how often topic routes are read from the name server"};
+    "route_refresh_interval", "milliseconds", OptionKind::kDuration, 30000, 1000, 60 * 60 * 1000,
+    "30 s", "1 s..1 h",
+    "how often topic routes are read from the name server"};
 inline constexpr OptionRow kErrorListener{
-    "error_listener", "ErrorListener", OptionKind::kOther, 0, 0, 0, "none", "",
+    "error_listener", "ErrorListener", OptionKind::kOther, 0, 0, 0,
+    "none", "",
     "called for each background failure of the client"};
 
 // Security: the same setters on ConsumerOption and ProducerOption (validators.h checks them).
 inline constexpr OptionRow kCredentials{
-    "credentials", "access key, secret key[, security token]", OptionKind::kOther, 0, 0, 0, "none",
+    "credentials", "access key, secret key[, security token]", OptionKind::kOther, 0, 0, 0,
+    "none",
     "access key 1..255 printable ASCII without spaces; secret 1..1024, token ≤ 4096, no control characters",
     "ACL credentials: every request signed as the Java AclClientRPCHook signs it"};
-inline constexpr OptionRow kTlsEnabled{"tls_enabled", "bool", OptionKind::kOther, 0, 0, 0, "off", "",
-                                       "TLS to name servers and brokers"};
-inline constexpr OptionRow kTlsCaFile{"tls_ca_file", "string", OptionKind::kOther, 0, 0, 0,
-                                      "system trust store", "a readable file",
-                                      "PEM CAs the server certificate must chain to"};
-inline constexpr OptionRow kTlsVerifyPeer{"tls_verify_peer", "bool", OptionKind::kOther, 0, 0, 0, "on", "",
-                                          "verify the server certificate and name"};
-inline constexpr OptionRow kTlsCertFile{"tls_cert_file", "string", OptionKind::kOther, 0, 0, 0, "none",
-                                        "a readable file, with tls_key_file",
-                                        "client certificate chain (PEM) for mutual TLS"};
-inline constexpr OptionRow kTlsKeyFile{"tls_key_file", "string", OptionKind::kOther, 0, 0, 0, "none",
-                                       "a readable file, with tls_cert_file",
-                                       "client private key (PKCS#8/PEM) for mutual TLS"};
-inline constexpr OptionRow kTlsServerName{"tls_server_name", "string", OptionKind::kOther, 0, 0, 0,
-                                          "the host of each address", "DNS name or IP address",
-                                          "sent as SNI and required in the server certificate"};
+inline constexpr OptionRow kTlsEnabled{
+    "tls_enabled", "bool", OptionKind::kOther, 0, 0, 0,
+    "off", "",
+    "TLS to name servers and brokers"};
+inline constexpr OptionRow kTlsCaFile{
+    "tls_ca_file", "string", OptionKind::kOther, 0, 0, 0,
+    "system trust store", "a readable file",
+    "PEM CAs the server certificate must chain to"};
+inline constexpr OptionRow kTlsVerifyPeer{
+    "tls_verify_peer", "bool", OptionKind::kOther, 0, 0, 0,
+    "on", "",
+    "verify the server certificate and name"};
+inline constexpr OptionRow kTlsCertFile{
+    "tls_cert_file", "string", OptionKind::kOther, 0, 0, 0,
+    "none", "a readable file, with tls_key_file",
+    "client certificate chain (PEM) for mutual TLS"};
+inline constexpr OptionRow kTlsKeyFile{
+    "tls_key_file", "string", OptionKind::kOther, 0, 0, 0,
+    "none", "a readable file, with tls_cert_file",
+    "client private key (PKCS#8/PEM) for mutual TLS"};
+inline constexpr OptionRow kTlsServerName{
+    "tls_server_name", "string", OptionKind::kOther, 0, 0, 0,
+    "the host of each address", "DNS name or IP address",
+    "sent as SNI and required in the server certificate"};
 
 }  // namespace option_rows
 

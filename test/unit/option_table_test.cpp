@@ -165,16 +165,18 @@ AccessMap<ConsumerOption> consumer_access() {
   };
   // min and max are also checked against each other: make room first so that the range is what is
   // tested.
-  access["consume_thread_min"] = {[](ConsumerOption& o, std::int64_t v) {
-                                    o.set_consume_thread_max(1000);
-                                    o.set_consume_thread_min(static_cast<int>(v));
-                                  },
-                                  [](const ConsumerOption& o) { return std::int64_t{o.consume_thread_min()}; }};
-  access["consume_thread_max"] = {[](ConsumerOption& o, std::int64_t v) {
-                                    o.set_consume_thread_min(1);
-                                    o.set_consume_thread_max(static_cast<int>(v));
-                                  },
-                                  [](const ConsumerOption& o) { return std::int64_t{o.consume_thread_max()}; }};
+  access["consume_thread_min"] = {
+      [](ConsumerOption& o, std::int64_t v) {
+        o.set_consume_thread_max(1000);
+        o.set_consume_thread_min(static_cast<int>(v));
+      },
+      [](const ConsumerOption& o) { return std::int64_t{o.consume_thread_min()}; }};
+  access["consume_thread_max"] = {
+      [](ConsumerOption& o, std::int64_t v) {
+        o.set_consume_thread_min(1);
+        o.set_consume_thread_max(static_cast<int>(v));
+      },
+      [](const ConsumerOption& o) { return std::int64_t{o.consume_thread_max()}; }};
   return access;
 }
 
