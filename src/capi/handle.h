@@ -98,6 +98,37 @@ int configure_handle(void* pointer, const char* function, std::initializer_list<
 // setters both set it.
 void apply_log_level(CLogLevel level);
 
+// An option the C API keeps for source compatibility but does not support: NULL_POINTER for a bad
+// handle, else NOT_SUPPORT_NOW with `what` as the thread's error.
+template <typename H>
+int not_supported(void* pointer, const char* function, const char* what) {
+  if (cast_handle<H>(pointer, function) == nullptr) return NULL_POINTER;
+  return fail(NOT_SUPPORT_NOW, function, what);
+}
+
+// Set*LogLevel of a client handle: the level is process-wide (apply_log_level).
+template <typename H>
+int set_log_level_of(void* pointer, const char* function, CLogLevel level, int failed) {
+  if (cast_handle<H>(pointer, function) == nullptr) return NULL_POINTER;
+  try {
+    apply_log_level(level);
+    return OK;
+  } catch (...) {
+    return fail_current(failed, function);
+  }
+}
+
+// Show*Version of a client handle: the text lives in the handle until the next call.
+std::string library_version_text();
+template <typename H>
+const char* show_version(void* pointer, const char* function) {
+  auto* handle = cast_handle<H>(pointer, function);
+  if (handle == nullptr) return nullptr;
+  std::lock_guard<std::mutex> lock(handle->mutex);
+  handle->version = library_version_text();
+  return handle->version.c_str();
+}
+
 // Copies `text` into a fixed C array, cut to fit, always NUL-terminated.
 template <std::size_t N>
 void copy_text(char (&target)[N], const std::string& text) noexcept {
