@@ -29,8 +29,6 @@ class LatencyFaultTolerance {
   bool is_available(const std::string& broker, Clock::time_point now = Clock::now()) const;
   // Forgets `broker` (it answered again).
   void remove(const std::string& broker);
-  // Among avoided brokers, the one that becomes available first (the best of a bad lot), if any.
-  std::optional<std::string> pick_one_at_least() const;
   std::size_t size() const;
 
  private:
