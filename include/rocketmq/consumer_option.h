@@ -182,32 +182,34 @@ class ROCKETMQ_API ConsumerOption {
   const ErrorListener& error_listener() const noexcept { return error_listener_; }
 
  private:
+  // The constructor sets the numeric defaults from the library's option table (the one
+  // docs/configuration.md is checked against).
   std::string name_server_addr_;
   std::string group_name_;
-  int consume_thread_min_ = 20;
-  int consume_thread_max_ = 64;
-  std::chrono::milliseconds consume_thread_keep_alive_{60000};
-  int process_queue_size_ = 1000;
-  std::int64_t process_queue_bytes_ = 100LL * 1024 * 1024;
-  int max_span_ = 2000;
-  int pull_batch_size_ = 32;
-  std::chrono::milliseconds pull_interval_{0};
-  int consume_batch_size_ = 1;
+  int consume_thread_min_;
+  int consume_thread_max_;
+  std::chrono::milliseconds consume_thread_keep_alive_;
+  int process_queue_size_;
+  std::int64_t process_queue_bytes_;
+  int max_span_;
+  int pull_batch_size_;
+  std::chrono::milliseconds pull_interval_;
+  int consume_batch_size_;
   ConsumeFromWhere consume_from_where_ = ConsumeFromWhere::ConsumeFromLastOffset;
-  std::int64_t consume_timestamp_ = 0;
+  std::int64_t consume_timestamp_;
   MessageModel message_model_ = MessageModel::Clustering;
-  int max_reconsume_times_ = 16;
-  std::chrono::milliseconds consume_timeout_{15 * 60 * 1000};
+  int max_reconsume_times_;
+  std::chrono::milliseconds consume_timeout_;
   std::shared_ptr<AllocateStrategy> allocate_strategy_;
   std::string instance_name_ = "DEFAULT";
   std::string offset_store_dir_;
-  std::chrono::milliseconds persist_offset_interval_{5000};
-  std::chrono::milliseconds heartbeat_interval_{30000};
-  std::chrono::milliseconds rebalance_interval_{20000};
-  std::chrono::milliseconds route_refresh_interval_{30000};
-  std::chrono::milliseconds shutdown_timeout_{30000};
-  std::chrono::milliseconds request_timeout_{3000};
-  std::chrono::milliseconds suspend_time_{1000};
+  std::chrono::milliseconds persist_offset_interval_;
+  std::chrono::milliseconds heartbeat_interval_;
+  std::chrono::milliseconds rebalance_interval_;
+  std::chrono::milliseconds route_refresh_interval_;
+  std::chrono::milliseconds shutdown_timeout_;
+  std::chrono::milliseconds request_timeout_;
+  std::chrono::milliseconds suspend_time_;
   std::string access_key_;
   std::string secret_key_;
   std::string security_token_;

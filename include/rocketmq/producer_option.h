@@ -12,6 +12,8 @@ namespace rocketmq {
 // Configuration of a Producer. Setters validate and throw ClientError naming the option.
 class ROCKETMQ_API ProducerOption {
  public:
+  ProducerOption();
+
   // "host:port", several separated by ';'. Required.
   void set_name_server_addr(const std::string& addr);
   const std::string& name_server_addr() const noexcept { return name_server_addr_; }
@@ -101,19 +103,21 @@ class ROCKETMQ_API ProducerOption {
   const ErrorListener& error_listener() const noexcept { return error_listener_; }
 
  private:
+  // The constructor sets the numeric defaults from the library's option table (the one
+  // docs/configuration.md is checked against).
   std::string name_server_addr_;
   std::string group_name_ = "DEFAULT_PRODUCER";
   std::string instance_name_ = "DEFAULT";
-  std::chrono::milliseconds send_timeout_{3000};
-  int retry_times_ = 2;
-  int async_retry_times_ = 2;
-  std::int64_t compress_threshold_ = 4096;
-  int compress_level_ = 5;
-  std::int64_t max_message_size_ = 4 * 1024 * 1024;
-  int max_pending_async_sends_ = 10000;
+  std::chrono::milliseconds send_timeout_;
+  int retry_times_;
+  int async_retry_times_;
+  std::int64_t compress_threshold_;
+  int compress_level_;
+  std::int64_t max_message_size_;
+  int max_pending_async_sends_;
   bool latency_fault_tolerance_ = true;
-  std::chrono::milliseconds request_timeout_{3000};
-  std::chrono::milliseconds route_refresh_interval_{30000};
+  std::chrono::milliseconds request_timeout_;
+  std::chrono::milliseconds route_refresh_interval_;
   std::string access_key_;
   std::string secret_key_;
   std::string security_token_;

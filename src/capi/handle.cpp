@@ -1,6 +1,7 @@
 #include "capi/handle.h"
 
 #include "rocketmq/CErrorMessage.h"
+#include "rocketmq/version.h"
 
 namespace rocketmq::capi {
 
@@ -48,6 +49,8 @@ std::string exception_type(const std::exception_ptr& error) {
     return "unknown";
   }
 }
+
+std::string library_version_text() { return std::string("rocketmq-cpp ") + version_string(); }
 
 int fail(int status, const char* function, const std::string& text) {
   set_error(std::string(function) + ": " + text);

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <initializer_list>
+#include <mutex>
 #include <string>
 
 #include "rocketmq/CCommon.h"
@@ -70,9 +72,62 @@ T* cast_handle(void* pointer, const char* function) {
   return static_cast<T*>(handle);
 }
 
+// The frame of every option setter of a client handle (ProducerHandle, PushConsumerHandle): a live
+// handle of that kind, no NULL string among `texts`, then `body(handle)` under the handle's mutex
+// and only before the client is started (else `start_failed` with `started_text`); an exception from
+// `body` (a refused value) becomes `start_failed` with its text.
+template <typename H, typename Body>
+int configure_handle(void* pointer, const char* function, std::initializer_list<const char*> texts,
+                     int start_failed, const char* started_text, Body&& body) {
+  auto* handle = cast_handle<H>(pointer, function);
+  if (handle == nullptr) return NULL_POINTER;
+  for (const char* text : texts) {
+    if (text == nullptr) return fail(NULL_POINTER, function, "string argument is NULL");
+  }
+  std::lock_guard<std::mutex> lock(handle->mutex);
+  if (handle->started) return fail(start_failed, function, started_text);
+  try {
+    body(*handle);
+    return OK;
+  } catch (...) {
+    return fail_current(start_failed, function);
+  }
+}
+
 // The log level is process-wide in this library: the producer's and the push consumer's log level
 // setters both set it.
 void apply_log_level(CLogLevel level);
+
+// An option the C API keeps for source compatibility but does not support: NULL_POINTER for a bad
+// handle, else NOT_SUPPORT_NOW with `what` as the thread's error.
+template <typename H>
+int not_supported(void* pointer, const char* function, const char* what) {
+  if (cast_handle<H>(pointer, function) == nullptr) return NULL_POINTER;
+  return fail(NOT_SUPPORT_NOW, function, what);
+}
+
+// Set*LogLevel of a client handle: the level is process-wide (apply_log_level).
+template <typename H>
+int set_log_level_of(void* pointer, const char* function, CLogLevel level, int failed) {
+  if (cast_handle<H>(pointer, function) == nullptr) return NULL_POINTER;
+  try {
+    apply_log_level(level);
+    return OK;
+  } catch (...) {
+    return fail_current(failed, function);
+  }
+}
+
+// Show*Version of a client handle: the text lives in the handle until the next call.
+std::string library_version_text();
+template <typename H>
+const char* show_version(void* pointer, const char* function) {
+  auto* handle = cast_handle<H>(pointer, function);
+  if (handle == nullptr) return nullptr;
+  std::lock_guard<std::mutex> lock(handle->mutex);
+  handle->version = library_version_text();
+  return handle->version.c_str();
+}
 
 // Copies `text` into a fixed C array, cut to fit, always NUL-terminated.
 template <std::size_t N>

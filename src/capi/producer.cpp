@@ -7,7 +7,6 @@
 #include "capi/producer_handle.h"
 #include "rocketmq/CProducer.h"
 #include "rocketmq/logging.h"
-#include "rocketmq/version.h"
 
 namespace rocketmq::capi {
 
@@ -33,21 +32,9 @@ ProducerHandle* producer_of(CProducer* producer, const char* function) {
 template <typename Body>
 int configure(CProducer* producer, const char* function, std::initializer_list<const char*> texts,
               Body&& body) {
-  auto* handle = producer_of(producer, function);
-  if (handle == nullptr) return NULL_POINTER;
-  for (const char* text : texts) {
-    if (text == nullptr) return fail(NULL_POINTER, function, "string argument is NULL");
-  }
-  std::lock_guard<std::mutex> lock(handle->mutex);
-  if (handle->started) {
-    return fail(PRODUCER_START_FAILED, function, "the producer is started: set options before StartProducer");
-  }
-  try {
-    body(handle->option);
-    return OK;
-  } catch (...) {
-    return fail_current(PRODUCER_START_FAILED, function);
-  }
+  return configure_handle<ProducerHandle>(producer, function, texts, PRODUCER_START_FAILED,
+                                          "the producer is started: set options before StartProducer",
+                                          [&](ProducerHandle& handle) { body(handle.option); });
 }
 
 CProducer* create(const char* group, bool orderly, const char* function) {
@@ -213,11 +200,7 @@ extern "C" int ShutdownProducer(CProducer* producer) {
 }
 
 extern "C" const char* ShowProducerVersion(CProducer* producer) {
-  auto* handle = producer_of(producer, "ShowProducerVersion");
-  if (handle == nullptr) return nullptr;
-  std::lock_guard<std::mutex> lock(handle->mutex);
-  handle->version = std::string("rocketmq-cpp ") + version_string();
-  return handle->version.c_str();
+  return show_version<ProducerHandle>(producer, "ShowProducerVersion");
 }
 
 // ---- options -------------------------------------------------------------------------------------
@@ -228,9 +211,8 @@ extern "C" int SetProducerNameServerAddress(CProducer* producer, const char* nam
 }
 
 extern "C" int SetProducerNameServerDomain(CProducer* producer, const char* domain) {
-  if (producer_of(producer, "SetProducerNameServerDomain") == nullptr) return NULL_POINTER;
-  return fail(
-      NOT_SUPPORT_NOW, "SetProducerNameServerDomain",
+  return not_supported<ProducerHandle>(
+      producer, "SetProducerNameServerDomain",
       "name server look-up by domain is not supported (NOT_SUPPORT_NOW): use SetProducerNameServerAddress");
 }
 
@@ -253,27 +235,21 @@ extern "C" int SetProducerSessionCredentials(CProducer* producer, const char* ac
 }
 
 extern "C" int SetProducerLogPath(CProducer* producer, const char* logPath) {
-  if (producer_of(producer, "SetProducerLogPath") == nullptr) return NULL_POINTER;
-  return fail(NOT_SUPPORT_NOW, "SetProducerLogPath",
-              "log files are not supported (NOT_SUPPORT_NOW): the library logs to stderr or to the handler "
-              "of rocketmq::set_log_handler");
+  return not_supported<ProducerHandle>(
+      producer, "SetProducerLogPath",
+      "log files are not supported (NOT_SUPPORT_NOW): the library logs to stderr or to the handler "
+      "of rocketmq::set_log_handler");
 }
 
 extern "C" int SetProducerLogFileNumAndSize(CProducer* producer, int fileNum, long fileSize) {
-  if (producer_of(producer, "SetProducerLogFileNumAndSize") == nullptr) return NULL_POINTER;
-  return fail(NOT_SUPPORT_NOW, "SetProducerLogFileNumAndSize",
-              "log files are not supported (NOT_SUPPORT_NOW): the library logs to stderr or to the handler "
-              "of rocketmq::set_log_handler");
+  return not_supported<ProducerHandle>(
+      producer, "SetProducerLogFileNumAndSize",
+      "log files are not supported (NOT_SUPPORT_NOW): the library logs to stderr or to the handler "
+      "of rocketmq::set_log_handler");
 }
 
 extern "C" int SetProducerLogLevel(CProducer* producer, CLogLevel level) {
-  if (producer_of(producer, "SetProducerLogLevel") == nullptr) return NULL_POINTER;
-  try {
-    apply_log_level(level);
-    return OK;
-  } catch (...) {
-    return fail_current(PRODUCER_START_FAILED, "SetProducerLogLevel");
-  }
+  return set_log_level_of<ProducerHandle>(producer, "SetProducerLogLevel", level, PRODUCER_START_FAILED);
 }
 
 extern "C" int SetProducerSendMsgTimeout(CProducer* producer, int timeout) {
@@ -304,10 +280,10 @@ extern "C" int SetProducerSsl(CProducer* producer, int enableSsl) {
 }
 
 extern "C" int SetProducerSslPropertyFile(CProducer* producer, const char* sslPropertyFile) {
-  if (producer_of(producer, "SetProducerSslPropertyFile") == nullptr) return NULL_POINTER;
-  return fail(NOT_SUPPORT_NOW, "SetProducerSslPropertyFile",
-              "TLS property files are not supported (NOT_SUPPORT_NOW): SetProducerSsl(producer, 1) verifies "
-              "brokers against the system's trust store");
+  return not_supported<ProducerHandle>(
+      producer, "SetProducerSslPropertyFile",
+      "TLS property files are not supported (NOT_SUPPORT_NOW): SetProducerSsl(producer, 1) verifies "
+      "brokers against the system's trust store");
 }
 
 // ---- sends ---------------------------------------------------------------------------------------
@@ -426,9 +402,9 @@ extern "C" int SendMessageOrderly(CProducer* producer, CMessage* msg, QueueSelec
 extern "C" int SendMessageOrderlyAsync(CProducer* producer, CMessage* msg, QueueSelectorCallback callback,
                                        void* arg, CSendSuccessCallback cSendSuccessCallback,
                                        CSendExceptionCallback cSendExceptionCallback) {
-  if (producer_of(producer, "SendMessageOrderlyAsync") == nullptr) return NULL_POINTER;
-  return fail(NOT_SUPPORT_NOW, "SendMessageOrderlyAsync",
-              "asynchronous ordered sends are not supported (NOT_SUPPORT_NOW): use SendMessageOrderly");
+  return not_supported<ProducerHandle>(
+      producer, "SendMessageOrderlyAsync",
+      "asynchronous ordered sends are not supported (NOT_SUPPORT_NOW): use SendMessageOrderly");
 }
 
 extern "C" int SendMessageOrderlyByShardingKey(CProducer* producer, CMessage* msg, const char* shardingKey,
@@ -443,8 +419,7 @@ extern "C" int SendMessageOrderlyByShardingKey(CProducer* producer, CMessage* ms
 extern "C" int SendMessageTransaction(CProducer* producer, CMessage* msg,
                                       CLocalTransactionExecutorCallback callback, void* userData,
                                       CSendResult* result) {
-  if (producer_of(producer, "SendMessageTransaction") == nullptr) return NULL_POINTER;
-  return fail(
-      NOT_SUPPORT_NOW, "SendMessageTransaction",
+  return not_supported<ProducerHandle>(
+      producer, "SendMessageTransaction",
       "transactional messages are not supported by rocketmq-cpp yet (NOT_SUPPORT_NOW); nothing was sent");
 }

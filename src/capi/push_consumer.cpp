@@ -1,12 +1,12 @@
 // CPushConsumer.h over rocketmq::PushConsumer.
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "capi/message_ext_handle.h"
 #include "capi/push_consumer_handle.h"
 #include "rocketmq/CPushConsumer.h"
 #include "rocketmq/message_listener.h"
-#include "rocketmq/version.h"
 
 namespace rocketmq::capi {
 
@@ -34,22 +34,12 @@ ConsumeResult deliver(CPushConsumer* consumer, MessageCallBack callback,
   return result;
 }
 
-class ConcurrentListener : public MessageListenerConcurrently {
+// The listener RegisterMessageCallback (Base = MessageListenerConcurrently) or
+// RegisterMessageCallbackOrderly (MessageListenerOrderly) installs.
+template <typename Base>
+class CallbackListener : public Base {
  public:
-  ConcurrentListener(CPushConsumer* consumer, MessageCallBack callback)
-      : consumer_(consumer), callback_(callback) {}
-  ConsumeResult consume_message(const std::vector<MessageExt>& messages) override {
-    return deliver(consumer_, callback_, messages);
-  }
-
- private:
-  CPushConsumer* consumer_;
-  MessageCallBack callback_;
-};
-
-class OrderlyListener : public MessageListenerOrderly {
- public:
-  OrderlyListener(CPushConsumer* consumer, MessageCallBack callback)
+  CallbackListener(CPushConsumer* consumer, MessageCallBack callback)
       : consumer_(consumer), callback_(callback) {}
   ConsumeResult consume_message(const std::vector<MessageExt>& messages) override {
     return deliver(consumer_, callback_, messages);
@@ -64,27 +54,9 @@ class OrderlyListener : public MessageListenerOrderly {
 template <typename Body>
 int configure(CPushConsumer* consumer, const char* function, std::initializer_list<const char*> texts,
               Body&& body) {
-  auto* handle = consumer_of(consumer, function);
-  if (handle == nullptr) return NULL_POINTER;
-  for (const char* text : texts) {
-    if (text == nullptr) return fail(NULL_POINTER, function, "string argument is NULL");
-  }
-  std::lock_guard<std::mutex> lock(handle->mutex);
-  if (handle->started) {
-    return fail(PUSHCONSUMER_START_FAILED, function,
-                "the consumer is started: set options before StartPushConsumer");
-  }
-  try {
-    body(*handle);
-    return OK;
-  } catch (...) {
-    return fail_current(PUSHCONSUMER_START_FAILED, function);
-  }
-}
-
-int not_supported(CPushConsumer* consumer, const char* function, const char* what) {
-  if (consumer_of(consumer, function) == nullptr) return NULL_POINTER;
-  return fail(NOT_SUPPORT_NOW, function, what);
+  return configure_handle<PushConsumerHandle>(consumer, function, texts, PUSHCONSUMER_START_FAILED,
+                                              "the consumer is started: set options before StartPushConsumer",
+                                              std::forward<Body>(body));
 }
 
 }  // namespace
@@ -145,9 +117,11 @@ extern "C" int StartPushConsumer(CPushConsumer* consumer) {
     auto started = std::make_unique<PushConsumer>(handle->option);
     for (const auto& [topic, expression] : handle->subscriptions) started->subscribe(topic, expression);
     if (handle->orderly) {
-      started->register_message_listener(std::make_unique<OrderlyListener>(consumer, handle->callback));
+      started->register_message_listener(
+          std::make_unique<CallbackListener<MessageListenerOrderly>>(consumer, handle->callback));
     } else {
-      started->register_message_listener(std::make_unique<ConcurrentListener>(consumer, handle->callback));
+      started->register_message_listener(
+          std::make_unique<CallbackListener<MessageListenerConcurrently>>(consumer, handle->callback));
     }
     started->start();
     handle->consumer = std::move(started);
@@ -179,11 +153,7 @@ extern "C" int ShutdownPushConsumer(CPushConsumer* consumer) {
 }
 
 extern "C" const char* ShowPushConsumerVersion(CPushConsumer* consumer) {
-  auto* handle = consumer_of(consumer, "ShowPushConsumerVersion");
-  if (handle == nullptr) return nullptr;
-  std::lock_guard<std::mutex> lock(handle->mutex);
-  handle->version = std::string("rocketmq-cpp ") + version_string();
-  return handle->version.c_str();
+  return show_version<PushConsumerHandle>(consumer, "ShowPushConsumerVersion");
 }
 
 extern "C" int SetPushConsumerGroupID(CPushConsumer* consumer, const char* groupId) {
@@ -205,9 +175,10 @@ extern "C" int SetPushConsumerNameServerAddress(CPushConsumer* consumer, const c
 }
 
 extern "C" int SetPushConsumerNameServerDomain(CPushConsumer* consumer, const char* domain) {
-  return not_supported(consumer, "SetPushConsumerNameServerDomain",
-                       "name server look-up by domain is not supported (NOT_SUPPORT_NOW): use "
-                       "SetPushConsumerNameServerAddress");
+  return not_supported<PushConsumerHandle>(
+      consumer, "SetPushConsumerNameServerDomain",
+      "name server look-up by domain is not supported (NOT_SUPPORT_NOW): use "
+      "SetPushConsumerNameServerAddress");
 }
 
 // Before or after StartPushConsumer: a started consumer subscribes at once.
@@ -287,25 +258,22 @@ extern "C" int SetPushConsumerSessionCredentials(CPushConsumer* consumer, const 
 }
 
 extern "C" int SetPushConsumerLogPath(CPushConsumer* consumer, const char* logPath) {
-  return not_supported(consumer, "SetPushConsumerLogPath",
-                       "log files are not supported (NOT_SUPPORT_NOW): the library logs to stderr or to the "
-                       "handler of rocketmq::set_log_handler");
+  return not_supported<PushConsumerHandle>(
+      consumer, "SetPushConsumerLogPath",
+      "log files are not supported (NOT_SUPPORT_NOW): the library logs to stderr or to the "
+      "handler of rocketmq::set_log_handler");
 }
 
 extern "C" int SetPushConsumerLogFileNumAndSize(CPushConsumer* consumer, int fileNum, long fileSize) {
-  return not_supported(consumer, "SetPushConsumerLogFileNumAndSize",
-                       "log files are not supported (NOT_SUPPORT_NOW): the library logs to stderr or to the "
-                       "handler of rocketmq::set_log_handler");
+  return not_supported<PushConsumerHandle>(
+      consumer, "SetPushConsumerLogFileNumAndSize",
+      "log files are not supported (NOT_SUPPORT_NOW): the library logs to stderr or to the "
+      "handler of rocketmq::set_log_handler");
 }
 
 extern "C" int SetPushConsumerLogLevel(CPushConsumer* consumer, CLogLevel level) {
-  if (consumer_of(consumer, "SetPushConsumerLogLevel") == nullptr) return NULL_POINTER;
-  try {
-    apply_log_level(level);
-    return OK;
-  } catch (...) {
-    return fail_current(PUSHCONSUMER_START_FAILED, "SetPushConsumerLogLevel");
-  }
+  return set_log_level_of<PushConsumerHandle>(consumer, "SetPushConsumerLogLevel", level,
+                                              PUSHCONSUMER_START_FAILED);
 }
 
 extern "C" int SetPushConsumerMessageModel(CPushConsumer* consumer, CMessageModel messageModel) {
@@ -347,7 +315,7 @@ extern "C" int SetPushConsumerSsl(CPushConsumer* consumer, int enableSsl) {
 }
 
 extern "C" int SetPushConsumerSslPropertyFile(CPushConsumer* consumer, const char* sslPropertyFile) {
-  return not_supported(
+  return not_supported<PushConsumerHandle>(
       consumer, "SetPushConsumerSslPropertyFile",
       "TLS property files are not supported (NOT_SUPPORT_NOW): SetPushConsumerSsl(consumer, 1) "
       "verifies brokers against the system's trust store");

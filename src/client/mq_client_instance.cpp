@@ -353,16 +353,6 @@ std::optional<std::string> MQClientInstance::master_address(const std::string& b
   return broker_address(broker_name, 0, true);
 }
 
-std::vector<std::string> MQClientInstance::broker_addresses_of(const std::string& broker_name) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  std::vector<std::string> result;
-  auto it = broker_addrs_.find(broker_name);
-  if (it != broker_addrs_.end()) {
-    for (const auto& [id, address] : it->second) result.push_back(address);
-  }
-  return result;
-}
-
 void MQClientInstance::refresh_all_routes() {
   std::set<std::string> topics;
   for (const auto& consumer : live_consumers()) {

@@ -66,8 +66,6 @@ class MQClientInstance : public std::enable_shared_from_this<MQClientInstance> {
                                             bool only_this_broker = false) const;
   // The master's address only (sends go to masters); nullopt while the route lists none.
   std::optional<std::string> master_address(const std::string& broker_name) const;
-  // Any known broker addresses (masters first), for requests any broker can answer.
-  std::vector<std::string> broker_addresses_of(const std::string& broker_name) const;
 
   void send_heartbeat_to_all_brokers();
   // With ACL credentials, start() must fail on a key the brokers refuse rather than start a client

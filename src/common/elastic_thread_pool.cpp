@@ -216,27 +216,6 @@ bool ElasticThreadPool::submit_all(std::vector<std::function<void()>> tasks) {
   return true;
 }
 
-void ElasticThreadPool::set_limits(int min_threads, int max_threads) {
-  check_limits(min_threads, max_threads);
-  std::vector<std::thread> to_join;
-  {
-    std::lock_guard<std::mutex> lock(state_->mutex);
-    state_->min_threads = min_threads;
-    state_->max_threads = max_threads;
-    if (!state_->stopping) {
-      while (state_->threads < min_threads) {
-        const int before = state_->threads;
-        state_->start_worker_locked();
-        if (state_->threads == before) break;  // out of threads; logged
-      }
-    }
-    // Idle workers re-check: above the new max they end, above a lower min their keep-alive applies.
-    state_->work_or_limits_changed.notify_all();
-    to_join = state_->take_finished_locked();
-  }
-  for (auto& thread : to_join) thread.join();
-}
-
 bool ElasticThreadPool::shutdown(std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + clamp_wait(timeout);
   const bool called_from_worker = current_pool_state == state_.get();

@@ -35,9 +35,6 @@ class ElasticThreadPool {
   bool submit(std::function<void()> task);
   // Queues several tasks under one lock acquisition (a pull result's batches).
   bool submit_all(std::vector<std::function<void()>> tasks);
-  // New limits, same requirements as the constructor's. Raising min starts threads at once;
-  // lowering max ends idle threads at once and busy ones after their current task.
-  void set_limits(int min_threads, int max_threads);
 
   // Stops accepting tasks and drops the queued ones that have not started (see dropped()). Waits up
   // to `timeout` for running tasks to finish, joins the threads that ended and detaches the rest;

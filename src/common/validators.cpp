@@ -171,22 +171,6 @@ void validate_instance_name(const std::string& name) {
   }
 }
 
-void validate_option_range(const char* option, std::int64_t value, std::int64_t min, std::int64_t max) {
-  if (value < min || value > max) {
-    throw ClientError(std::string(option) + " must be " + std::to_string(min) + ".." + std::to_string(max) +
-                      ", got " + std::to_string(value));
-  }
-}
-
-void validate_option_duration(const char* option, std::chrono::milliseconds value,
-                              std::chrono::milliseconds min, std::chrono::milliseconds max,
-                              const char* range) {
-  if (value < min || value > max) {
-    throw ClientError(std::string(option) + " must be " + range + ", got " + std::to_string(value.count()) +
-                      " ms");
-  }
-}
-
 void validate_credentials(const std::string& access_key, const std::string& secret_key,
                           const std::string& security_token) {
   if (access_key.empty() || access_key.size() > 255) {

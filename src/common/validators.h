@@ -1,6 +1,5 @@
 #pragma once
 
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -49,13 +48,7 @@ void validate_name_server_addr(const std::string& addr);
 // Client instance names end up in the client id ("ip@instance"): non-empty [a-zA-Z0-9_#@.-].
 void validate_instance_name(const std::string& name);
 
-// Option range checks, with messages such as "pull_batch_size must be 1..1024, got 0" and
-// "request_timeout must be 100 ms..10 min, got 50 ms". `range` describes the bounds for people; the
-// offending duration is reported in milliseconds.
-void validate_option_range(const char* option, std::int64_t value, std::int64_t min, std::int64_t max);
-void validate_option_duration(const char* option, std::chrono::milliseconds value,
-                              std::chrono::milliseconds min, std::chrono::milliseconds max,
-                              const char* range);
+// Numeric and duration option ranges are checked against the option tables (common/option_table.h).
 
 // ACL credentials (set_credentials): access key 1..255 printable ASCII characters without spaces,
 // secret key 1..1024 characters and security token at most 4096, neither with control characters.

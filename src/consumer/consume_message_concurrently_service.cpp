@@ -150,10 +150,9 @@ void ConsumeMessageConcurrentlyService::run(ConsumeHost& host, const std::shared
     if (!entered) return;
     work->active.fetch_sub(1);  // resumed meanwhile: entered after all (this task still counts)
   }
-  // One clock reading serves the timeout scan, the queue's last-consume time and the call's RT.
+  // One clock reading serves the timeout scan and the call's RT.
   const auto started = Clock::now();
   slot.started.store(started.time_since_epoch().count());
-  work->process_queue->touch_consume(started);
   scratch.assign(work->messages.begin() + static_cast<std::ptrdiff_t>(work->begin(index)),
                  work->messages.begin() + static_cast<std::ptrdiff_t>(work->end(index)));
   Clock::time_point finished;

@@ -99,7 +99,6 @@ void ConsumeMessageOrderlyService::run(const std::shared_ptr<ProcessQueue>& proc
       if (process_queue->end_dispatch_if_idle()) return;
       continue;  // messages arrived between take and the check
     }
-    process_queue->touch_consume();
     const auto call_started = std::chrono::steady_clock::now();
     const ConsumeResult result = call_listener(batch, &queue);
     record_call(queue, batch.size(), result, std::chrono::steady_clock::now() - call_started);

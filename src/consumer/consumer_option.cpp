@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/validators.h"
+#include "consumer/consumer_option_table.h"
 #include "rocketmq/error.h"
 
 namespace rocketmq {
@@ -12,23 +13,7 @@ namespace rocketmq {
 namespace {
 
 using std::chrono::milliseconds;
-
-constexpr int kMaxConsumeThreads = 1000;
-constexpr std::int64_t kMiB = 1024 * 1024;
-constexpr std::int64_t kMinProcessQueueBytes = kMiB;
-constexpr std::int64_t kMaxProcessQueueBytes = 2048 * kMiB;
-// The broker keeps 18 delay levels; a retried message uses level 3 + reconsume count, so more than 16
-// retries would run past the table (Java MessageConst.MAX_RECONSUME_TIMES).
-constexpr int kMaxReconsumeTimes = 16;
-
-// Default start point for ConsumeFromTimestamp, as in the Java client (consumeTimestamp).
-constexpr milliseconds kDefaultConsumeLookBack{30 * 60 * 1000};
-
-[[noreturn]] void out_of_range(const char* option, const std::string& range, const std::string& got) {
-  throw ClientError(std::string(option) + " must be " + range + ", got " + got);
-}
-
-constexpr milliseconds kNoUpperBound = milliseconds::max();
+namespace rows = consumer::option_rows;
 
 std::int64_t now_millis() {
   return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -44,9 +29,27 @@ std::string default_offset_store_dir() {
 }  // namespace
 
 ConsumerOption::ConsumerOption()
-    : consume_timestamp_(now_millis() - kDefaultConsumeLookBack.count()),
+    : consume_thread_min_(common::default_int(rows::kConsumeThreadMin)),
+      consume_thread_max_(common::default_int(rows::kConsumeThreadMax)),
+      consume_thread_keep_alive_(common::default_duration(rows::kConsumeThreadKeepAlive)),
+      process_queue_size_(common::default_int(rows::kProcessQueueSize)),
+      process_queue_bytes_(rows::kProcessQueueBytes.default_value),
+      max_span_(common::default_int(rows::kMaxSpan)),
+      pull_batch_size_(common::default_int(rows::kPullBatchSize)),
+      pull_interval_(common::default_duration(rows::kPullInterval)),
+      consume_batch_size_(common::default_int(rows::kConsumeBatchSize)),
+      consume_timestamp_(now_millis() - rows::kConsumeTimestamp.default_value),
+      max_reconsume_times_(common::default_int(rows::kMaxReconsumeTimes)),
+      consume_timeout_(common::default_duration(rows::kConsumeTimeout)),
       allocate_strategy_(allocate_averagely()),
-      offset_store_dir_(default_offset_store_dir()) {}
+      offset_store_dir_(default_offset_store_dir()),
+      persist_offset_interval_(common::default_duration(rows::kPersistOffsetInterval)),
+      heartbeat_interval_(common::default_duration(rows::kHeartbeatInterval)),
+      rebalance_interval_(common::default_duration(rows::kRebalanceInterval)),
+      route_refresh_interval_(common::default_duration(common::option_rows::kRouteRefreshInterval)),
+      shutdown_timeout_(common::default_duration(rows::kShutdownTimeout)),
+      request_timeout_(common::default_duration(common::option_rows::kRequestTimeout)),
+      suspend_time_(common::default_duration(rows::kSuspendTime)) {}
 
 void ConsumerOption::set_name_server_addr(const std::string& addr) {
   common::validate_name_server_addr(addr);
@@ -61,7 +64,7 @@ void ConsumerOption::set_group_name(const std::string& group) {
 // min and max are checked against each other rather than adjusted silently: a pool that quietly
 // grew or shrank would hide the caller's mistake. Setting both in the right order always works.
 void ConsumerOption::set_consume_thread_min(int threads) {
-  common::validate_option_range("consume_thread_min", threads, 1, kMaxConsumeThreads);
+  common::check_option(rows::kConsumeThreadMin, threads);
   if (threads > consume_thread_max_) {
     throw ClientError("consume_thread_min " + std::to_string(threads) + " exceeds consume_thread_max " +
                       std::to_string(consume_thread_max_) + "; raise consume_thread_max first");
@@ -70,7 +73,7 @@ void ConsumerOption::set_consume_thread_min(int threads) {
 }
 
 void ConsumerOption::set_consume_thread_max(int threads) {
-  common::validate_option_range("consume_thread_max", threads, 1, kMaxConsumeThreads);
+  common::check_option(rows::kConsumeThreadMax, threads);
   if (threads < consume_thread_min_) {
     throw ClientError("consume_thread_max " + std::to_string(threads) + " is below consume_thread_min " +
                       std::to_string(consume_thread_min_) + "; lower consume_thread_min first");
@@ -79,56 +82,47 @@ void ConsumerOption::set_consume_thread_max(int threads) {
 }
 
 void ConsumerOption::set_process_queue_size(int messages) {
-  common::validate_option_range("process_queue_size", messages, 1, 65535);
+  common::check_option(rows::kProcessQueueSize, messages);
   process_queue_size_ = messages;
 }
 
 void ConsumerOption::set_process_queue_bytes(std::int64_t bytes) {
-  if (bytes < kMinProcessQueueBytes || bytes > kMaxProcessQueueBytes) {
-    out_of_range("process_queue_bytes", "1 MiB..2 GiB (1048576..2147483648)", std::to_string(bytes));
-  }
+  common::check_option(rows::kProcessQueueBytes, bytes);
   process_queue_bytes_ = bytes;
 }
 
 void ConsumerOption::set_max_span(int offsets) {
-  common::validate_option_range("max_span", offsets, 1, 65535);
+  common::check_option(rows::kMaxSpan, offsets);
   max_span_ = offsets;
 }
 
 void ConsumerOption::set_pull_batch_size(int messages) {
-  common::validate_option_range("pull_batch_size", messages, 1, 1024);
+  common::check_option(rows::kPullBatchSize, messages);
   pull_batch_size_ = messages;
 }
 
 void ConsumerOption::set_pull_interval(milliseconds interval) {
-  common::validate_option_duration("pull_interval", interval, milliseconds(0), milliseconds(65535),
-                                   "0..65535 ms");
+  common::check_option(rows::kPullInterval, interval);
   pull_interval_ = interval;
 }
 
 void ConsumerOption::set_consume_batch_size(int messages) {
-  common::validate_option_range("consume_batch_size", messages, 1, 1024);
+  common::check_option(rows::kConsumeBatchSize, messages);
   consume_batch_size_ = messages;
 }
 
 void ConsumerOption::set_consume_timestamp(std::int64_t epoch_millis) {
-  if (epoch_millis <= 0) {
-    out_of_range("consume_timestamp", "positive (milliseconds since the epoch)",
-                 std::to_string(epoch_millis));
-  }
+  common::check_option(rows::kConsumeTimestamp, epoch_millis);
   consume_timestamp_ = epoch_millis;
 }
 
 void ConsumerOption::set_max_reconsume_times(int times) {
-  if (times < -1 || times > kMaxReconsumeTimes) {
-    out_of_range("max_reconsume_times", "-1 (meaning 16) or 0..16", std::to_string(times));
-  }
-  max_reconsume_times_ = times == -1 ? kMaxReconsumeTimes : times;
+  common::check_option(rows::kMaxReconsumeTimes, times);
+  max_reconsume_times_ = times == -1 ? common::default_int(rows::kMaxReconsumeTimes) : times;
 }
 
 void ConsumerOption::set_consume_timeout(milliseconds timeout) {
-  common::validate_option_duration("consume_timeout", timeout, milliseconds(1000),
-                                   milliseconds(24LL * 3600 * 1000), "1 s..24 h");
+  common::check_option(rows::kConsumeTimeout, timeout);
   consume_timeout_ = timeout;
 }
 
@@ -148,52 +142,43 @@ void ConsumerOption::set_offset_store_dir(const std::string& dir) {
   offset_store_dir_ = dir;
 }
 
-// 100 ms rather than 1 s so that tests can observe committed offsets quickly.
 void ConsumerOption::set_persist_offset_interval(milliseconds interval) {
-  common::validate_option_duration("persist_offset_interval", interval, milliseconds(100), kNoUpperBound,
-                                   "at least 100 ms");
+  common::check_option(rows::kPersistOffsetInterval, interval);
   persist_offset_interval_ = interval;
 }
 
 void ConsumerOption::set_heartbeat_interval(milliseconds interval) {
-  common::validate_option_duration("heartbeat_interval", interval, milliseconds(1000), kNoUpperBound,
-                                   "at least 1 s");
+  common::check_option(rows::kHeartbeatInterval, interval);
   heartbeat_interval_ = interval;
 }
 
 void ConsumerOption::set_rebalance_interval(milliseconds interval) {
-  common::validate_option_duration("rebalance_interval", interval, milliseconds(1000), kNoUpperBound,
-                                   "at least 1 s");
+  common::check_option(rows::kRebalanceInterval, interval);
   rebalance_interval_ = interval;
 }
 
 void ConsumerOption::set_route_refresh_interval(milliseconds interval) {
-  common::validate_option_duration("route_refresh_interval", interval, milliseconds(1000),
-                                   milliseconds(60 * 60 * 1000), "1 s..1 h");
+  common::check_option(common::option_rows::kRouteRefreshInterval, interval);
   route_refresh_interval_ = interval;
 }
 
 void ConsumerOption::set_consume_thread_keep_alive(milliseconds keep_alive) {
-  common::validate_option_duration("consume_thread_keep_alive", keep_alive, milliseconds(100),
-                                   milliseconds(3600 * 1000), "100 ms..1 h");
+  common::check_option(rows::kConsumeThreadKeepAlive, keep_alive);
   consume_thread_keep_alive_ = keep_alive;
 }
 
 void ConsumerOption::set_shutdown_timeout(milliseconds timeout) {
-  common::validate_option_duration("shutdown_timeout", timeout, milliseconds(0), milliseconds(3600 * 1000),
-                                   "0..1 h");
+  common::check_option(rows::kShutdownTimeout, timeout);
   shutdown_timeout_ = timeout;
 }
 
 void ConsumerOption::set_request_timeout(milliseconds timeout) {
-  common::validate_option_duration("request_timeout", timeout, milliseconds(100),
-                                   milliseconds(10 * 60 * 1000), "100 ms..10 min");
+  common::check_option(common::option_rows::kRequestTimeout, timeout);
   request_timeout_ = timeout;
 }
 
 void ConsumerOption::set_suspend_time(milliseconds pause) {
-  common::validate_option_duration("suspend_time", pause, milliseconds(10), milliseconds(30 * 1000),
-                                   "10 ms..30 s");
+  common::check_option(rows::kSuspendTime, pause);
   suspend_time_ = pause;
 }
 

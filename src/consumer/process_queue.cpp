@@ -153,11 +153,6 @@ std::int64_t ProcessQueue::max_cached_offset() const {
   return taken_.empty() ? -1 : taken_.rbegin()->first;
 }
 
-std::int64_t ProcessQueue::next_offset_after_cache() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return max_offset_put_ < 0 ? -1 : max_offset_put_ + 1;
-}
-
 void ProcessQueue::set_locked(bool locked) noexcept {
   if (locked) {
     last_lock_ = Clock::now().time_since_epoch().count();

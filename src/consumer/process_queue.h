@@ -63,8 +63,6 @@ class ProcessQueue {
   std::int64_t span() const;
   std::int64_t min_cached_offset() const;  // -1 when empty
   std::int64_t max_cached_offset() const;  // -1 when empty
-  // One past the highest offset ever put, or -1.
-  std::int64_t next_offset_after_cache() const;
 
   bool dropped() const noexcept { return dropped_.load(std::memory_order_acquire); }
   // A seek or an offset reset replaced this queue's position: nothing it consumed may be committed.
@@ -82,12 +80,7 @@ class ProcessQueue {
   void mark_dropped() noexcept { dropped_.store(true, std::memory_order_release); }
 
   void touch_pull() noexcept { last_pull_ = Clock::now().time_since_epoch().count(); }
-  void touch_consume() noexcept { touch_consume(Clock::now()); }
-  void touch_consume(Clock::time_point now) noexcept { last_consume_ = now.time_since_epoch().count(); }
   Clock::time_point last_pull() const noexcept { return Clock::time_point(Clock::duration(last_pull_.load())); }
-  Clock::time_point last_consume() const noexcept {
-    return Clock::time_point(Clock::duration(last_consume_.load()));
-  }
 
   // Orderly consumption: the broker lock and its freshness. set_locked(true) renews it.
   bool locked() const noexcept { return locked_.load(); }
@@ -146,7 +139,6 @@ class ProcessQueue {
   bool offset_reset_ = false;
   std::atomic<Clock::rep> last_pull_answer_{0};
   std::atomic<Clock::rep> last_pull_{Clock::now().time_since_epoch().count()};
-  std::atomic<Clock::rep> last_consume_{Clock::now().time_since_epoch().count()};
   std::atomic<Clock::rep> last_lock_{0};
   std::atomic<std::int64_t> last_lock_epoch_millis_{0};
   std::atomic<std::int64_t> try_unlock_times_{0};

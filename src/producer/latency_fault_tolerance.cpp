@@ -60,19 +60,6 @@ std::vector<std::string> LatencyFaultTolerance::failed_brokers(Clock::time_point
   return failed;
 }
 
-std::optional<std::string> LatencyFaultTolerance::pick_one_at_least() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  std::optional<std::string> best;
-  Clock::time_point best_from{};
-  for (const auto& [broker, item] : items_) {
-    if (!best || item.available_from < best_from) {
-      best = broker;
-      best_from = item.available_from;
-    }
-  }
-  return best;
-}
-
 std::size_t LatencyFaultTolerance::size() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return items_.size();

@@ -33,8 +33,6 @@ class LatencyFaultTolerance {
   // Brokers avoided now because a send to them failed (not merely because they were slow): the
   // ones worth probing, so that one coming back is used again at once, not when its penalty ends.
   std::vector<std::string> failed_brokers(Clock::time_point now = Clock::now()) const;
-  // Among avoided brokers, the one that becomes available first (the best of a bad lot), if any.
-  std::optional<std::string> pick_one_at_least() const;
   std::size_t size() const;
 
  private:

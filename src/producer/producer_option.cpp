@@ -1,9 +1,9 @@
 #include "rocketmq/producer_option.h"
 
-#include <limits>
 #include <string>
 
 #include "common/validators.h"
+#include "producer/producer_option_table.h"
 #include "rocketmq/error.h"
 
 namespace rocketmq {
@@ -11,13 +11,20 @@ namespace rocketmq {
 namespace {
 
 using std::chrono::milliseconds;
-
-constexpr int kMaxRetryTimes = 16;
-// A remoting frame is at most 16 MiB (NettyDecoder FRAME_MAX_LENGTH, docs/protocol.md §1); the request
-// header and the properties string (≤ 32 KiB) share the frame with the body, so leave them 64 KiB.
-constexpr std::int64_t kMaxMessageSizeLimit = 16 * 1024 * 1024 - 64 * 1024;
+namespace rows = producer::option_rows;
 
 }  // namespace
+
+ProducerOption::ProducerOption()
+    : send_timeout_(common::default_duration(rows::kSendTimeout)),
+      retry_times_(common::default_int(rows::kRetryTimes)),
+      async_retry_times_(common::default_int(rows::kAsyncRetryTimes)),
+      compress_threshold_(rows::kCompressThreshold.default_value),
+      compress_level_(common::default_int(rows::kCompressLevel)),
+      max_message_size_(rows::kMaxMessageSize.default_value),
+      max_pending_async_sends_(common::default_int(rows::kMaxPendingAsyncSends)),
+      request_timeout_(common::default_duration(common::option_rows::kRequestTimeout)),
+      route_refresh_interval_(common::default_duration(common::option_rows::kRouteRefreshInterval)) {}
 
 void ProducerOption::set_name_server_addr(const std::string& addr) {
   common::validate_name_server_addr(addr);
@@ -35,51 +42,47 @@ void ProducerOption::set_instance_name(const std::string& name) {
 }
 
 void ProducerOption::set_send_timeout(milliseconds timeout) {
-  common::validate_option_duration("send_timeout", timeout, milliseconds(10), milliseconds(10 * 60 * 1000),
-                                   "10 ms..10 min");
+  common::check_option(rows::kSendTimeout, timeout);
   send_timeout_ = timeout;
 }
 
 void ProducerOption::set_retry_times(int times) {
-  common::validate_option_range("retry_times", times, 0, kMaxRetryTimes);
+  common::check_option(rows::kRetryTimes, times);
   retry_times_ = times;
 }
 
 void ProducerOption::set_async_retry_times(int times) {
-  common::validate_option_range("async_retry_times", times, 0, kMaxRetryTimes);
+  common::check_option(rows::kAsyncRetryTimes, times);
   async_retry_times_ = times;
 }
 
-// 0 compresses every body; a threshold above max_message_size effectively disables compression.
 void ProducerOption::set_compress_threshold(std::int64_t bytes) {
-  common::validate_option_range("compress_threshold", bytes, 0, std::numeric_limits<std::int64_t>::max());
+  common::check_option(rows::kCompressThreshold, bytes);
   compress_threshold_ = bytes;
 }
 
 void ProducerOption::set_compress_level(int level) {
-  common::validate_option_range("compress_level", level, 1, 9);
+  common::check_option(rows::kCompressLevel, level);
   compress_level_ = level;
 }
 
 void ProducerOption::set_max_message_size(std::int64_t bytes) {
-  common::validate_option_range("max_message_size", bytes, 1, kMaxMessageSizeLimit);
+  common::check_option(rows::kMaxMessageSize, bytes);
   max_message_size_ = bytes;
 }
 
 void ProducerOption::set_max_pending_async_sends(int sends) {
-  common::validate_option_range("max_pending_async_sends", sends, 1, 1000000);
+  common::check_option(rows::kMaxPendingAsyncSends, sends);
   max_pending_async_sends_ = sends;
 }
 
 void ProducerOption::set_request_timeout(milliseconds timeout) {
-  common::validate_option_duration("request_timeout", timeout, milliseconds(100),
-                                   milliseconds(10 * 60 * 1000), "100 ms..10 min");
+  common::check_option(common::option_rows::kRequestTimeout, timeout);
   request_timeout_ = timeout;
 }
 
 void ProducerOption::set_route_refresh_interval(milliseconds interval) {
-  common::validate_option_duration("route_refresh_interval", interval, milliseconds(1000),
-                                   milliseconds(60 * 60 * 1000), "1 s..1 h");
+  common::check_option(common::option_rows::kRouteRefreshInterval, interval);
   route_refresh_interval_ = interval;
 }
 

@@ -169,32 +169,6 @@ struct SendMessageResponseHeader {
   ROCKETMQ_PROTOCOL_HEADER_CODEC(SendMessageResponseHeader);
 };
 
-struct EndTransactionRequestHeader {
-  std::optional<std::string> topic;
-  std::string producer_group;
-  int64_t tran_state_table_offset = 0;
-  int64_t commit_log_offset = 0;
-  int32_t commit_or_rollback = 0;  // 0 unknown, 8 commit, 12 rollback
-  std::optional<bool> from_transaction_check;
-  std::string msg_id;  // UNIQ_KEY
-  std::optional<std::string> transaction_id;
-  std::optional<std::string> broker_name;
-
-  template <typename Self, typename Visitor>
-  static void fields(Self& self, Visitor& visitor) {
-    visitor.optional("topic", self.topic);
-    visitor.required("producerGroup", self.producer_group);
-    visitor.required("tranStateTableOffset", self.tran_state_table_offset);
-    visitor.required("commitLogOffset", self.commit_log_offset);
-    visitor.required("commitOrRollback", self.commit_or_rollback);
-    visitor.optional("fromTransactionCheck", self.from_transaction_check);
-    visitor.required("msgId", self.msg_id);
-    visitor.optional("transactionId", self.transaction_id);
-    visitor.optional("bname", self.broker_name);
-  }
-  ROCKETMQ_PROTOCOL_HEADER_CODEC(EndTransactionRequestHeader);
-};
-
 struct UnregisterClientRequestHeader {
   std::string client_id;
   std::optional<std::string> producer_group;
@@ -383,9 +357,6 @@ struct OffsetResponseHeader {
   }
   ROCKETMQ_PROTOCOL_HEADER_CODEC(OffsetResponseHeader);
 };
-using SearchOffsetResponseHeader = OffsetResponseHeader;
-using GetMaxOffsetResponseHeader = OffsetResponseHeader;
-using GetMinOffsetResponseHeader = OffsetResponseHeader;
 
 struct GetMaxOffsetRequestHeader {
   std::string topic;
@@ -417,76 +388,8 @@ struct TopicQueueRequestHeader {
   }
   ROCKETMQ_PROTOCOL_HEADER_CODEC(TopicQueueRequestHeader);
 };
-using GetMinOffsetRequestHeader = TopicQueueRequestHeader;
-using GetEarliestMsgStoretimeRequestHeader = TopicQueueRequestHeader;
-
-struct GetEarliestMsgStoretimeResponseHeader {
-  int64_t timestamp = 0;
-
-  template <typename Self, typename Visitor>
-  static void fields(Self& self, Visitor& visitor) {
-    visitor.required("timestamp", self.timestamp);
-  }
-  ROCKETMQ_PROTOCOL_HEADER_CODEC(GetEarliestMsgStoretimeResponseHeader);
-};
-
-struct QueryMessageRequestHeader {
-  std::string topic;
-  std::string key;
-  int32_t max_num = 32;
-  int64_t begin_timestamp = 0;
-  int64_t end_timestamp = 0;
-  // Not a header field in Java but an extra ext field (`_UNIQUE_KEY_QUERY`, §4.4): query by
-  // UNIQ_KEY instead of KEYS. Must be set before signing.
-  std::optional<bool> unique_key_query;
-
-  template <typename Self, typename Visitor>
-  static void fields(Self& self, Visitor& visitor) {
-    visitor.required("topic", self.topic);
-    visitor.required("key", self.key);
-    visitor.required("maxNum", self.max_num);
-    visitor.required("beginTimestamp", self.begin_timestamp);
-    visitor.required("endTimestamp", self.end_timestamp);
-    visitor.optional("_UNIQUE_KEY_QUERY", self.unique_key_query);
-  }
-  ROCKETMQ_PROTOCOL_HEADER_CODEC(QueryMessageRequestHeader);
-};
-
-struct QueryMessageResponseHeader {
-  int64_t index_last_update_timestamp = 0;
-  int64_t index_last_update_phyoffset = 0;
-
-  template <typename Self, typename Visitor>
-  static void fields(Self& self, Visitor& visitor) {
-    visitor.required("indexLastUpdateTimestamp", self.index_last_update_timestamp);
-    visitor.required("indexLastUpdatePhyoffset", self.index_last_update_phyoffset);
-  }
-  ROCKETMQ_PROTOCOL_HEADER_CODEC(QueryMessageResponseHeader);
-};
-
-struct ViewMessageByIdRequestHeader {
-  int64_t offset = 0;  // commit-log offset from an offset-msgId
-  std::optional<std::string> topic;
-
-  template <typename Self, typename Visitor>
-  static void fields(Self& self, Visitor& visitor) {
-    visitor.required("offset", self.offset);
-    visitor.optional("topic", self.topic);
-  }
-  ROCKETMQ_PROTOCOL_HEADER_CODEC(ViewMessageByIdRequestHeader);
-};
 
 // ---- broker → client ---------------------------------------------------------------------------
-
-struct NotifyConsumerIdsChangedRequestHeader {
-  std::string consumer_group;
-
-  template <typename Self, typename Visitor>
-  static void fields(Self& self, Visitor& visitor) {
-    visitor.required("consumerGroup", self.consumer_group);
-  }
-  ROCKETMQ_PROTOCOL_HEADER_CODEC(NotifyConsumerIdsChangedRequestHeader);
-};
 
 // RESET_CONSUMER_CLIENT_OFFSET (and INVOKE_BROKER_TO_RESET_OFFSET).
 struct ResetOffsetRequestHeader {
@@ -558,28 +461,6 @@ struct ConsumeMessageDirectlyResultRequestHeader {
     visitor.optional("groupSysFlag", self.group_sys_flag);
   }
   ROCKETMQ_PROTOCOL_HEADER_CODEC(ConsumeMessageDirectlyResultRequestHeader);
-};
-
-struct CheckTransactionStateRequestHeader {
-  std::optional<std::string> topic;
-  int64_t tran_state_table_offset = 0;
-  int64_t commit_log_offset = 0;
-  std::optional<std::string> msg_id;  // UNIQ_KEY
-  std::optional<std::string> transaction_id;
-  std::optional<std::string> offset_msg_id;
-  std::optional<std::string> broker_name;
-
-  template <typename Self, typename Visitor>
-  static void fields(Self& self, Visitor& visitor) {
-    visitor.optional("topic", self.topic);
-    visitor.required("tranStateTableOffset", self.tran_state_table_offset);
-    visitor.required("commitLogOffset", self.commit_log_offset);
-    visitor.optional("msgId", self.msg_id);
-    visitor.optional("transactionId", self.transaction_id);
-    visitor.optional("offsetMsgId", self.offset_msg_id);
-    visitor.optional("bname", self.broker_name);
-  }
-  ROCKETMQ_PROTOCOL_HEADER_CODEC(CheckTransactionStateRequestHeader);
 };
 
 #undef ROCKETMQ_PROTOCOL_HEADER_CODEC

@@ -22,6 +22,7 @@
 #include "client/remoting_mq_client_api.h"
 #include "remoting/remoting_client.h"
 #include "support/fault_proxy.h"
+#include "support/listeners.h"
 #include "support/test_env.h"
 
 namespace rocketmq::test::fault {
@@ -80,7 +81,7 @@ class Recorder : public MessageListenerConcurrently {
     const auto now = Clock::now();
     std::lock_guard<std::mutex> lock(mutex_);
     for (const auto& message : messages) {
-      ++deliveries_[message.get_msg_id()];
+      counts_.add(message.get_msg_id());
       events_.push_back(Event{now, message.get_broker_name(), message.get_queue_id()});
     }
     return ConsumeResult::Success;
@@ -92,33 +93,17 @@ class Recorder : public MessageListenerConcurrently {
     int queue = 0;
   };
 
-  std::size_t distinct() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return deliveries_.size();
-  }
-  long duplicates() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    long extra = 0;
-    for (const auto& [id, count] : deliveries_) extra += count - 1;
-    return extra;
-  }
+  std::size_t distinct() const { return counts_.distinct(); }
+  long duplicates() const { return counts_.duplicates(); }
   // Every delivery: message id to count.
-  std::map<std::string, int> deliveries() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return deliveries_;
-  }
+  std::map<std::string, int> deliveries() const { return counts_.counts(); }
   std::vector<Event> events() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return events_;
   }
   // Ids of `expected` never delivered.
   std::vector<std::string> missing(const std::set<std::string>& expected) const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::vector<std::string> result;
-    for (const auto& id : expected) {
-      if (deliveries_.count(id) == 0) result.push_back(id);
-    }
-    return result;
+    return counts_.missing(expected);
   }
   std::optional<Clock::time_point> first_from(const std::string& broker, Clock::time_point after) const {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -148,7 +133,7 @@ class Recorder : public MessageListenerConcurrently {
  private:
   const std::chrono::milliseconds per_message_;
   mutable std::mutex mutex_;
-  std::map<std::string, int> deliveries_;
+  test::DeliveryCounts counts_;
   std::vector<Event> events_;
 };
 

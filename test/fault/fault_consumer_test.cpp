@@ -28,6 +28,7 @@
 
 #include "fault/fault_cluster.h"
 #include "support/child_process.h"
+#include "support/listeners.h"
 #include "support/test_env.h"
 
 using namespace std::chrono_literals;
@@ -174,25 +175,14 @@ namespace {
 class GroupDeliveries {
  public:
   void add(const std::string& id, const std::string& queue, Clock::time_point at) {
+    counts_.add(id);
     std::lock_guard<std::mutex> lock(mutex_);
-    ++counts_[id];
     events_.push_back(Event{at, queue});
   }
-  std::size_t distinct() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return counts_.size();
-  }
-  long duplicates() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    long extra = 0;
-    for (const auto& [id, count] : counts_) extra += count - 1;
-    return extra;
-  }
+  std::size_t distinct() const { return counts_.distinct(); }
+  long duplicates() const { return counts_.duplicates(); }
   std::size_t missing(const std::set<std::string>& expected) const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::size_t result = 0;
-    for (const auto& id : expected) result += counts_.count(id) == 0 ? 1 : 0;
-    return result;
+    return counts_.missing(expected).size();
   }
   std::set<std::string> queues_since(Clock::time_point after) const {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -230,8 +220,8 @@ class GroupDeliveries {
     Clock::time_point at;
     std::string queue;
   };
-  mutable std::mutex mutex_;
-  std::map<std::string, int> counts_;
+  rocketmq::test::DeliveryCounts counts_;
+  mutable std::mutex mutex_;  // guards events_
   std::vector<Event> events_;
 };
 

@@ -34,14 +34,10 @@ void decode_typed_headers(const ExtFields& ext_fields) {
   decode_header<p::PullMessageResponseHeader>(ext_fields);
   decode_header<p::QueryConsumerOffsetResponseHeader>(ext_fields);
   decode_header<p::OffsetResponseHeader>(ext_fields);
-  decode_header<p::GetEarliestMsgStoretimeResponseHeader>(ext_fields);
-  decode_header<p::QueryMessageResponseHeader>(ext_fields);
-  decode_header<p::NotifyConsumerIdsChangedRequestHeader>(ext_fields);
   decode_header<p::ResetOffsetRequestHeader>(ext_fields);
   decode_header<p::GetConsumerStatusRequestHeader>(ext_fields);
   decode_header<p::GetConsumerRunningInfoRequestHeader>(ext_fields);
   decode_header<p::ConsumeMessageDirectlyResultRequestHeader>(ext_fields);
-  decode_header<p::CheckTransactionStateRequestHeader>(ext_fields);
 }
 
 void check_round_trip(const RemotingCommand& command, SerializeType type) {

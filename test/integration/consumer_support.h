@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "support/listeners.h"
 #include "support/test_env.h"
 
 namespace rocketmq::test {
@@ -25,7 +26,7 @@ class RecordingListener : public MessageListenerConcurrently {
     ConsumeResult result = decide_ ? decide_(messages) : ConsumeResult::Success;
     std::lock_guard<std::mutex> lock(mutex_);
     for (const auto& message : messages) {
-      ++deliveries_[message.get_msg_id()];
+      counts_.add(message.get_msg_id());
       all_.push_back(message);
     }
     max_batch_ = std::max(max_batch_, messages.size());
@@ -34,20 +35,9 @@ class RecordingListener : public MessageListenerConcurrently {
   }
 
   long total() const { return total_.load(); }
-  std::size_t distinct() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return deliveries_.size();
-  }
-  long duplicates() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    long extra = 0;
-    for (const auto& [id, count] : deliveries_) extra += count - 1;
-    return extra;
-  }
-  std::map<std::string, int> deliveries() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return deliveries_;
-  }
+  std::size_t distinct() const { return counts_.distinct(); }
+  long duplicates() const { return counts_.duplicates(); }
+  std::map<std::string, int> deliveries() const { return counts_.counts(); }
   std::vector<MessageExt> messages() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return all_;
@@ -60,7 +50,7 @@ class RecordingListener : public MessageListenerConcurrently {
  private:
   Decide decide_;
   mutable std::mutex mutex_;
-  std::map<std::string, int> deliveries_;
+  DeliveryCounts counts_;
   std::vector<MessageExt> all_;
   std::size_t max_batch_ = 0;
   std::atomic<long> total_{0};

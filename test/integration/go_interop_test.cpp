@@ -1,8 +1,6 @@
 #include <catch2/catch.hpp>
-#include <openssl/evp.h>
 
 #include <chrono>
-#include <cstdio>
 #include <future>
 #include <map>
 #include <set>
@@ -18,19 +16,6 @@ using namespace rocketmq::test;
 // lines, so the checks read the same fields.
 
 namespace {
-
-std::string sha256_hex(const std::string& data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  REQUIRE(EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) == 1);
-  std::string hex;
-  char byte[3];
-  for (unsigned int i = 0; i < length; ++i) {
-    std::snprintf(byte, sizeof byte, "%02x", digest[i]);
-    hex += byte;
-  }
-  return hex;
-}
 
 std::string text(const rapidjson::Value& value) { return value.IsString() ? value.GetString() : ""; }
 
@@ -90,10 +75,7 @@ TEST_CASE("messages cross C++ -> Go with identical bodies, tags, keys and proper
   const auto topic = unique_name("it_cpp2go");
   const auto group = unique_name("it_cpp2go_g");
   create_topic(topic, 4);
-  rocketmq::ProducerOption option;
-  option.set_name_server_addr(namesrv_addr());
-  option.set_group_name(unique_name("it_cpp2go_p"));
-  rocketmq::Producer producer(option);
+  rocketmq::Producer producer(cluster_producer_option("it_cpp2go_p"));
   producer.start();
   constexpr int kCount = 40;
   std::map<std::string, Expected> sent;
@@ -166,10 +148,7 @@ TEST_CASE("a Go consumer and a C++ consumer share one group and split the queues
   REQUIRE(wait_until([&] { return consumer.stats().owned_queues == 5; }, 30s));
   const auto cpp_owned = consumer.stats().owned_queues;
 
-  rocketmq::ProducerOption producer_option;
-  producer_option.set_name_server_addr(namesrv_addr());
-  producer_option.set_group_name(unique_name("it_go_group_p"));
-  rocketmq::Producer producer(producer_option);
+  rocketmq::Producer producer(cluster_producer_option("it_go_group_p"));
   producer.start();
   constexpr int kCount = 200;
   std::set<std::string> sent;

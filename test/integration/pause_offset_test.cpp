@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "integration/consumer_support.h"
+#include "support/listeners.h"
 #include "support/test_env.h"
 
 using namespace std::chrono_literals;
@@ -39,7 +40,7 @@ class TimedListener : public rocketmq::MessageListenerConcurrently {
       std::lock_guard<std::mutex> lock(mutex_);
       last_entry_ = std::max(last_entry_, entered);
       for (const auto& message : messages) {
-        ++deliveries_[message.get_body()];
+        counts_.add(message.get_body());
         entries_.push_back({entered, message});
       }
     }
@@ -63,25 +64,14 @@ class TimedListener : public rocketmq::MessageListenerConcurrently {
     }
     return result;
   }
-  std::size_t distinct() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return deliveries_.size();
-  }
-  long duplicates() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    long extra = 0;
-    for (const auto& [body, count] : deliveries_) extra += count - 1;
-    return extra;
-  }
-  bool has(const std::string& body) const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return deliveries_.count(body) != 0;
-  }
+  std::size_t distinct() const { return counts_.distinct(); }
+  long duplicates() const { return counts_.duplicates(); }
+  bool has(const std::string& body) const { return counts_.has(body); }
 
  private:
   const std::chrono::microseconds per_message_;
   mutable std::mutex mutex_;
-  std::map<std::string, int> deliveries_;
+  rocketmq::test::DeliveryCounts counts_;  // by body
   std::vector<std::pair<Clock::time_point, MessageExt>> entries_;
   Clock::time_point last_entry_{};
   std::atomic<long> calls_{0};

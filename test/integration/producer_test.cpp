@@ -1,11 +1,9 @@
-#include <openssl/evp.h>
 #include <rapidjson/document.h>
 
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <cstdio>
 #include <map>
 #include <mutex>
 #include <random>
@@ -17,8 +15,10 @@
 #include "rocketmq/producer.h"
 #include "support/test_env.h"
 
+using rocketmq::test::cluster_producer_option;
 using rocketmq::test::namesrv_addr;
 using rocketmq::test::run_interop;
+using rocketmq::test::sha256_hex;
 using rocketmq::test::shell_quote;
 using rocketmq::test::unique_name;
 
@@ -29,19 +29,6 @@ using Catch::Matchers::Contains;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-std::string sha256_hex(const std::string& data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  REQUIRE(EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) == 1);
-  std::string hex;
-  char byte[3];
-  for (unsigned int i = 0; i < length; ++i) {
-    std::snprintf(byte, sizeof byte, "%02x", digest[i]);
-    hex += byte;
-  }
-  return hex;
 }
 
 std::string random_bytes(std::mt19937& random, std::size_t size) {
@@ -94,12 +81,7 @@ std::vector<Received> consume_with_java(const std::string& topic, std::size_t co
   return messages;
 }
 
-rocketmq::ProducerOption producer_option() {
-  rocketmq::ProducerOption option;
-  option.set_name_server_addr(namesrv_addr());
-  option.set_group_name(unique_name("it_producer"));
-  return option;
-}
+rocketmq::ProducerOption producer_option() { return cluster_producer_option("it_producer"); }
 
 }  // namespace
 

@@ -35,9 +35,12 @@
 #include <thread>
 #include <vector>
 
+#include "support/listeners.h"
+
 namespace {
 
 using namespace std::chrono_literals;
+using rocketmq::test::ListenerOf;
 
 class CollectingListener : public rocketmq::MessageListenerConcurrently {
  public:
@@ -67,49 +70,23 @@ class CollectingListener : public rocketmq::MessageListenerConcurrently {
   std::set<std::string> ids_;
 };
 
-// Prints every delivery as it happens; the test merges these lines with its own consumer's
-// deliveries by wall-clock time (one machine, one clock) to check each key's order.
-class PrintingOrderlyListener : public rocketmq::MessageListenerOrderly {
- public:
-  rocketmq::ConsumeResult consume_message(const std::vector<rocketmq::MessageExt>& messages) override {
-    const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (const auto& message : messages) {
-      std::printf("msg %lld %s:%d %lld %s\n", static_cast<long long>(now_us),
-                  message.get_broker_name().c_str(), message.get_queue_id(),
-                  static_cast<long long>(message.get_queue_offset()), message.get_body().c_str());
-    }
-    std::fflush(stdout);
-    return rocketmq::ConsumeResult::Success;
+// Prints every delivery as it happens, one line per message, flushed before the call returns (a
+// concurrent listener's offset can only be committed after that); the test merges these lines with
+// its own consumer's deliveries by wall-clock time (one machine, one clock) to check each key's order.
+rocketmq::ConsumeResult print_deliveries(const std::vector<rocketmq::MessageExt>& messages) {
+  static std::mutex mutex;  // one line at a time from the consume threads
+  const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  std::lock_guard<std::mutex> lock(mutex);
+  for (const auto& message : messages) {
+    std::printf("msg %lld %s:%d %lld %s\n", static_cast<long long>(now_us), message.get_broker_name().c_str(),
+                message.get_queue_id(), static_cast<long long>(message.get_queue_offset()),
+                message.get_body().c_str());
   }
-
- private:
-  std::mutex mutex_;  // one line at a time from the consume threads
-};
-
-// The same lines for a concurrent listener: one per message, flushed before the call returns (its
-// offset can only be committed after that).
-class PrintingConcurrentListener : public rocketmq::MessageListenerConcurrently {
- public:
-  rocketmq::ConsumeResult consume_message(const std::vector<rocketmq::MessageExt>& messages) override {
-    const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (const auto& message : messages) {
-      std::printf("msg %lld %s:%d %lld %s\n", static_cast<long long>(now_us),
-                  message.get_broker_name().c_str(), message.get_queue_id(),
-                  static_cast<long long>(message.get_queue_offset()), message.get_body().c_str());
-    }
-    std::fflush(stdout);
-    return rocketmq::ConsumeResult::Success;
-  }
-
- private:
-  std::mutex mutex_;  // one line at a time from the consume threads
-};
+  std::fflush(stdout);
+  return rocketmq::ConsumeResult::Success;
+}
 
 rocketmq::ConsumerOption consumer_option(const std::string& namesrv, const std::string& group) {
   rocketmq::ConsumerOption option;
@@ -175,7 +152,8 @@ int orderly_consume(const std::string& namesrv, const std::string& topic, const 
   option.set_rebalance_interval(5s);
   rocketmq::PushConsumer consumer(option);
   consumer.subscribe(topic, "*");
-  consumer.register_message_listener(std::make_unique<PrintingOrderlyListener>());
+  consumer.register_message_listener(
+      std::make_unique<ListenerOf<rocketmq::MessageListenerOrderly>>(print_deliveries));
   consumer.start();
   std::printf("client %s\n", consumer.client_id().c_str());
   std::fflush(stdout);
@@ -192,7 +170,8 @@ int concurrent_consume(const std::string& namesrv, const std::string& topic, con
   option.set_persist_offset_interval(5s);  // the default: what a killed process loses is the subject
   rocketmq::PushConsumer consumer(option);
   consumer.subscribe(topic, "*");
-  consumer.register_message_listener(std::make_unique<PrintingConcurrentListener>());
+  consumer.register_message_listener(
+      std::make_unique<ListenerOf<rocketmq::MessageListenerConcurrently>>(print_deliveries));
   consumer.start();
   std::printf("client %s\n", consumer.client_id().c_str());
   std::fflush(stdout);

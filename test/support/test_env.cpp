@@ -1,6 +1,7 @@
 #include "support/test_env.h"
 
 #include <sys/wait.h>
+#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -63,6 +64,28 @@ std::string unique_name(const std::string& prefix) {
   static const unsigned salt = std::random_device{}() % 1000000;
   return prefix + "_" + std::to_string(::getpid()) + "_" + std::to_string(counter.fetch_add(1)) + "_" +
          std::to_string(salt);
+}
+
+rocketmq::ProducerOption cluster_producer_option(const std::string& group_prefix) {
+  rocketmq::ProducerOption option;
+  option.set_name_server_addr(namesrv_addr());
+  option.set_group_name(unique_name(group_prefix));
+  return option;
+}
+
+std::string sha256_hex(const std::string& data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("EVP_Digest(SHA-256) failed");
+  }
+  std::string hex;
+  char byte[3];
+  for (unsigned int i = 0; i < length; ++i) {
+    std::snprintf(byte, sizeof byte, "%02x", digest[i]);
+    hex += byte;
+  }
+  return hex;
 }
 
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds deadline,

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "rocketmq/producer_option.h"
+
 namespace rocketmq::test {
 
 // Name server of the test cluster: $NAMESRV_ADDR, else 127.0.0.1:$RMQ_NAMESRV_PORT, else :9876.
@@ -29,6 +31,12 @@ bool broker_is_4x();
 
 // A name no other test run uses: "<prefix>_<pid>_<counter>_<random>", valid as topic and group.
 std::string unique_name(const std::string& prefix);
+
+// Options of a producer of the test cluster: its name server and a unique group "<prefix>_...".
+rocketmq::ProducerOption cluster_producer_option(const std::string& group_prefix);
+
+// Lower-case hex SHA-256 of `data`: bodies are compared by digest with the interop peers' output.
+std::string sha256_hex(const std::string& data);
 
 // Polls `condition` every `step` until it holds or `deadline` passes; returns its last value.
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds deadline,

@@ -19,10 +19,12 @@
 #include "protocol/message_decoder.h"
 #include "protocol/message_properties.h"
 #include "support/fake_broker.h"
+#include "support/listeners.h"
 #include "support/test_env.h"
 
 using namespace std::chrono_literals;
 using rocketmq::test::FakeBroker;
+using rocketmq::test::ListenerOf;
 using rocketmq::test::wait_until;
 
 namespace {
@@ -172,21 +174,6 @@ TEST_CASE("shutdown commits every broker in parallel, one that never answers cos
   for (int queue_id = 0; queue_id < 4; ++queue_id) CHECK(committed.at(topic + ":" + std::to_string(queue_id)) == 1);
 }
 
-namespace {
-
-class OrderlyRecorder : public rocketmq::MessageListenerOrderly {
- public:
-  rocketmq::ConsumeResult consume_message(const std::vector<rocketmq::MessageExt>& messages) override {
-    count_ += static_cast<int>(messages.size());
-    return rocketmq::ConsumeResult::Success;
-  }
-  int count() const { return count_.load(); }
-
- private:
-  std::atomic<int> count_{0};
-};
-
-}  // namespace
 
 TEST_CASE("orderly pulls never ask the broker to commit an offset but concurrent pulls do",
           "[fake-broker]") {
@@ -204,10 +191,13 @@ TEST_CASE("orderly pulls never ask the broker to commit an offset but concurrent
       consumer.subscribe(topic, "*");
       std::function<int()> consumed;
       if (orderly) {
-        auto listener = std::make_unique<OrderlyRecorder>();
-        auto* recorder = listener.get();
-        consumed = [recorder] { return recorder->count(); };
-        consumer.register_message_listener(std::move(listener));
+        auto count = std::make_shared<std::atomic<int>>(0);
+        consumed = [count] { return count->load(); };
+        consumer.register_message_listener(std::make_unique<ListenerOf<rocketmq::MessageListenerOrderly>>(
+            [count](const std::vector<rocketmq::MessageExt>& messages) {
+              *count += static_cast<int>(messages.size());
+              return rocketmq::ConsumeResult::Success;
+            }));
       } else {
         auto listener = std::make_unique<Recorder>();
         auto* recorder = listener.get();

@@ -44,7 +44,6 @@ TEST_CASE("ProcessQueue starts empty with no committable offset", "[consumer][pr
   CHECK(queue.span() == 0);
   CHECK(queue.min_cached_offset() == -1);
   CHECK(queue.max_cached_offset() == -1);
-  CHECK(queue.next_offset_after_cache() == -1);
   CHECK_FALSE(queue.dropped());
   // Nothing ever put: -1, even for a remove of messages the queue never saw.
   CHECK(queue.remove({}) == -1);
@@ -61,7 +60,6 @@ TEST_CASE("ProcessQueue put counts new messages and bytes", "[consumer][process_
   CHECK(queue.min_cached_offset() == 100);
   CHECK(queue.max_cached_offset() == 104);
   CHECK(queue.span() == 4);
-  CHECK(queue.next_offset_after_cache() == 105);
 
   SECTION("an empty put changes nothing") {
     CHECK(queue.put({}) == 0);
@@ -79,7 +77,6 @@ TEST_CASE("ProcessQueue put counts new messages and bytes", "[consumer][process_
     CHECK(queue.cached_bytes() == 35 + 6);
     CHECK(queue.max_cached_offset() == 106);
     CHECK(queue.span() == 6);
-    CHECK(queue.next_offset_after_cache() == 107);
   }
 
   SECTION("duplicates inside one put are counted once") {
@@ -126,7 +123,6 @@ TEST_CASE("ProcessQueue remove returns the lowest offset still held", "[consumer
     CHECK(queue.remove(messages) == 15);
     CHECK(queue.cached_count() == 0);
     CHECK(queue.cached_bytes() == 0);
-    CHECK(queue.next_offset_after_cache() == 15);
   }
 
   SECTION("removing the highest keeps one past it remembered when the cache empties later") {
@@ -183,9 +179,7 @@ TEST_CASE("ProcessQueue dropped flag and bookkeeping", "[consumer][process_queue
 
   const auto before = ProcessQueue::Clock::now();
   queue.touch_pull();
-  queue.touch_consume();
   CHECK(queue.last_pull() >= before);
-  CHECK(queue.last_consume() >= before);
 }
 
 TEST_CASE("ProcessQueue put and remove from several threads keep counters consistent",
@@ -238,7 +232,6 @@ TEST_CASE("ProcessQueue put and remove from several threads keep counters consis
   CHECK(queue.cached_count() == 0);
   CHECK(queue.cached_bytes() == 0);
   CHECK(queue.span() == 0);
-  CHECK(queue.next_offset_after_cache() == kThreads * kPerThread);
   CHECK(queue.remove({}) == kThreads * kPerThread);
 }
 

@@ -1,0 +1,265 @@
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common/option_table.h"
+#include "consumer/consumer_option_table.h"
+#include "producer/producer_option_table.h"
+#include "rocketmq/consumer_option.h"
+#include "rocketmq/error.h"
+#include "rocketmq/producer_option.h"
+
+// The option tables against docs/configuration.md and against the setters: the doc shows every row
+// with the row's default and range and nothing else, and every numeric setter rejects min-1 and max+1
+// with the row's text and accepts min and max.
+
+namespace {
+
+using rocketmq::ConsumerOption;
+using rocketmq::ProducerOption;
+using rocketmq::common::OptionKind;
+using rocketmq::common::OptionRow;
+using std::chrono::milliseconds;
+
+struct DocRow {
+  std::string default_text;
+  std::string range;
+};
+
+std::string trim(const std::string& text) {
+  const auto first = text.find_first_not_of(' ');
+  if (first == std::string::npos) return {};
+  return text.substr(first, text.find_last_not_of(' ') - first + 1);
+}
+
+// Backticks are markup: the rows hold the text without them.
+std::string plain(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c != '`') out += c;
+  }
+  return trim(out);
+}
+
+// Cells of one table line; a '|' inside backticks (`[%|a-z]`) is text, not a separator.
+std::vector<std::string> cells(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cell;
+  bool in_code = false;
+  for (std::size_t i = 1; i < line.size(); ++i) {
+    const char c = line[i];
+    if (c == '`') in_code = !in_code;
+    if (c == '|' && !in_code) {
+      out.push_back(trim(cell));
+      cell.clear();
+    } else {
+      cell += c;
+    }
+  }
+  return out;
+}
+
+// The option table under the heading "## <heading>" of docs/configuration.md, by option name.
+std::map<std::string, DocRow> doc_table(const std::string& heading) {
+  std::ifstream in(std::string(ROCKETMQ_SOURCE_DIR) + "/docs/configuration.md");
+  REQUIRE(in);
+  std::map<std::string, DocRow> rows;
+  std::string line;
+  bool in_section = false;
+  bool seen_table = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("## ", 0) == 0) {
+      if (in_section) break;
+      in_section = line == "## " + heading;
+      continue;
+    }
+    if (!in_section) continue;
+    if (line.rfind("| ", 0) != 0) {
+      if (seen_table) break;  // the first table of the section only
+      continue;
+    }
+    seen_table = true;
+    const auto row = cells(line);
+    REQUIRE(row.size() == 4);  // option | default | range | notes
+    if (row[0] == "option" || row[0].rfind("---", 0) == 0) continue;
+    INFO(line);
+    REQUIRE(row[0].size() > 2);
+    REQUIRE(row[0].front() == '`');
+    REQUIRE(row[0].back() == '`');
+    const std::string name = row[0].substr(1, row[0].size() - 2);
+    CHECK(rows.count(name) == 0);
+    rows[name] = DocRow{plain(row[1]), plain(row[2])};
+  }
+  return rows;
+}
+
+template <std::size_t N>
+void check_doc_matches(const std::string& heading, const OptionRow (&table)[N]) {
+  const auto doc = doc_table(heading);
+  REQUIRE_FALSE(doc.empty());
+  std::set<std::string> names;
+  for (const OptionRow& row : table) {
+    const std::string name(row.name);
+    INFO("docs/configuration.md, " << heading << ": " << name);
+    CHECK(names.insert(name).second);
+    CHECK_FALSE(row.type.empty());
+    CHECK_FALSE(row.description.empty());
+    const auto found = doc.find(name);
+    REQUIRE(found != doc.end());
+    CHECK(found->second.default_text == std::string(row.default_text));
+    CHECK(found->second.range == std::string(row.range));
+    if (row.kind != OptionKind::kOther) {
+      CHECK(row.min <= row.default_value);
+      CHECK(row.default_value <= row.max);
+    }
+  }
+  for (const auto& [name, unused] : doc) {
+    INFO("docs/configuration.md, " << heading << " lists an option the table lacks: " << name);
+    CHECK(names.count(name) == 1);
+  }
+}
+
+template <typename Option>
+struct Access {
+  std::function<void(Option&, std::int64_t)> set;
+  std::function<std::int64_t(const Option&)> get;
+};
+
+template <typename Option>
+using AccessMap = std::map<std::string, Access<Option>>;
+
+#define INT_ACCESS(Type, name) \
+  { #name, {[](Type& o, std::int64_t v) { o.set_##name(static_cast<decltype(o.name())>(v)); }, \
+            [](const Type& o) { return static_cast<std::int64_t>(o.name()); }} }
+#define DURATION_ACCESS(Type, name) \
+  { #name, {[](Type& o, std::int64_t v) { o.set_##name(milliseconds(v)); }, \
+            [](const Type& o) { return static_cast<std::int64_t>(o.name().count()); }} }
+
+AccessMap<ConsumerOption> consumer_access() {
+  AccessMap<ConsumerOption> access = {
+      INT_ACCESS(ConsumerOption, process_queue_size),
+      INT_ACCESS(ConsumerOption, process_queue_bytes),
+      INT_ACCESS(ConsumerOption, max_span),
+      INT_ACCESS(ConsumerOption, pull_batch_size),
+      INT_ACCESS(ConsumerOption, consume_batch_size),
+      INT_ACCESS(ConsumerOption, consume_timestamp),
+      INT_ACCESS(ConsumerOption, max_reconsume_times),
+      DURATION_ACCESS(ConsumerOption, consume_thread_keep_alive),
+      DURATION_ACCESS(ConsumerOption, pull_interval),
+      DURATION_ACCESS(ConsumerOption, consume_timeout),
+      DURATION_ACCESS(ConsumerOption, persist_offset_interval),
+      DURATION_ACCESS(ConsumerOption, heartbeat_interval),
+      DURATION_ACCESS(ConsumerOption, rebalance_interval),
+      DURATION_ACCESS(ConsumerOption, route_refresh_interval),
+      DURATION_ACCESS(ConsumerOption, shutdown_timeout),
+      DURATION_ACCESS(ConsumerOption, request_timeout),
+      DURATION_ACCESS(ConsumerOption, suspend_time),
+  };
+  // min and max are also checked against each other: make room first so that the range is what is
+  // tested.
+  access["consume_thread_min"] = {
+      [](ConsumerOption& o, std::int64_t v) {
+        o.set_consume_thread_max(1000);
+        o.set_consume_thread_min(static_cast<int>(v));
+      },
+      [](const ConsumerOption& o) { return std::int64_t{o.consume_thread_min()}; }};
+  access["consume_thread_max"] = {
+      [](ConsumerOption& o, std::int64_t v) {
+        o.set_consume_thread_min(1);
+        o.set_consume_thread_max(static_cast<int>(v));
+      },
+      [](const ConsumerOption& o) { return std::int64_t{o.consume_thread_max()}; }};
+  return access;
+}
+
+AccessMap<ProducerOption> producer_access() {
+  return {
+      DURATION_ACCESS(ProducerOption, send_timeout),
+      INT_ACCESS(ProducerOption, retry_times),
+      INT_ACCESS(ProducerOption, async_retry_times),
+      INT_ACCESS(ProducerOption, compress_threshold),
+      INT_ACCESS(ProducerOption, compress_level),
+      INT_ACCESS(ProducerOption, max_message_size),
+      INT_ACCESS(ProducerOption, max_pending_async_sends),
+      DURATION_ACCESS(ProducerOption, request_timeout),
+      DURATION_ACCESS(ProducerOption, route_refresh_interval),
+  };
+}
+
+#undef INT_ACCESS
+#undef DURATION_ACCESS
+
+std::string expected_error(const OptionRow& row, std::int64_t value) {
+  return std::string(row.name) + " must be " + std::string(row.range) + ", got " + std::to_string(value) +
+         (row.kind == OptionKind::kDuration ? " ms" : "");
+}
+
+template <typename Option, std::size_t N>
+void check_setters(const OptionRow (&table)[N], const AccessMap<Option>& access) {
+  std::set<std::string> numeric;
+  const Option defaults;
+  for (const OptionRow& row : table) {
+    if (row.kind == OptionKind::kOther) continue;
+    const std::string name(row.name);
+    numeric.insert(name);
+    INFO(name);
+    const auto found = access.find(name);
+    REQUIRE(found != access.end());
+    const auto& [set, get] = found->second;
+    if (name == "consume_timestamp") {
+      // Computed at construction: now minus the row's look-back.
+      const auto now = std::chrono::duration_cast<milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+      CHECK(get(defaults) <= now - row.default_value);
+      CHECK(get(defaults) > now - row.default_value - 60 * 1000);
+    } else {
+      CHECK(get(defaults) == row.default_value);
+    }
+    Option option;
+    CHECK_THROWS_AS(set(option, row.min - 1), rocketmq::ClientError);
+    CHECK_THROWS_WITH(set(option, row.min - 1), expected_error(row, row.min - 1));
+    if (row.max != rocketmq::common::kNoLimit) {
+      CHECK_THROWS_AS(set(option, row.max + 1), rocketmq::ClientError);
+      CHECK_THROWS_WITH(set(option, row.max + 1), expected_error(row, row.max + 1));
+    }
+    CHECK_NOTHROW(set(option, row.min));
+    CHECK_NOTHROW(set(option, row.max));
+  }
+  // A setter tested here whose row is missing would mean a range outside the table.
+  for (const auto& [name, unused] : access) {
+    INFO(name);
+    CHECK(numeric.count(name) == 1);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("docs/configuration.md shows the ConsumerOption table", "[options]") {
+  check_doc_matches("ConsumerOption", rocketmq::consumer::kConsumerOptionTable);
+}
+
+TEST_CASE("docs/configuration.md shows the ProducerOption table", "[options]") {
+  check_doc_matches("ProducerOption", rocketmq::producer::kProducerOptionTable);
+}
+
+TEST_CASE("docs/configuration.md shows the security option table", "[options]") {
+  check_doc_matches("Security options (both ConsumerOption and ProducerOption)",
+                    rocketmq::common::kSecurityOptionTable);
+}
+
+TEST_CASE("ConsumerOption setters reject min-1 and max+1 with the table's text", "[options]") {
+  check_setters(rocketmq::consumer::kConsumerOptionTable, consumer_access());
+}
+
+TEST_CASE("ProducerOption setters reject min-1 and max+1 with the table's text", "[options]") {
+  check_setters(rocketmq::producer::kProducerOptionTable, producer_access());
+}
