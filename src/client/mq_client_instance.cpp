@@ -414,26 +414,29 @@ void MQClientInstance::send_heartbeat_to_all_brokers() {
   }
 }
 
-void MQClientInstance::check_broker_access(protocol::HeartbeatData heartbeat) {
+int MQClientInstance::check_broker_access(protocol::HeartbeatData heartbeat) {
   heartbeat.client_id = client_id_;
   protocol::ClusterInfo cluster;
   try {
     cluster = api_->get_broker_cluster_info();
   } catch (const Error& error) {
     LOG_WARN("access check skipped: no broker list from the name server: " << error.what());
-    return;
+    return 0;
   }
+  int accepted = 0;
   for (const auto& [name, broker] : cluster.broker_addr_table) {
     const auto address = broker.master_address();
     if (!address) continue;
     try {
       api_->send_heartbeat(*address, heartbeat);
+      ++accepted;
     } catch (const AuthError&) {
       throw;
     } catch (const Error& error) {
       LOG_WARN("access check: heartbeat to " << name << " at " << *address << " failed: " << error.what());
     }
   }
+  return accepted;
 }
 
 void MQClientInstance::rebalance_soon() {

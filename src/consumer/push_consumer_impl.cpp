@@ -110,6 +110,7 @@ void consumer::PushConsumerImpl::subscribe(const std::string& topic, const std::
   const State state = state_.load();
   if (state == State::ShuttingDown || state == State::Stopped) throw ClientError("subscribe after shutdown");
   pending_subscriptions_[topic] = subscription;
+  denied_subscriptions_.erase(topic);  // asked for again: the next heartbeats say whether it may
   if (state == State::Running) {
     rebalance_->set_subscription(topic, subscription);
     auto weak = weak_from_this();
@@ -130,6 +131,7 @@ void consumer::PushConsumerImpl::subscribe(const std::string& topic, const std::
 void consumer::PushConsumerImpl::unsubscribe(const std::string& topic) {
   std::lock_guard<std::mutex> lock(mutex_);
   pending_subscriptions_.erase(topic);
+  denied_subscriptions_.erase(topic);
   if (state_.load() == State::Running) {
     rebalance_->remove_subscription(topic);
     instance_->rebalance_soon();
@@ -269,6 +271,14 @@ void consumer::PushConsumerImpl::start() {
   expire_task_ = instance_->scheduler().schedule_every(kCheckConsumptionPeriod, kCheckConsumptionPeriod, [weak] {
     if (auto self = weak.lock(); self && self->state_.load() == State::Running) self->check_consumption();
   });
+  if (option_.has_credentials()) {
+    denied_task_ =
+        instance_->scheduler().schedule_every(option_.heartbeat_interval(), option_.heartbeat_interval(), [weak] {
+          if (auto self = weak.lock(); self && self->state_.load() == State::Running) {
+            self->recheck_denied_subscriptions();
+          }
+        });
+  }
   if (orderly_clustering()) {
     lock_task_ = instance_->scheduler().schedule_every(kLockRenewPeriod, kLockRenewPeriod, [weak] {
       if (auto self = weak.lock(); self && self->state_.load() == State::Running) self->renew_locks();
@@ -321,6 +331,7 @@ void consumer::PushConsumerImpl::shutdown() {
   const auto deadline = std::chrono::steady_clock::now() + option_.shutdown_timeout();
   instance_->scheduler().cancel(expire_task_);
   instance_->scheduler().cancel(lock_task_);
+  instance_->scheduler().cancel(denied_task_);
   // Pull loops see the state and stop; listener calls in flight finish and commit their offsets
   // (an orderly queue starts no further batch).
   consume_service_->stop_dispatching();
@@ -638,15 +649,61 @@ void consumer::PushConsumerImpl::check_access_dropping_denied_topics() {
       // Wrong keys, a denied group, or no subscription left to consume: start() fails.
       if (!denied || own_topics <= 1) throw;
       LOG_ERROR("group " << option_.group_name() << " may not subscribe to " << *denied << " (" << error.what()
-                         << "); consuming its other subscriptions without it");
+                         << "); consuming its other subscriptions without it, asking again every "
+                         << option_.heartbeat_interval().count() << " ms");
       {
         std::lock_guard<std::mutex> lock(mutex_);
-        pending_subscriptions_.erase(*denied);
+        auto it = pending_subscriptions_.find(*denied);
+        if (it != pending_subscriptions_.end()) {
+          denied_subscriptions_[*denied] = it->second;
+          pending_subscriptions_.erase(it);
+        }
       }
       rebalance_->remove_subscription(*denied);
       on_background_error(BackgroundError{"subscribe", "subscription to " + *denied + " refused: " + error.what(),
                                           std::current_exception()});
     }
+  }
+}
+
+void consumer::PushConsumerImpl::recheck_denied_subscriptions() {
+  std::map<std::string, protocol::SubscriptionData> denied;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    denied = denied_subscriptions_;
+  }
+  for (const auto& [topic, subscription] : denied) {
+    protocol::HeartbeatData heartbeat;
+    auto data = consumer_data();
+    data.subscription_data_set.push_back(subscription);
+    heartbeat.consumer_data_set.push_back(std::move(data));
+    try {
+      // No broker asked (name server down): nothing learned, ask again next time.
+      if (instance_->check_broker_access(std::move(heartbeat)) == 0) continue;
+    } catch (const AuthError& error) {
+      LOG_DEBUG("group " << option_.group_name() << " still may not subscribe to " << topic << ": " << error.what());
+      continue;
+    } catch (const std::exception& error) {
+      LOG_DEBUG("access check of " << topic << " failed: " << error.what());
+      continue;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = denied_subscriptions_.find(topic);
+      // Unsubscribed meanwhile, or the consumer is shutting down: nothing to restore.
+      if (it == denied_subscriptions_.end() || state_.load() != State::Running) continue;
+      pending_subscriptions_[topic] = it->second;
+      rebalance_->set_subscription(topic, it->second);
+      denied_subscriptions_.erase(it);
+    }
+    LOG_WARN("group " << option_.group_name() << " may subscribe to " << topic << " now; consuming it");
+    try {
+      instance_->update_topic_route(topic);
+    } catch (const std::exception& error) {
+      LOG_WARN("route of " << topic << " unavailable: " << error.what());
+    }
+    instance_->send_heartbeat_to_all_brokers();
+    instance_->rebalance_soon();
   }
 }
 

@@ -148,6 +148,10 @@ class PushConsumerImpl : public client::ConsumerInner,
   // dropped and reported (AuthError, "subscribe"), while the others are allowed. Throws AuthError for
   // refused keys, a refused group, or when no subscription is left.
   void check_access_dropping_denied_topics();
+  // Scheduler thread, every heartbeat interval while a subscription is dropped as denied: asks the
+  // brokers again with it added; once they accept, it is subscribed again (permissions granted
+  // after start() take effect without a restart).
+  void recheck_denied_subscriptions();
   // Undoes a start() that failed before the consumer was registered.
   void abandon_start();
   // The part of shutdown() that talks to the brokers: commit every owned queue, unregister.
@@ -172,9 +176,11 @@ class PushConsumerImpl : public client::ConsumerInner,
   const std::shared_ptr<consumer::TopicStats> topic_stats_ = std::make_shared<consumer::TopicStats>();
   std::mutex seek_mutex_;  // guards recent_seeks_
   std::map<MessageQueue, std::pair<std::int64_t, std::chrono::steady_clock::time_point>> recent_seeks_;
-  mutable std::mutex mutex_;  // guards pending_subscriptions_, lifecycle transitions
+  mutable std::mutex mutex_;  // guards pending_subscriptions_, denied_subscriptions_, lifecycle transitions
   std::mutex shutdown_mutex_;  // a second shutdown() waits until the first one is done
   std::map<std::string, protocol::SubscriptionData> pending_subscriptions_;
+  // Subscriptions start() dropped because the brokers refused them (guarded by mutex_).
+  std::map<std::string, protocol::SubscriptionData> denied_subscriptions_;
   // Shared with the consume service and its tasks: destroyed after the last listener call returned.
   std::shared_ptr<MessageListenerConcurrently> concurrent_listener_;
   std::shared_ptr<MessageListenerOrderly> orderly_listener_;
@@ -193,6 +199,7 @@ class PushConsumerImpl : public client::ConsumerInner,
   std::unique_ptr<consumer::BrokerQueueLocker> locker_;
   common::Scheduler::TaskId expire_task_ = 0;
   common::Scheduler::TaskId lock_task_ = 0;
+  common::Scheduler::TaskId denied_task_ = 0;
   std::atomic<bool> rebalance_retry_pending_{false};
   std::int64_t start_timestamp_ = 0;
 

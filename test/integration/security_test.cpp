@@ -16,6 +16,7 @@
 #include <set>
 #include <string>
 #include <sys/stat.h>
+#include <thread>
 #include <vector>
 
 #include "common/log.h"
@@ -348,6 +349,8 @@ TEST_CASE("refused keys, missing TLS and an untrusted CA are clear errors within
     auto mixed_option = consumer_option(unique_name("sec_sub_group"));
     secured.secure(mixed_option, secured.sub_ak, secured.sub_sk);
     mixed_option.set_consume_from_where(rocketmq::ConsumeFromWhere::ConsumeFromFirstOffset);
+    // The dropped subscription is asked for again every heartbeat interval.
+    mixed_option.set_heartbeat_interval(2s);
     std::mutex reported_mutex;
     std::vector<rocketmq::BackgroundError> reported;
     mixed_option.set_error_listener([&](const rocketmq::BackgroundError& error) {
@@ -384,6 +387,29 @@ TEST_CASE("refused keys, missing TLS and an untrusted CA are clear errors within
           return false;
         },
         30s));
+    // Still denied: the refused topic's messages do not arrive. Then the user is allowed to read
+    // it: the consumer subscribes again by itself and gets them (first offset), no restart.
+    writer.send(rocketmq::Message(topic, "denied-then-allowed-" + topic));
+    auto arrived = [&] {
+      for (const auto& message : received->messages()) {
+        if (message.get_body() == "denied-then-allowed-" + topic) return true;
+      }
+      return false;
+    };
+    std::this_thread::sleep_for(5s);  // two re-checks, both refused
+    CHECK_FALSE(arrived());
+    const auto grant = rocketmq::test::run_command(
+        std::string(ROCKETMQ_SOURCE_DIR) + "/test/cluster/cluster.sh admin updateAcl -n " +
+        shell_quote(namesrv_addr()) + " -c DefaultCluster -s User:" + secured.sub_ak + " -r Topic:" + topic +
+        " -a Sub -d Allow 2>&1");
+    std::string grant_output;
+    for (const auto& line : grant.stdout_lines) grant_output += line + "\n";
+    INFO(grant_output);
+    REQUIRE(grant.exit_code == 0);
+    const auto granted = std::chrono::steady_clock::now();
+    CHECK(wait_until(arrived, 60s));
+    std::fprintf(stderr, "[security] topic granted after start(): consumed %.1f s after updateAcl returned\n",
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - granted).count());
     writer.shutdown();
     mixed.shutdown();
   }
