@@ -414,19 +414,21 @@ void MQClientInstance::send_heartbeat_to_all_brokers() {
   }
 }
 
-int MQClientInstance::check_broker_access(protocol::HeartbeatData heartbeat) {
+bool MQClientInstance::check_broker_access(protocol::HeartbeatData heartbeat) {
   heartbeat.client_id = client_id_;
   protocol::ClusterInfo cluster;
   try {
     cluster = api_->get_broker_cluster_info();
   } catch (const Error& error) {
     LOG_WARN("access check skipped: no broker list from the name server: " << error.what());
-    return 0;
+    return false;
   }
+  int asked = 0;
   int accepted = 0;
   for (const auto& [name, broker] : cluster.broker_addr_table) {
     const auto address = broker.master_address();
     if (!address) continue;
+    ++asked;
     try {
       api_->send_heartbeat(*address, heartbeat);
       ++accepted;
@@ -436,7 +438,7 @@ int MQClientInstance::check_broker_access(protocol::HeartbeatData heartbeat) {
       LOG_WARN("access check: heartbeat to " << name << " at " << *address << " failed: " << error.what());
     }
   }
-  return accepted;
+  return asked > 0 && accepted == asked;
 }
 
 void MQClientInstance::rebalance_soon() {

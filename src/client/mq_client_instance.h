@@ -72,8 +72,9 @@ class MQClientInstance : public std::enable_shared_from_this<MQClientInstance> {
   // that never works: sends `heartbeat` (client id filled in here) synchronously to every master
   // broker the name server lists and throws the first AuthError. Other failures (a broker down)
   // are only logged; the periodic heartbeat deals with them. Runs on the caller's thread. Returns
-  // how many brokers accepted the heartbeat (0: none could be asked, nothing is known).
-  int check_broker_access(protocol::HeartbeatData heartbeat);
+  // true when every master was asked and accepted the heartbeat (false: some could not be asked,
+  // so their answer is unknown).
+  bool check_broker_access(protocol::HeartbeatData heartbeat);
   // Rebalances every consumer on the scheduler thread as soon as possible.
   void rebalance_soon();
   // Stops the periodic tasks and closes every connection; requests after it fail with ClientError.

@@ -678,8 +678,8 @@ void consumer::PushConsumerImpl::recheck_denied_subscriptions() {
     data.subscription_data_set.push_back(subscription);
     heartbeat.consumer_data_set.push_back(std::move(data));
     try {
-      // No broker asked (name server down): nothing learned, ask again next time.
-      if (instance_->check_broker_access(std::move(heartbeat)) == 0) continue;
+      // A broker that could not be asked may be the one that refuses: ask again next time.
+      if (!instance_->check_broker_access(std::move(heartbeat))) continue;
     } catch (const AuthError& error) {
       LOG_DEBUG("group " << option_.group_name() << " still may not subscribe to " << topic << ": " << error.what());
       continue;

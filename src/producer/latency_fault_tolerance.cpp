@@ -51,13 +51,26 @@ void LatencyFaultTolerance::remove(const std::string& broker) {
   items_.erase(broker);
 }
 
-std::vector<std::string> LatencyFaultTolerance::failed_brokers(Clock::time_point now) const {
+void LatencyFaultTolerance::isolate_unreachable(const std::string& broker, Clock::time_point now) {
+  const milliseconds duration = not_available_duration(kIsolationLatency);
   std::lock_guard<std::mutex> lock(mutex_);
-  std::vector<std::string> failed;
+  items_[broker] = FaultItem{kIsolationLatency, now + duration, true};
+}
+
+std::vector<std::pair<std::string, LatencyFaultTolerance::Clock::time_point>> LatencyFaultTolerance::unreachable_brokers(
+    Clock::time_point now) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::pair<std::string, Clock::time_point>> unreachable;
   for (const auto& [broker, item] : items_) {
-    if (item.available_from > now && item.latency >= kIsolationLatency) failed.push_back(broker);
+    if (item.unreachable && item.available_from > now) unreachable.emplace_back(broker, item.available_from);
   }
-  return failed;
+  return unreachable;
+}
+
+void LatencyFaultTolerance::clear_if_unchanged(const std::string& broker, Clock::time_point isolated_until) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = items_.find(broker);
+  if (it != items_.end() && it->second.available_from == isolated_until) items_.erase(it);
 }
 
 std::size_t LatencyFaultTolerance::size() const {

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace rocketmq::producer {
@@ -30,15 +31,22 @@ class LatencyFaultTolerance {
   bool is_available(const std::string& broker, Clock::time_point now = Clock::now()) const;
   // Forgets `broker` (it answered again).
   void remove(const std::string& broker);
-  // Brokers avoided now because a send to them failed (not merely because they were slow): the
-  // ones worth probing, so that one coming back is used again at once, not when its penalty ends.
-  std::vector<std::string> failed_brokers(Clock::time_point now = Clock::now()) const;
+  // Records a send to `broker` that got no answer at all (timeout, connection refused or lost): an
+  // isolation, and the broker is one worth probing. A broker that answered with an error (busy, no
+  // permission) is isolated through update() and left to its back-off.
+  void isolate_unreachable(const std::string& broker, Clock::time_point now = Clock::now());
+  // Brokers avoided now because they did not answer a send, each with the end of its isolation.
+  std::vector<std::pair<std::string, Clock::time_point>> unreachable_brokers(Clock::time_point now = Clock::now()) const;
+  // Forgets `broker` if its isolation still ends at `isolated_until` (a probe answered; a send that
+  // failed since the probe started keeps its newer isolation).
+  void clear_if_unchanged(const std::string& broker, Clock::time_point isolated_until);
   std::size_t size() const;
 
  private:
   struct FaultItem {
     std::chrono::milliseconds latency{0};
     Clock::time_point available_from;
+    bool unreachable = false;  // isolated by isolate_unreachable()
   };
   mutable std::mutex mutex_;
   std::map<std::string, FaultItem> items_;

@@ -70,6 +70,19 @@ bool is_retryable(std::exception_ptr error) {
   }
 }
 
+// No answer from the broker at all, as opposed to an answer that is an error.
+bool is_unreachable(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const TimeoutError&) {
+    return true;
+  } catch (const ConnectError&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
 // The same kind of error, its message prefixed with `context`, so that the caller learns which
 // send failed where without losing the type (and the broker's code and remark).
 std::exception_ptr with_context(std::exception_ptr error, const std::string& context) {
@@ -451,7 +464,7 @@ void ProducerImpl::probe_failed_brokers() {
   if (state_ != State::Running) return;
   auto instance = std::atomic_load(&instance_);
   if (!instance) return;
-  for (const auto& broker : fault_.failed_brokers()) {
+  for (const auto& [broker, isolated_until] : fault_.unreachable_brokers()) {
     // Any queue of the broker will do: the answer, not the offset, is what counts.
     std::optional<MessageQueue> queue;
     {
@@ -473,20 +486,21 @@ void ProducerImpl::probe_failed_brokers() {
       if (!probing_.insert(broker).second) continue;
     }
     std::weak_ptr<ProducerImpl> weak_self = shared_from_this();
-    const bool posted = run_on_executor([weak_self, broker, address = *address, queue = *queue] {
+    const bool posted = run_on_executor([weak_self, broker = broker, isolated_until = isolated_until,
+                                         address = *address, queue = *queue] {
       auto self = weak_self.lock();
       if (!self) return;
       try {
         // Not captured: the producer's shutdown releases its instance, a probe must not keep it.
         if (auto instance = std::atomic_load(&self->instance_)) {
           instance->api().probe_broker(address, queue.topic, queue.queue_id, kProbeTimeout);
-          self->fault_.remove(broker);
+          self->fault_.clear_if_unchanged(broker, isolated_until);
           LOG_INFO("producer " << self->option_.group_name() << ": broker " << broker << " (" << address
                                << ") answers again; sending to it again");
         }
       } catch (const std::exception& error) {
-        // Still down: its isolation starts again, so no send waits out a timeout on it meanwhile.
-        self->fault_.update(broker, kProbeTimeout, true);
+        // Still down. Its isolation is not renewed: when it ends, sends try the broker again, so a
+        // broker that answers only slower than a probe's timeout is still used.
         LOG_DEBUG("producer " << self->option_.group_name() << ": broker " << broker << " still unreachable: "
                               << error.what());
       }
@@ -544,7 +558,11 @@ SendResult ProducerImpl::send_to_queue(const PreparedMessage& prepared, const Me
     return to_result(prepared, queue, response);
   } catch (const Error&) {
     auto error = std::current_exception();
-    if (is_retryable(error)) fault_.update(queue.broker_name, elapsed_since(started), true);
+    if (is_unreachable(error)) {
+      fault_.isolate_unreachable(queue.broker_name);
+    } else if (is_retryable(error)) {
+      fault_.update(queue.broker_name, elapsed_since(started), true);
+    }
     throw;
   }
 }
@@ -779,7 +797,11 @@ void ProducerImpl::on_async_response(const std::shared_ptr<AsyncSend>& send, cli
     return;
   }
   const bool retryable = is_retryable(error);
-  if (retryable && attempted) fault_.update(send->queue.broker_name, elapsed_since(send->started), true);
+  if (attempted && is_unreachable(error)) {
+    fault_.isolate_unreachable(send->queue.broker_name);
+  } else if (retryable && attempted) {
+    fault_.update(send->queue.broker_name, elapsed_since(send->started), true);
+  }
   const std::string where = attempted ? send->queue.to_string() : "topic " + send->prepared.topic;
   if (retryable && send->attempts_left > 0 && state_.load() != State::Stopped) {
     LOG_WARN("asynchronous send of " << send->prepared.msg_id << " to " << where

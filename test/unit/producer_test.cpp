@@ -319,24 +319,33 @@ TEST_CASE("sync send retries on another broker and reports the cause", "[produce
 TEST_CASE("a broker isolated after a failed send is probed and used again once it answers", "[producer]") {
   FakeCluster cluster;
   using rocketmq::test::FakeMQClientAPI;
-  cluster.api->fail_next("send_message",
-                         FakeMQClientAPI::broker_error(static_cast<int>(rocketmq::protocol::ResponseCode::kSystemBusy),
-                                                       "busy"));
-  cluster.producer->send(Message("T", "x"));
-  const auto failed = *cluster.api->send_calls().at(0).header.broker_name;
-  REQUIRE_FALSE(cluster.producer->fault_tolerance().is_available(failed));
-  // The first two probes go unanswered: the broker stays avoided meanwhile.
-  cluster.api->fail_next("probe_broker", std::make_exception_ptr(rocketmq::TimeoutError("no answer")), 2);
-  REQUIRE(rocketmq::test::wait_until([&] { return cluster.api->call_count("probe_broker") >= 2; }, 10s, 10ms));
-  CHECK_FALSE(cluster.producer->fault_tolerance().is_available(failed));
-  // The third answers, well before the 10 s isolation would have ended.
-  REQUIRE(rocketmq::test::wait_until([&] { return cluster.producer->fault_tolerance().is_available(failed); }, 5s,
-                                     10ms));
-  CHECK(cluster.api->call_count("probe_broker") >= 3);
-  // Nothing left to probe.
-  const auto probes = cluster.api->call_count("probe_broker");
-  std::this_thread::sleep_for(1500ms);  // more than one probe interval: no probe of a healthy broker
-  CHECK(cluster.api->call_count("probe_broker") == probes);
+  SECTION("a broker that answered with an error (busy) keeps its back-off and is not probed") {
+    cluster.api->fail_next("send_message", FakeMQClientAPI::broker_error(
+                                               static_cast<int>(rocketmq::protocol::ResponseCode::kSystemBusy), "busy"));
+    cluster.producer->send(Message("T", "x"));
+    const auto busy = *cluster.api->send_calls().at(0).header.broker_name;
+    std::this_thread::sleep_for(1500ms);  // more than one probe interval
+    CHECK(cluster.api->call_count("probe_broker") == 0);
+    CHECK_FALSE(cluster.producer->fault_tolerance().is_available(busy));
+  }
+  SECTION("a broker that did not answer is probed until it answers") {
+    cluster.api->fail_next("send_message", std::make_exception_ptr(rocketmq::TimeoutError("no answer")));
+    cluster.producer->send(Message("T", "x"));
+    const auto failed = *cluster.api->send_calls().at(0).header.broker_name;
+    REQUIRE_FALSE(cluster.producer->fault_tolerance().is_available(failed));
+    // The first two probes go unanswered: the broker stays avoided meanwhile.
+    cluster.api->fail_next("probe_broker", std::make_exception_ptr(rocketmq::TimeoutError("no answer")), 2);
+    REQUIRE(rocketmq::test::wait_until([&] { return cluster.api->call_count("probe_broker") >= 2; }, 10s, 10ms));
+    CHECK_FALSE(cluster.producer->fault_tolerance().is_available(failed));
+    // The third answers, well before the 10 s isolation would have ended.
+    REQUIRE(rocketmq::test::wait_until([&] { return cluster.producer->fault_tolerance().is_available(failed); }, 5s,
+                                       10ms));
+    CHECK(cluster.api->call_count("probe_broker") >= 3);
+    // Nothing left to probe.
+    const auto probes = cluster.api->call_count("probe_broker");
+    std::this_thread::sleep_for(1500ms);  // more than one probe interval: no probe of a healthy broker
+    CHECK(cluster.api->call_count("probe_broker") == probes);
+  }
 }
 
 TEST_CASE("a topic without a route is sent along TBW102's route", "[producer]") {
