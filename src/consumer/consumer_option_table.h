@@ -86,18 +86,19 @@ inline constexpr OptionRow kOffsetStoreDir{
     "offset_store_dir", "string", OptionKind::kOther, 0, 0, 0,
     "$HOME/.rocketmq_offsets", "non-empty, no NUL byte",
     "where broadcasting offsets are kept"};
-// 100 ms rather than 1 s so that tests can observe committed offsets quickly.
+// 100 ms rather than 1 s so that tests can observe committed offsets quickly. Every interval is
+// bounded (1 h) so that the scheduler's now() + interval cannot overflow.
 inline constexpr OptionRow kPersistOffsetInterval{
-    "persist_offset_interval", "milliseconds", OptionKind::kDuration, 5000, 100, common::kNoLimit,
-    "5 s", "at least 100 ms",
+    "persist_offset_interval", "milliseconds", OptionKind::kDuration, 5000, 100, 3600000,
+    "5 s", "100 ms..1 h",
     "how often offsets are committed"};
 inline constexpr OptionRow kHeartbeatInterval{
-    "heartbeat_interval", "milliseconds", OptionKind::kDuration, 30000, 1000, common::kNoLimit,
-    "30 s", "at least 1 s",
+    "heartbeat_interval", "milliseconds", OptionKind::kDuration, 30000, 1000, 3600000,
+    "30 s", "1 s..1 h",
     "how often heartbeats are sent"};
 inline constexpr OptionRow kRebalanceInterval{
-    "rebalance_interval", "milliseconds", OptionKind::kDuration, 20000, 1000, common::kNoLimit,
-    "20 s", "at least 1 s",
+    "rebalance_interval", "milliseconds", OptionKind::kDuration, 20000, 1000, 3600000,
+    "20 s", "1 s..1 h",
     "how often queues are rebalanced"};
 inline constexpr OptionRow kShutdownTimeout{
     "shutdown_timeout", "milliseconds", OptionKind::kDuration, 30000, 0, kHourMillis,
