@@ -55,21 +55,6 @@ std::chrono::milliseconds elapsed_since(Clock::time_point started) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
 }
 
-// Transport failures and the broker answers on which another broker may well succeed.
-bool is_retryable(std::exception_ptr error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const BrokerError& broker_error) {
-    return is_retryable_response_code(broker_error.response_code());
-  } catch (const TimeoutError&) {
-    return true;
-  } catch (const ConnectError&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
-
 // No answer from the broker at all, as opposed to an answer that is an error.
 bool is_unreachable(std::exception_ptr error) {
   try {
@@ -80,6 +65,17 @@ bool is_unreachable(std::exception_ptr error) {
     return true;
   } catch (...) {
     return false;
+  }
+}
+
+// Transport failures and the broker answers on which another broker may well succeed.
+bool is_retryable(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const BrokerError& broker_error) {
+    return is_retryable_response_code(broker_error.response_code());
+  } catch (...) {
+    return is_unreachable(std::current_exception());
   }
 }
 
