@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -26,7 +27,10 @@ struct PullResult {
   std::int64_t min_offset = 0;
   std::int64_t max_offset = 0;
   std::int64_t suggest_which_broker_id = 0;
-  std::vector<protocol::StoredMessage> messages;  // decoded once, on the I/O thread
+  // Decoded once, on the I/O thread; plain records lazily (StoredMessage::lazy), as views into
+  // `buffer`, which whoever keeps them must keep alive too.
+  std::vector<protocol::StoredMessage> messages;
+  std::shared_ptr<const std::string> buffer;  // the response body the lazy records point into
   // Records that could not be decoded: skipped (the response's next_begin_offset passes them).
   std::vector<protocol::RejectedRecord> rejected;
   std::size_t body_bytes = 0;

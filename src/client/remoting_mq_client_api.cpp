@@ -308,8 +308,12 @@ void RemotingMQClientAPI::pull_message(const std::string& broker_addr, const pro
           pull.max_offset = header.max_offset;
           pull.suggest_which_broker_id = header.suggest_which_broker_id;
           if (pull.status == PullStatus::Found) {
-            pull.body_bytes = response.body.size();
-            pull.messages = protocol::decode_messages_skipping_bad(response.body, pull.rejected);
+            // The body moves into a shared buffer that the lazily decoded records point into.
+            pull.buffer = std::make_shared<const std::string>(std::move(response.body));
+            pull.body_bytes = pull.buffer->size();
+            pull.messages = protocol::decode_messages_skipping_bad(
+                *pull.buffer, pull.rejected, protocol::kDefaultMaxDecompressedSize,
+                protocol::kDefaultMaxTotalDecompressedSize, protocol::kDefaultMaxMessagesPerResponse, true);
             if (header.offset_delta) {
               // Wrapping like Java's long: both values come from the peer, and signed overflow is
               // undefined behaviour in C++.

@@ -1,5 +1,7 @@
 #include "consumer/consume_message_concurrently_service.h"
 
+#include <algorithm>
+
 #include "common/log.h"
 
 namespace rocketmq::consumer {
@@ -7,7 +9,12 @@ namespace rocketmq::consumer {
 namespace {
 constexpr std::chrono::milliseconds kLocalRetryDelay{5000};
 constexpr int kSlowBatchDelayLevel = 3;  // 10 s, the Java client's choice for expired messages
-constexpr std::size_t kTasksPerPull = 4;
+// A pull result's batches go to as many tasks as keep each busy for about this long, by the
+// listener's recent call time: one task for a fast listener, one per batch for a slow one.
+constexpr std::chrono::microseconds kWorkPerTask{500};
+// A listener call running this long, with batches of its pull result left and every task of it
+// inside a call, gets a helper task for the rest (rescue_stalled_work).
+constexpr std::chrono::milliseconds kStalledCallLimit{100};
 }  // namespace
 
 ConsumeMessageConcurrentlyService::ConsumeMessageConcurrentlyService(
@@ -31,6 +38,7 @@ struct ConsumeMessageConcurrentlyService::Work {
   Clock::time_point submitted;         // for batches no task has picked up yet
   std::atomic<std::size_t> next{0};    // the next batch no task has taken yet
   std::atomic<std::size_t> active{0};  // tasks, and batches parked in the gate, not finished yet
+  std::atomic<std::size_t> runners{0};  // tasks inside drain(), for rescue_stalled_work()
   // Its entry in running_ while registered; both under running_mutex_.
   std::list<std::weak_ptr<Work>>::iterator entry;
   bool registered = false;
@@ -64,23 +72,12 @@ void ConsumeMessageConcurrentlyService::submit(std::vector<MessageExt> messages,
   work->batch_count = (work->messages.size() + batch_size_ - 1) / batch_size_;
   work->slots = std::make_unique<Slot[]>(work->batch_count);
   work->submitted = Clock::now();
-  const std::size_t task_count = std::min(work->batch_count, kTasksPerPull);
+  const std::size_t task_count = tasks_for(work->batch_count);
   work->active.store(task_count);
   std::vector<std::function<void()>> tasks;
   tasks.reserve(task_count);
   for (std::size_t i = 0; i < task_count; ++i) {
-    tasks.emplace_back([self = shared_from_this(), work] {
-      if (auto host = self->host_.lock()) {  // else the consumer is gone: these were never committed
-        std::vector<MessageExt> scratch;
-        Tally tally;
-        for (std::size_t index = work->next.fetch_add(1); index < work->batch_count;
-             index = work->next.fetch_add(1)) {
-          self->run(*host, work, index, scratch, tally);
-        }
-        self->record_calls(work->queue, tally.ok, tally.failed, tally.calls, tally.elapsed);
-      }
-      self->leave_work(work);
-    });
+    tasks.emplace_back([self = shared_from_this(), work] { self->drain(work); });
   }
   // One lock round for the whole pull result. Refused while shutting down: the messages stay
   // uncommitted and are delivered again after a restart.
@@ -91,6 +88,69 @@ void ConsumeMessageConcurrentlyService::submit(std::vector<MessageExt> messages,
     work->registered = true;
   }
   pool_->submit_all(std::move(tasks));
+}
+
+std::size_t ConsumeMessageConcurrentlyService::tasks_for(std::size_t batch_count) const {
+  // Every task is a wake-up and a context switch at least, which for a listener that returns in
+  // microseconds costs more than the calls: with one task per batch (or four per pull result)
+  // they were the largest share of the consume threads' CPU. A slow listener's batches still
+  // spread over the pool, and rescue_stalled_work() keeps a hung call from holding the rest.
+  const auto work_nanos = static_cast<double>(average_call_nanos_.load(std::memory_order_relaxed)) *
+                          static_cast<double>(batch_count);
+  const auto wanted = static_cast<std::size_t>(work_nanos / static_cast<double>(
+                                                               std::chrono::nanoseconds(kWorkPerTask).count()));
+  return std::clamp<std::size_t>(wanted, 1, batch_count);
+}
+
+void ConsumeMessageConcurrentlyService::drain(const std::shared_ptr<Work>& work) {
+  if (auto host = host_.lock()) {  // else the consumer is gone: these were never committed
+    work->runners.fetch_add(1);
+    std::vector<MessageExt> scratch;
+    Tally tally;
+    for (std::size_t index = work->next.fetch_add(1); index < work->batch_count; index = work->next.fetch_add(1)) {
+      run(*host, work, index, scratch, tally);
+    }
+    work->runners.fetch_sub(1);
+    record_calls(work->queue, tally.ok, tally.failed, tally.calls, tally.elapsed);
+    if (tally.calls > 0) {
+      // A moving average over tasks; a lost update between threads is harmless.
+      const auto sample = std::chrono::duration_cast<std::chrono::nanoseconds>(tally.elapsed).count() /
+                          static_cast<std::int64_t>(tally.calls);
+      const auto average = average_call_nanos_.load(std::memory_order_relaxed);
+      average_call_nanos_.store(average + (sample - average) / 8, std::memory_order_relaxed);
+    }
+  }
+  leave_work(work);
+}
+
+void ConsumeMessageConcurrentlyService::rescue_stalled_work() {
+  if (closed()) return;
+  const auto now = Clock::now();
+  std::vector<std::shared_ptr<Work>> stalled;
+  {
+    std::lock_guard<std::mutex> lock(running_mutex_);
+    for (const auto& entry : running_) {
+      auto work = entry.lock();
+      // Not started yet (waiting for a thread), or nothing left to take: a helper would not help.
+      if (!work || work->next.load() >= work->batch_count) continue;
+      const std::size_t runners = work->runners.load();
+      if (runners == 0) continue;
+      std::size_t stuck = 0;
+      for (std::size_t index = 0; index < work->batch_count && stuck < runners; ++index) {
+        const Slot& slot = work->slots[index];
+        const auto started = slot.started.load();
+        if (started != 0 && !slot.settled.load() &&
+            now - Clock::time_point(Clock::duration(started)) > kStalledCallLimit) {
+          ++stuck;
+        }
+      }
+      if (stuck >= runners) stalled.push_back(std::move(work));
+    }
+  }
+  for (auto& work : stalled) {
+    work->active.fetch_add(1);
+    if (!pool_->submit([self = shared_from_this(), work] { self->drain(work); })) leave_work(work);
+  }
 }
 
 void ConsumeMessageConcurrentlyService::leave_work(const std::shared_ptr<Work>& work) {

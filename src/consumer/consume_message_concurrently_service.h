@@ -17,9 +17,11 @@
 namespace rocketmq::consumer {
 
 // Runs MessageListenerConcurrently on the elastic consume pool, batches of consume_batch_size.
-// A pull result is one Work: a few pool tasks take its batches in turn (index ranges of the one
-// copy), so the hand-off, the bookkeeping for the timeout scan and the per-topic figures cost per
-// pull result, not per message; each batch's result is still applied (removed, committed, sent
+// A pull result is one Work: pool tasks take its batches in turn (index ranges of the one copy),
+// one task for a listener that returns in microseconds, more for a slower one (tasks_for), and
+// a helper for a Work whose tasks are all stuck in calls (rescue_stalled_work); so the hand-off,
+// the bookkeeping for the timeout scan and the per-topic figures cost per pull result, not per
+// message; each batch's result is still applied (removed, committed, sent
 // back) as soon as its listener call returns, so the commit rule below is unchanged.
 //   Success         the batch leaves the process queue; the committed offset becomes the lowest
 //                   offset still cached (so nothing in flight is ever skipped).
@@ -37,7 +39,8 @@ namespace rocketmq::consumer {
 // back, and the messages are delivered again (at least once).
 //
 // Threads: submit() from the pull completions (I/O threads) and the scheduler; batches and their
-// listener calls on the pool's threads; expire_slow_batches() on the scheduler.
+// listener calls on the pool's threads; expire_slow_batches() and rescue_stalled_work() on the
+// scheduler.
 class ConsumeMessageConcurrentlyService
     : public ConsumeMessageService,
       public std::enable_shared_from_this<ConsumeMessageConcurrentlyService> {
@@ -60,6 +63,10 @@ class ConsumeMessageConcurrentlyService
 
   // Hands back the batches that exceeded consume_timeout. Called periodically.
   void expire_slow_batches();
+  // Gives a pull result whose every task is inside a listener call that has run for over 100 ms,
+  // and which has batches left, one more task: one hung call never holds the batches behind it.
+  // Called every 100 ms or so.
+  void rescue_stalled_work() override;
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -94,6 +101,10 @@ class ConsumeMessageConcurrentlyService
                               Clock::time_point& finished);
   // A task (or a parked batch) of `work` ends: the last one out unregisters it from running_.
   void leave_work(const std::shared_ptr<Work>& work);
+  // A task's body: takes the next batch of `work` not taken yet, until none is left.
+  void drain(const std::shared_ptr<Work>& work);
+  // How many tasks a pull result of `batch_count` batches gets.
+  std::size_t tasks_for(std::size_t batch_count) const;
 
   const std::weak_ptr<ConsumeHost> host_;
   const std::shared_ptr<MessageListenerConcurrently> listener_;
@@ -113,6 +124,7 @@ class ConsumeMessageConcurrentlyService
   std::atomic<std::int64_t> timed_out_{0};
   std::atomic<std::int64_t> listener_calls_{0};
   std::atomic<std::int64_t> listener_nanos_{0};
+  std::atomic<std::int64_t> average_call_nanos_{0};  // recent listener call time (tasks_for)
 };
 
 }  // namespace rocketmq::consumer

@@ -37,6 +37,8 @@ class ConsumeMessageService {
                       const MessageQueue& queue) = 0;
   // Periodic housekeeping on the scheduler thread (every 10 s): slow listener calls.
   virtual void periodic_check() = 0;
+  // Called every 100 ms: lets work stuck behind a hung listener call go on (no-op by default).
+  virtual void rescue_stalled_work() {}
   // Shutdown begins: no new listener call starts; calls in flight finish and apply their results.
   // Messages not delivered yet are delivered again after a restart (never committed).
   virtual void stop_dispatching() noexcept = 0;

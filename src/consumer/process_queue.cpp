@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "consumer/message_ext_data.h"
+
 namespace rocketmq::consumer {
 
 std::deque<ProcessQueue::Entry>::iterator ProcessQueue::find_locked(std::int64_t offset) {
@@ -45,7 +47,7 @@ std::size_t ProcessQueue::put(const std::vector<MessageExt>& messages) {
     const auto offset = message.get_queue_offset();
     if ((taken_.empty() || taken_.count(offset) == 0) && insert_locked(offset, message)) {
       ++added;
-      bytes += static_cast<std::int64_t>(message.get_body().size());
+      bytes += static_cast<std::int64_t>(detail::MessageExtAccess::data(message).body_size());
     }
     if (offset > max_offset_put_) max_offset_put_ = offset;
   }
@@ -62,7 +64,7 @@ std::int64_t ProcessQueue::remove(const std::vector<MessageExt>& messages) {
     auto it = find_locked(message.get_queue_offset());
     if (it == messages_.end() || !it->cached) continue;
     ++removed;
-    bytes += static_cast<std::int64_t>(it->message.get_body().size());
+    bytes += static_cast<std::int64_t>(detail::MessageExtAccess::data(it->message).body_size());
     it->cached = false;
     it->message = MessageExt();  // a hole holds no message: its memory goes now, not at the trim
   }
@@ -100,7 +102,7 @@ std::int64_t ProcessQueue::settle_taken(const std::vector<MessageExt>& done, con
     auto it = taken_.find(message.get_queue_offset());
     if (it == taken_.end()) continue;
     ++removed;
-    bytes += static_cast<std::int64_t>(it->second.get_body().size());
+    bytes += static_cast<std::int64_t>(detail::MessageExtAccess::data(it->second).body_size());
     taken_.erase(it);
   }
   for (const auto& message : again) {

@@ -51,21 +51,30 @@ std::vector<MessageExt> PullAPIWrapper::process(const MessageQueue& queue, clien
     suggested_broker_id_[queue] = result.suggest_which_broker_id;
   }
   std::vector<MessageExt> messages;
-  if (result.status != client::PullStatus::Found) return messages;
+  if (result.status != client::PullStatus::Found || result.messages.empty()) return messages;
   messages.reserve(result.messages.size());
   const bool retry = queue.topic == retry_topic_;
-  for (auto& record : result.messages) {
-    if (!filter::matches(subscription, record)) continue;
-    auto data = std::make_shared<detail::MessageExtData>();
-    data->broker_name = queue.broker_name;
-    // data->topic stays empty unless it differs from the stored topic (MessageExt::get_topic falls
+  const bool check = !filter::accepts_everything(subscription);
+  // One block for the whole pull (see PulledMessages); each message refers into it.
+  auto pulled = std::make_shared<detail::PulledMessages>();
+  pulled->buffer = std::move(result.buffer);
+  pulled->items = std::vector<detail::MessageExtData>(result.messages.size());
+  for (std::size_t i = 0; i < result.messages.size(); ++i) {
+    auto& data = pulled->items[i];
+    data.stored = std::move(result.messages[i]);
+    // Reading tags or properties materializes the message's lazy fields: only for a subscription
+    // that needs the check, or a redelivery whose original topic is a property.
+    if (check && !filter::matches(subscription, data.record())) continue;
+    data.broker_name = queue.broker_name;
+    // data.topic stays empty unless it differs from the stored topic (MessageExt::get_topic falls
     // back to stored.topic): one string copy less per message.
     if (retry) {
-      auto original = record.properties.find(protocol::message_property::kRetryTopic);
-      if (original != record.properties.end()) data->topic = original->second;
+      const auto& properties = data.record().properties;
+      auto original = properties.find(protocol::message_property::kRetryTopic);
+      if (original != properties.end()) data.topic = original->second;
     }
-    data->stored = std::move(record);
-    messages.push_back(detail::MessageExtAccess::make(std::move(data)));
+    messages.push_back(
+        detail::MessageExtAccess::make(std::shared_ptr<const detail::MessageExtData>(pulled, &data)));
   }
   result.messages.clear();
   return messages;

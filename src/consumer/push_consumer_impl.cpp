@@ -59,6 +59,9 @@ constexpr std::chrono::seconds kMaxOffsetRefreshAge{5};
 // Every step of a live loop touches its queue: at least every pull timeout plus a retry delay.
 constexpr std::chrono::seconds kPullLoopSilenceLimit{120};
 constexpr std::chrono::seconds kCheckConsumptionPeriod{10};
+// How often work stuck behind a hung listener call is looked for (a scan of the pull results in
+// flight that finds nothing to do almost always).
+constexpr std::chrono::milliseconds kRescueStalledPeriod{100};
 // Orderly clustering: locks are renewed every 20 s and count as lost 30 s after the last renewal
 // (a broker keeps them 60 s); a queue given away waits this long for its listener call in flight
 // per attempt before the rebalance moves on (and tries again next time).
@@ -271,6 +274,11 @@ void consumer::PushConsumerImpl::start() {
   expire_task_ = instance_->scheduler().schedule_every(kCheckConsumptionPeriod, kCheckConsumptionPeriod, [weak] {
     if (auto self = weak.lock(); self && self->state_.load() == State::Running) self->check_consumption();
   });
+  rescue_task_ = instance_->scheduler().schedule_every(kRescueStalledPeriod, kRescueStalledPeriod, [weak] {
+    if (auto self = weak.lock(); self && self->state_.load() == State::Running) {
+      self->consume_service_->rescue_stalled_work();
+    }
+  });
   if (option_.has_credentials()) {
     denied_task_ =
         instance_->scheduler().schedule_every(option_.heartbeat_interval(), option_.heartbeat_interval(), [weak] {
@@ -330,6 +338,7 @@ void consumer::PushConsumerImpl::shutdown() {
   // the caller (or ~PushConsumer) longer than shutdown_timeout.
   const auto deadline = std::chrono::steady_clock::now() + option_.shutdown_timeout();
   instance_->scheduler().cancel(expire_task_);
+  instance_->scheduler().cancel(rescue_task_);
   instance_->scheduler().cancel(lock_task_);
   instance_->scheduler().cancel(denied_task_);
   // Pull loops see the state and stop; listener calls in flight finish and commit their offsets
@@ -784,7 +793,7 @@ bool consumer::PushConsumerImpl::send_message_back(const MessageExt& message, in
   header.offset = data.stored.commit_log_offset;
   header.group = option_.group_name();
   header.delay_level = delay_level;
-  header.origin_msg_id = data.stored.msg_id;
+  header.origin_msg_id = data.record().msg_id;
   header.origin_topic = message.get_topic();
   header.max_reconsume_times = option_.max_reconsume_times();
   header.broker_name = data.broker_name;
@@ -803,8 +812,7 @@ bool consumer::PushConsumerImpl::send_to_retry_topic(const MessageExt& message, 
   // What the Java client does when the broker refuses CONSUMER_SEND_MSG_BACK: a normal send of a
   // copy to %RETRY%<group>, with the original topic, the next reconsume count and the delay level,
   // to any writable queue of any live broker.
-  const auto& data = detail::MessageExtAccess::data(message);
-  const auto& stored = data.stored;
+  const auto& stored = detail::MessageExtAccess::data(message).record();
   try {
     auto route = instance_->cached_route(retry_topic());
     if (!route) route = instance_->update_topic_route(retry_topic());

@@ -198,6 +198,7 @@ class PushConsumerImpl : public client::ConsumerInner,
   // Orderly clustering only (null otherwise): the brokers' queue locks.
   std::unique_ptr<consumer::BrokerQueueLocker> locker_;
   common::Scheduler::TaskId expire_task_ = 0;
+  common::Scheduler::TaskId rescue_task_ = 0;
   common::Scheduler::TaskId lock_task_ = 0;
   common::Scheduler::TaskId denied_task_ = 0;
   std::atomic<bool> rebalance_retry_pending_{false};

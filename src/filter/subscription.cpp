@@ -246,6 +246,12 @@ bool matches(const protocol::SubscriptionData& subscription, const protocol::Sto
          subscription.tags_set.end();
 }
 
+bool accepts_everything(const protocol::SubscriptionData& subscription) {
+  if (subscription.expression_type == protocol::kExpressionTypeSql92) return false;
+  if (subscription.sub_string != "*" && !subscription.tags_set.empty()) return false;
+  return !registry().find(subscription.topic, subscription.sub_version);
+}
+
 bool broker_refuses_sql92(const std::exception_ptr& error) {
   if (!error) return false;
   try {

@@ -56,6 +56,10 @@ protocol::SubscriptionData build_subscription(const std::string& topic, const st
 // Whether a message the broker delivered really matches the subscription it was pulled with.
 bool matches(const protocol::SubscriptionData& subscription, const protocol::StoredMessage& message);
 
+// Whether matches() is true for every message under `subscription` ("*" without a client-side
+// filter): then a pull result's messages need no check, and their lazy fields stay unread.
+bool accepts_everything(const protocol::SubscriptionData& subscription);
+
 // Whether a pull (or heartbeat) failed because the broker does not filter by SQL92
 // (enablePropertyFilter=false: SYSTEM_ERROR "The broker does not support consumer to filter message
 // by SQL92", docs/protocol.md §4.3 / §8.2).

@@ -159,8 +159,8 @@ void unwrap_inner_batch(const StoredMessage& outer, std::string_view batch, cons
 }
 
 // Decodes the record that occupies all of `record` and appends it (or its unwrapped inner messages).
-void decode_record(std::string_view record, bool decompress_body, bool allow_unwrap, DecodeBudget& budget,
-                   std::vector<StoredMessage>& out) {
+void decode_record(std::string_view record, bool decompress_body, bool allow_unwrap, bool lazy,
+                   DecodeBudget& budget, std::vector<StoredMessage>& out) {
   ByteReader reader(record);
   StoredMessage message;
   message.store_size = reader.read_i32("TOTALSIZE");
@@ -195,6 +195,15 @@ void decode_record(std::string_view record, bool decompress_body, bool allow_unw
   if (!reader.empty()) {
     throw ProtocolError("TOTALSIZE " + std::to_string(message.store_size) + " but the fields end after " +
                         std::to_string(reader.position()) + " bytes");
+  }
+  if (lazy && !is_compressed(message.sys_flag) && (message.sys_flag & kUnwrapFlags) != kUnwrapFlags) {
+    require_room_for_message(out, budget);
+    message.lazy = true;
+    message.lazy_body = stored_body;
+    message.lazy_topic = topic;
+    message.lazy_properties = properties;
+    out.push_back(std::move(message));
+    return;
   }
   message.topic.assign(topic.data(), topic.size());
   message.properties = decode_properties(properties);
@@ -265,8 +274,8 @@ std::vector<StoredMessage> decode_messages(std::string_view body, bool decompres
                           std::to_string(remaining) + " bytes left in the body");
     }
     try {
-      decode_record(body.substr(offset, static_cast<std::size_t>(total_size)), decompress_body, true, budget,
-                    messages);
+      decode_record(body.substr(offset, static_cast<std::size_t>(total_size)), decompress_body, true, false,
+                    budget, messages);
     } catch (const ProtocolError& error) {
       throw ProtocolError(prefix() + error.what());
     }
@@ -278,7 +287,7 @@ std::vector<StoredMessage> decode_messages(std::string_view body, bool decompres
 std::vector<StoredMessage> decode_messages_skipping_bad(std::string_view body, std::vector<RejectedRecord>& rejected,
                                                         std::size_t max_body_size,
                                                         std::size_t max_total_decompressed_size,
-                                                        std::size_t max_messages) {
+                                                        std::size_t max_messages, bool lazy) {
   DecodeBudget budget{max_body_size, max_total_decompressed_size, max_total_decompressed_size, max_messages};
   std::vector<StoredMessage> messages;
   messages.reserve(count_records(body, max_messages));
@@ -301,7 +310,7 @@ std::vector<StoredMessage> decode_messages_skipping_bad(std::string_view body, s
     const auto record = body.substr(offset, static_cast<std::size_t>(total_size));
     const std::size_t before = messages.size();
     try {
-      decode_record(record, true, true, budget, messages);
+      decode_record(record, true, true, lazy, budget, messages);
     } catch (const ProtocolError& error) {
       messages.resize(before);  // an inner batch half unwrapped counts as undecodable
       bad.queue_offset = ByteReader(record.substr(kQueueOffsetAt, 8)).read_i64("QUEUEOFFSET");
@@ -318,8 +327,16 @@ std::vector<StoredMessage> decode_messages_skipping_bad(std::string_view body, s
 StoredMessage decode_message(std::string_view record, bool decompress_body, std::size_t max_body_size) {
   DecodeBudget budget{max_body_size, max_body_size, max_body_size, 1};
   std::vector<StoredMessage> decoded;
-  decode_record(record, decompress_body, false, budget, decoded);
+  decode_record(record, decompress_body, false, false, budget, decoded);
   return std::move(decoded.front());
+}
+
+void materialize_lazy_fields(StoredMessage& message) {
+  if (!message.lazy) return;
+  message.body.assign(message.lazy_body.data(), message.lazy_body.size());
+  message.topic.assign(message.lazy_topic.data(), message.lazy_topic.size());
+  message.properties = decode_properties(message.lazy_properties);
+  fill_derived_fields(message, make_offset_msg_id(message.store_host, message.commit_log_offset));
 }
 
 std::string encode_stored_message(const StoredMessage& message) {

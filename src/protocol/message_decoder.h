@@ -44,11 +44,15 @@ struct RejectedRecord {
 // compression, a decompression limit exceeded) is skipped and reported in `rejected` instead of
 // failing the whole body; a TOTALSIZE that cannot be trusted, or the message limit, ends the body
 // there (one rejection for the rest). What a push consumer uses, so one bad record never wedges a queue.
+// With `lazy`, plain records (neither compressed nor an inner batch) come back as StoredMessage::lazy
+// views into `body`, which the caller must keep alive for as long as they are used; compressed
+// records and inner batches are decoded in full as without it. Nothing a lazy record defers can fail
+// (properties decode leniently), so the same records are rejected either way.
 std::vector<StoredMessage> decode_messages_skipping_bad(
     std::string_view body, std::vector<RejectedRecord>& rejected,
     std::size_t max_body_size = kDefaultMaxDecompressedSize,
     std::size_t max_total_decompressed_size = kDefaultMaxTotalDecompressedSize,
-    std::size_t max_messages = kDefaultMaxMessagesPerResponse);
+    std::size_t max_messages = kDefaultMaxMessagesPerResponse, bool lazy = false);
 
 // Decodes exactly one record occupying all of `record`; never unwraps inner batches.
 StoredMessage decode_message(std::string_view record, bool decompress_body = true,

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "protocol/host_address.h"
 #include "protocol/message_properties.h"
@@ -34,6 +35,24 @@ struct StoredMessage {
   std::string offset_msg_id;  // store host + commit-log offset (§6.3)
   std::string tags;           // TAGS property, empty if absent
   std::string keys;           // KEYS property verbatim (space-separated), empty if absent
+
+  // A lazy decode (decode_messages_skipping_bad with `lazy`) of a plain record fills only the fixed
+  // fields above and leaves body, topic and properties where they are in the response buffer:
+  // these views, valid while that buffer lives. materialize_lazy_fields() then fills the strings and
+  // the derived fields from them. A push consumer's listener that reads none of them (or only some
+  // messages' bodies) is spared the allocations, which were most of the I/O thread's decode cost.
+  bool lazy = false;
+  std::string_view lazy_body;
+  std::string_view lazy_topic;
+  std::string_view lazy_properties;
+
+  // The body's size whether or not it is materialized yet.
+  std::size_t body_size() const noexcept { return lazy ? lazy_body.size() : body.size(); }
 };
+
+// Fills body, topic, properties, msg_id, offset_msg_id, tags and keys of a lazily decoded message
+// from its views (which must still be valid). Cannot fail on malformed properties (as
+// decode_properties); a message that is not lazy is left as it is.
+void materialize_lazy_fields(StoredMessage& message);
 
 }  // namespace rocketmq::protocol

@@ -514,3 +514,71 @@ TEST_CASE("a push consumer's decode skips bad records and reports them with thei
     CHECK_THAT(rejected[0].reason, Catch::Contains("TOTALSIZE"));
   }
 }
+
+TEST_CASE("a lazy decode defers the strings of plain records and materializes what an eager one gives",
+          "[codec][lazy]") {
+  StoredMessage plain = sample_message();
+  plain.properties = {{"TAGS", "A"}, {"KEYS", "k1 k2"}, {message_property::kUniqKey, "UNIQ-PLAIN"}};
+  StoredMessage without_uniq_key = sample_message();
+  without_uniq_key.queue_offset = 17;
+  without_uniq_key.commit_log_offset = 0x2000;
+  StoredMessage compressed = sample_message();
+  compressed.queue_offset = 18;
+  compressed.sys_flag = sys_flag_with_compression(0, CompressionType::kZlib);
+  compressed.body = compress(CompressionType::kZlib, std::string(500, 'z'), 6);
+  std::vector<OutgoingMessage> inner(2);
+  for (auto& message : inner) {
+    message.topic = "T";
+    message.body = "inner";
+  }
+  StoredMessage batch = sample_message();
+  batch.queue_offset = 19;
+  batch.body = encode_batch_body(inner);
+  batch.sys_flag = sys_flag::kInnerBatch | sys_flag::kNeedUnwrap;
+  const std::string body = encode_stored_message(plain) + encode_stored_message(without_uniq_key) +
+                           encode_stored_message(compressed) + encode_stored_message(batch);
+
+  std::vector<RejectedRecord> rejected;
+  auto lazy = decode_messages_skipping_bad(body, rejected, kDefaultMaxDecompressedSize,
+                                           kDefaultMaxTotalDecompressedSize, kDefaultMaxMessagesPerResponse, true);
+  const auto eager = decode_messages_skipping_bad(body, rejected);
+  REQUIRE(rejected.empty());
+  REQUIRE(lazy.size() == 5);
+  REQUIRE(eager.size() == 5);
+  // Plain records leave their strings in the buffer; compressed ones and inner batches do not.
+  CHECK(lazy[0].lazy);
+  CHECK(lazy[1].lazy);
+  CHECK_FALSE(lazy[2].lazy);
+  CHECK_FALSE(lazy[3].lazy);
+  CHECK_FALSE(lazy[4].lazy);
+  CHECK(lazy[0].body.empty());
+  CHECK(lazy[0].properties.empty());
+  CHECK(lazy[0].msg_id.empty());
+  CHECK(lazy[0].body_size() == 2);
+  CHECK(lazy[0].lazy_body.data() >= body.data());
+  CHECK(lazy[0].lazy_body.data() < body.data() + body.size());
+  // The fixed fields are there at once.
+  CHECK(lazy[1].queue_offset == 17);
+  CHECK(lazy[1].commit_log_offset == 0x2000);
+  CHECK(lazy[0].store_host == plain.store_host);
+  CHECK(lazy[0].born_timestamp == plain.born_timestamp);
+
+  for (std::size_t i = 0; i < lazy.size(); ++i) {
+    CAPTURE(i);
+    materialize_lazy_fields(lazy[i]);
+    CHECK(lazy[i].body == eager[i].body);
+    CHECK(lazy[i].body_size() == eager[i].body.size());
+    CHECK(lazy[i].topic == eager[i].topic);
+    CHECK(lazy[i].properties == eager[i].properties);
+    CHECK(lazy[i].msg_id == eager[i].msg_id);
+    CHECK(lazy[i].offset_msg_id == eager[i].offset_msg_id);
+    CHECK(lazy[i].tags == eager[i].tags);
+    CHECK(lazy[i].keys == eager[i].keys);
+    CHECK(lazy[i].queue_offset == eager[i].queue_offset);
+    CHECK(lazy[i].sys_flag == eager[i].sys_flag);
+  }
+  CHECK(lazy[0].msg_id == "UNIQ-PLAIN");
+  CHECK(lazy[0].keys == "k1 k2");
+  CHECK(lazy[1].msg_id == lazy[1].offset_msg_id);
+  CHECK(lazy[2].body == std::string(500, 'z'));
+}

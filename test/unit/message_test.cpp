@@ -2,10 +2,13 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "consumer/message_ext_data.h"
+#include "protocol/message_const.h"
+#include "protocol/message_decoder.h"
 #include "rocketmq/error.h"
 #include "rocketmq/message.h"
 #include "rocketmq/message_ext.h"
@@ -271,4 +274,66 @@ TEST_CASE("MessageExt default construction and moved-from objects are safe to re
   target = std::move(moved);
   CHECK(target.get_body().data() == body);
   CHECK(moved.get_msg_id().empty());  // NOLINT(bugprone-use-after-move)
+}
+
+TEST_CASE("MessageExt of a lazily decoded record materializes once, whichever thread reads first",
+          "[message][lazy]") {
+  rocketmq::protocol::StoredMessage record;
+  record.queue_id = 2;
+  record.queue_offset = 7;
+  record.commit_log_offset = 0x99;
+  record.born_host.ip_bytes = std::string("\x0A\x00\x00\x01", 4);
+  record.store_host.ip_bytes = std::string("\x7F\x00\x00\x01", 4);
+  record.store_host.port = 10911;
+  record.body = std::string(300, 'b');
+  record.topic = "LazyTopic";
+  record.properties = {{rocketmq::protocol::message_property::kTags, "TagL"},
+                       {rocketmq::protocol::message_property::kUniqKey, "UNIQ-LAZY"},
+                       {"user", "value"}};
+  const auto encoded = rocketmq::protocol::encode_stored_message(record);
+
+  auto pulled = std::make_shared<rocketmq::detail::PulledMessages>();
+  pulled->buffer = std::make_shared<const std::string>(encoded);
+  std::vector<rocketmq::protocol::RejectedRecord> rejected;
+  auto records = rocketmq::protocol::decode_messages_skipping_bad(
+      *pulled->buffer, rejected, rocketmq::protocol::kDefaultMaxDecompressedSize,
+      rocketmq::protocol::kDefaultMaxTotalDecompressedSize, rocketmq::protocol::kDefaultMaxMessagesPerResponse, true);
+  REQUIRE(records.size() == 1);
+  REQUIRE(records[0].lazy);
+  pulled->items = std::vector<MessageExtData>(1);
+  pulled->items[0].stored = std::move(records[0]);
+  pulled->items[0].broker_name = "broker-l";
+  const MessageExt message = MessageExtAccess::make(std::shared_ptr<const MessageExtData>(pulled, &pulled->items[0]));
+  const std::weak_ptr<rocketmq::detail::PulledMessages> block = pulled;
+  pulled.reset();  // the message alone keeps the block (and the buffer) alive
+
+  CHECK(MessageExtAccess::data(message).body_size() == 300);
+  CHECK(message.get_queue_offset() == 7);
+  std::vector<std::thread> readers;
+  std::vector<const std::string*> bodies(4);
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    readers.emplace_back([&, i] {
+      bodies[i] = &message.get_body();
+      CHECK(message.get_msg_id() == "UNIQ-LAZY");
+      CHECK(message.get_property("user") == "value");
+    });
+  }
+  for (auto& reader : readers) reader.join();
+  for (const auto* body : bodies) CHECK(body == bodies[0]);  // one string, materialized once
+  CHECK(*bodies[0] == std::string(300, 'b'));
+  CHECK(message.get_topic() == "LazyTopic");
+  CHECK(message.get_tags() == "TagL");
+  CHECK(message.get_offset_msg_id() == "7F00000100002A9F0000000000000099");
+  CHECK(message.get_broker_name() == "broker-l");
+
+  // A copy of the data (what an orderly retry makes) owns its strings and no views.
+  MessageExtData copy(MessageExtAccess::data(message));
+  CHECK_FALSE(copy.stored.lazy);
+  CHECK(copy.record().body == std::string(300, 'b'));
+  CHECK(copy.body_size() == 300);
+  {
+    MessageExt dropped = message;
+    CHECK_FALSE(block.expired());
+  }
+  CHECK_FALSE(block.expired());
 }

@@ -8,7 +8,9 @@
 #include <future>
 #include <memory>
 
+#include "consumer/message_ext_data.h"
 #include "filter/subscription.h"
+#include "protocol/message_decoder.h"
 #include "protocol/message_const.h"
 #include "support/fake_mq_client_api.h"
 #include "support/test_env.h"
@@ -194,6 +196,41 @@ TEST_CASE("pull results are filtered on the client and retry messages get their 
     const auto messages = fixture.wrapper->process(queue, result, subscription);
     REQUIRE(messages.size() == 1);
     CHECK(messages[0].get_topic() == "%RETRY%Other");
+  }
+  SECTION("records decoded lazily are checked and delivered alike, and stay lazy under \"*\"") {
+    const MessageQueue queue{"T", "broker-a", 0};
+    std::string body;
+    for (const auto& tag : {"TagA", "TagB", "TagA"}) {
+      auto record = stored("T", static_cast<std::int64_t>(body.size()), tag);
+      record.born_host.ip_bytes = std::string(4, '\x01');
+      record.store_host.ip_bytes = std::string(4, '\x02');
+      record.body = std::string("body-") + tag;
+      body += rocketmq::protocol::encode_stored_message(record);
+    }
+    auto lazy_result = [&] {
+      rocketmq::client::PullResult result;
+      result.status = rocketmq::client::PullStatus::Found;
+      result.buffer = std::make_shared<const std::string>(body);
+      std::vector<rocketmq::protocol::RejectedRecord> rejected;
+      result.messages = rocketmq::protocol::decode_messages_skipping_bad(
+          *result.buffer, rejected, rocketmq::protocol::kDefaultMaxDecompressedSize,
+          rocketmq::protocol::kDefaultMaxTotalDecompressedSize, rocketmq::protocol::kDefaultMaxMessagesPerResponse,
+          true);
+      return result;
+    };
+    auto tagged = lazy_result();
+    const auto messages = fixture.wrapper->process(
+        queue, tagged, rocketmq::filter::build_subscription("T", "TagA", rocketmq::ExpressionType::Tag));
+    REQUIRE(messages.size() == 2);
+    CHECK(messages[0].get_body() == "body-TagA");
+    CHECK(messages[1].get_tags() == "TagA");
+    auto everything = lazy_result();
+    const auto all = fixture.wrapper->process(
+        queue, everything, rocketmq::filter::build_subscription("T", "*", rocketmq::ExpressionType::Tag));
+    REQUIRE(all.size() == 3);
+    CHECK(rocketmq::detail::MessageExtAccess::data(all[1]).stored.body.empty());  // not read yet
+    CHECK(all[1].get_body() == "body-TagB");
+    CHECK(all[1].get_broker_name() == "broker-a");
   }
   SECTION("no messages unless the status is Found") {
     const MessageQueue queue{"T", "broker-a", 0};
