@@ -280,6 +280,11 @@ def main():
                 parts.append(f"{x['user_s_per_million']:8.2f}{x['sys_s_per_million']:8.2f}{share:>6}{cs:>22}")
             if any(cpu[c][p] for p in ("drain", "latency")):
                 print(f"  {label:14}" + " | ".join(parts), file=out)
+        if best.get("ours") and best["ours"].get("pull_turnaround_us") is not None:
+            # Our consumer's own share of each pull loop's round trip, and its flow-control stalls.
+            print(f"  pull loop (ours, drain): {best['ours']['pull_turnaround_us']:.1f} us from an answer to the "
+                  f"next pull; {best['ours'].get('flow_control_pauses', 0):,} flow-control pauses of 50 ms",
+                  file=out)
         print("", file=out)
     if producer_table:
         print(f"producers: {a.producer_count:,} x {a.size} B from 4 threads, each into a fresh topic", file=out)

@@ -294,6 +294,7 @@ int main(int argc, char** argv) {
       .add("pulls", stats.pulls)
       .add("pull_errors", stats.pull_errors)
       .add("flow_control_pauses", stats.flow_control_pauses)
+      .add("pull_turnaround_us", stats.pull_turnaround_us)
       .add("consume_threads_peak", stats.consume_threads_peak);
   std::printf("RESULT %s\n", json.str().c_str());
   std::fflush(stdout);

@@ -67,6 +67,10 @@ struct ROCKETMQ_API ConsumerStats {
   int owned_queues = 0;
   std::int64_t flow_control_pauses = 0;  // pulls postponed (50 ms each) because a queue's cache was full
   int flow_controlled_queues = 0;        // queues whose pulls wait for their cache to drain now
+  // Mean time from a pull's answer to the next pull of the queue being sent, in microseconds, over
+  // the pulls sent straight from an answer (flow-control pauses are counted above instead): what
+  // the client adds to each round trip of a pull loop.
+  double pull_turnaround_us = 0;
   std::int64_t lag = 0;                  // messages behind the brokers' max offsets (sum of queues[].lag)
   std::int64_t consume_timeouts = 0;     // messages whose listener call ran past consume_timeout
   std::int64_t undecodable_messages = 0;       // pulled records this client could not decode: skipped

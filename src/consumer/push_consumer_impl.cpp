@@ -6,6 +6,7 @@
 #include <random>
 #include <system_error>
 #include <thread>
+#include <utility>
 
 #include "common/host_info.h"
 #include "common/log.h"
@@ -968,6 +969,8 @@ void consumer::PushConsumerImpl::pull(std::shared_ptr<PullRequest> request) {
   if (state_.load() != State::Running) return;
   auto& process_queue = *request->process_queue;
   if (process_queue.dropped()) return;  // the queue was given away: this loop ends here
+  // Set only when called straight from an answer; a pull delayed below comes back here without it.
+  const auto answered = std::exchange(request->answered_at, {});
   process_queue.touch_pull();
   // Suspended: the next pull waits in the gate and is sent by the resume.
   const bool parked = gate_->park_if_paused(request->queue, [weak = weak_from_this(), request] {
@@ -1012,6 +1015,12 @@ void consumer::PushConsumerImpl::pull(std::shared_ptr<PullRequest> request) {
   const auto header = pull_api_->build_request(request->queue, request->next_offset, committed, subscription);
   auto weak = weak_from_this();
   request->sent_at = std::chrono::steady_clock::now();
+  if (answered != std::chrono::steady_clock::time_point{}) {
+    turnaround_nanos_.fetch_add(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(request->sent_at - answered).count(),
+        std::memory_order_relaxed);
+    turnarounds_.fetch_add(1, std::memory_order_relaxed);
+  }
   try {
     pull_api_->send(*address, header, [weak, request](client::PullResult&& result, std::exception_ptr error) {
       if (auto self = weak.lock()) self->guarded_on_pulled(request, std::move(result), error);
@@ -1055,13 +1064,15 @@ void consumer::PushConsumerImpl::on_pulled(const std::shared_ptr<PullRequest>& r
     return;
   }
   pulls_.fetch_add(1, std::memory_order_relaxed);
+  const auto answered = std::chrono::steady_clock::now();
+  request->answered_at = answered;
   process_queue->set_broker_max_offset(result.max_offset);
   process_queue->touch_pull_answer();
   protocol::SubscriptionData subscription;
   rebalance_->subscription(request->queue.topic, subscription);
   if (!result.rejected.empty()) skip_undecodable(request->queue, std::move(result.rejected));
   auto messages = pull_api_->process(request->queue, result, subscription);
-  topic_stats_->pulled(request->queue.topic, messages.size(), std::chrono::steady_clock::now() - request->sent_at);
+  topic_stats_->pulled(request->queue.topic, messages.size(), answered - request->sent_at);
   switch (result.status) {
     case client::PullStatus::Found: {
       request->next_offset = result.next_begin_offset;
@@ -1112,6 +1123,7 @@ void consumer::PushConsumerImpl::on_pulled(const std::shared_ptr<PullRequest>& r
     }
   }
   if (option_.pull_interval().count() > 0) {
+    request->answered_at = {};  // the interval is the application's choice, not turnaround
     pull_later(request, option_.pull_interval());
   } else {
     pull(request);  // under the caller's guard
@@ -1403,6 +1415,9 @@ ConsumerStats consumer::PushConsumerImpl::stats() const {
   stats.pulls = pulls_.load();
   stats.pull_errors = pull_errors_.load();
   stats.flow_control_pauses = flow_control_pauses_.load();
+  if (const auto turnarounds = turnarounds_.load(); turnarounds > 0) {
+    stats.pull_turnaround_us = static_cast<double>(turnaround_nanos_.load()) / 1e3 / static_cast<double>(turnarounds);
+  }
   stats.undecodable_messages = undecodable_.load();
   stats.undecodable_dead_lettered = undecodable_dead_lettered_.load();
   stats.background_errors = background_errors_.load();

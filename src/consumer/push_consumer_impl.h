@@ -98,6 +98,9 @@ class PushConsumerImpl : public client::ConsumerInner,
     std::shared_ptr<consumer::ProcessQueue> process_queue;
     std::int64_t next_offset = 0;
     std::chrono::steady_clock::time_point sent_at{};  // of the pull in flight
+    // When the last answer arrived, until the next pull is sent (for pull_turnaround_us); reset by
+    // a flow-control pause, which is counted on its own.
+    std::chrono::steady_clock::time_point answered_at{};
   };
 
   void pull(std::shared_ptr<PullRequest> request);
@@ -210,6 +213,8 @@ class PushConsumerImpl : public client::ConsumerInner,
   std::atomic<std::int64_t> pull_loop_failures_{0};  // exceptions caught in the pull loop
   std::atomic<std::int64_t> pull_loop_restarts_{0};  // silent loops restarted by the watchdog
   std::atomic<std::int64_t> flow_control_pauses_{0};
+  std::atomic<std::int64_t> turnaround_nanos_{0};  // sum over turnarounds_ (pull_turnaround_us)
+  std::atomic<std::int64_t> turnarounds_{0};
   std::atomic<std::int64_t> undecodable_{0};
   std::atomic<std::int64_t> fallback_sends_{0};  // round robin over the retry topic's queues
   std::atomic<std::int64_t> undecodable_dead_lettered_{0};

@@ -63,6 +63,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto kept = p::decode_messages_skipping_bad(input, rejected, kMaxBodySize, kMaxTotalSize, kMaxMessages);
     FUZZ_CHECK(kept.size() <= kMaxMessages);
     FUZZ_CHECK(rejected.size() <= input.size() / 91 + 1);
+    // Lazily: the same records kept and rejected, and each one materializes to what the full
+    // decode gave (the deferred part cannot fail).
+    std::vector<p::RejectedRecord> lazy_rejected;
+    auto lazy = p::decode_messages_skipping_bad(input, lazy_rejected, kMaxBodySize, kMaxTotalSize, kMaxMessages, true);
+    FUZZ_CHECK(lazy.size() == kept.size());
+    FUZZ_CHECK(lazy_rejected.size() == rejected.size());
+    for (std::size_t i = 0; i < lazy.size() && i < kept.size(); ++i) {
+      FUZZ_CHECK(lazy[i].body_size() == kept[i].body.size());
+      p::materialize_lazy_fields(lazy[i]);
+      FUZZ_CHECK(lazy[i].body == kept[i].body);
+      FUZZ_CHECK(lazy[i].topic == kept[i].topic);
+      FUZZ_CHECK(lazy[i].properties == kept[i].properties);
+      FUZZ_CHECK(lazy[i].msg_id == kept[i].msg_id);
+      FUZZ_CHECK(lazy[i].queue_offset == kept[i].queue_offset);
+    }
   }
   try {
     for (const auto& message : p::decode_messages(input, false, kMaxBodySize, kMaxTotalSize, kMaxMessages)) {
