@@ -1081,8 +1081,19 @@ void consumer::PushConsumerImpl::on_pulled(const std::shared_ptr<PullRequest>& r
       if (process_queue->pulled_through(result.next_begin_offset)) {
         commit_offset(request->queue, *process_queue, result.next_begin_offset);
       }
-      if (!messages.empty()) consume_service_->submit(std::move(messages), process_queue, request->queue);
-      break;
+      if (messages.empty()) break;
+      // The next pull goes out before the batches are handed over (waking a consume thread is the
+      // costliest step here), so the broker works on it while this result is dispatched. The
+      // cache already holds this result, so flow control judges the next pull with it counted.
+      std::exception_ptr pull_error;
+      try {
+        continue_pulling(request);
+      } catch (...) {
+        pull_error = std::current_exception();  // the messages are dispatched all the same
+      }
+      consume_service_->submit(std::move(messages), process_queue, request->queue);
+      if (pull_error) std::rethrow_exception(pull_error);
+      return;
     }
     case client::PullStatus::NoNewMessage:
     case client::PullStatus::NoMatchedMessage:
@@ -1122,6 +1133,10 @@ void consumer::PushConsumerImpl::on_pulled(const std::shared_ptr<PullRequest>& r
       return;
     }
   }
+  continue_pulling(request);
+}
+
+void consumer::PushConsumerImpl::continue_pulling(const std::shared_ptr<PullRequest>& request) {
   if (option_.pull_interval().count() > 0) {
     request->answered_at = {};  // the interval is the application's choice, not turnaround
     pull_later(request, option_.pull_interval());

@@ -120,6 +120,8 @@ class PushConsumerImpl : public client::ConsumerInner,
   void rebalance_again_soon();
   bool orderly_clustering() const noexcept { return locker_ != nullptr; }
   void on_pulled(const std::shared_ptr<PullRequest>& request, client::PullResult&& result, std::exception_ptr error);
+  // The loop's next step after an answer: the next pull now, or after pull_interval.
+  void continue_pulling(const std::shared_ptr<PullRequest>& request);
   // Moves `offsets` (queues of `topic`): their process queues stop and can commit no more, the new
   // offsets are committed, the queues are dropped and taken again from there.
   void apply_offsets(const std::string& topic, const std::map<MessageQueue, std::int64_t>& offsets,

@@ -216,7 +216,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
         auto callback = std::move(it->second.callback);
         self->pending_.erase(it);
         self->client_->timeouts_.fetch_add(1, std::memory_order_relaxed);
-        if (self->client_->options_.close_on_timeout) {
+        // Only a connection that stayed silent the whole time is given up: one that answered other
+        // requests meanwhile has a live, merely slow peer, and closing it would fail every request
+        // in flight on it (a burst of asynchronous sends failed that way when a probe with a short
+        // timeout met a broker slowed down by load).
+        const bool silent = self->last_read_ <= std::chrono::steady_clock::now() - timeout;
+        if (self->client_->options_.close_on_timeout && silent) {
           // No answer may mean no peer: the other requests on this connection would wait out their
           // own (longer) timeouts in vain. They fail now, and the connection is forgotten before
           // the caller hears of the timeout, so its next request connects afresh.
@@ -533,7 +538,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
       }
       self->touch();
       self->read_end_ += bytes;
-      if (bytes > 0) self->received_any_ = true;
+      if (bytes > 0) {
+        self->received_any_ = true;
+        self->last_read_ = std::chrono::steady_clock::now();
+      }
       if (self->parse_frames()) self->read_more();
     };
     if (tls_) {
@@ -699,6 +707,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::steady_timer connect_timer_;
   std::string host_;            // of address_, for the TLS name check
   bool received_any_ = false;   // a byte came from the peer on this connection
+  std::chrono::steady_clock::time_point last_read_{};  // when the last bytes came (timeouts)
   asio::steady_timer idle_timer_;
   std::chrono::steady_clock::time_point last_activity_;  // last read or write completion
   State state_ = State::Connecting;

@@ -38,8 +38,10 @@ struct RemotingClientOptions {
   TlsOptions tls;
   // Dead-connection detection. A peer that vanished without a RST (a black-holed route, a frozen
   // host) would otherwise hold a connection for the ~15 minutes of TCP retransmission.
-  // A request that timed out closes its connection (Java's clientCloseSocketIfTimeout): its other
-  // requests fail at once with ConnectError and the next use opens a fresh connection.
+  // A request that timed out closes its connection (Java's clientCloseSocketIfTimeout) when
+  // nothing at all was read on it during that request's timeout: its other requests fail at once
+  // with ConnectError and the next use opens a fresh connection. A connection that answered other
+  // requests meanwhile stays open (a slow peer is not a dead one).
   bool close_on_timeout = true;
   // A connection that read and wrote nothing for this long is closed (Java's
   // clientChannelMaxIdleTimeSeconds, 120 s); zero keeps idle connections open.

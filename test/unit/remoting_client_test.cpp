@@ -424,6 +424,30 @@ TEST_CASE("a request that times out closes its connection: the others fail at on
   CHECK(lost.calls == 1);
 }
 
+TEST_CASE("a request that times out on a connection that answers others leaves it open", "[remoting][fault]") {
+  // A slow broker under load: it never answers the second request (a probe with a short timeout),
+  // but answers everything else. The requests in flight beside the probe must not fail with it.
+  std::atomic<int> seen{0};
+  FakePeer peer([&](PeerConnection& connection, RemotingCommand& request) {
+    if (++seen == 2) return;
+    connection.send(RemotingCommand::response_to(request, 0));
+  });
+  RemotingClient client;
+  REQUIRE(client.invoke_sync(peer.address(), ping(), 5s).code == 0);  // the connection is open
+  Outcome probe;
+  client.invoke_async(peer.address(), ping(), 400ms, [&](InvokeResult&& result) { probe.record(std::move(result)); });
+  // Answered requests keep flowing on the connection while the probe waits.
+  for (int i = 0; i < 8; ++i) {
+    CHECK(client.invoke_sync(peer.address(), ping(), 5s).code == 0);
+    std::this_thread::sleep_for(100ms);
+  }
+  REQUIRE(wait_until([&] { return probe.calls.load() == 1; }, 10s));
+  CHECK_THAT(error_text(probe.error), Catch::Matchers::Contains("timed out after 400 ms"));
+  CHECK(client.stats().closed_after_timeout == 0);
+  CHECK(client.stats().open_connections == 1);
+  CHECK(peer.accepted() == 1);
+}
+
 TEST_CASE("an idle connection is closed after the limit, a busy one is kept", "[remoting][fault]") {
   FakePeer peer(FakePeer::echo());
   RemotingClientOptions options;
