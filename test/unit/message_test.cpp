@@ -311,14 +311,18 @@ TEST_CASE("MessageExt of a lazily decoded record materializes once, whichever th
   CHECK(message.get_queue_offset() == 7);
   std::vector<std::thread> readers;
   std::vector<const std::string*> bodies(4);
+  std::vector<std::string> ids(4);
+  std::vector<std::string> values(4);
   for (std::size_t i = 0; i < bodies.size(); ++i) {
-    readers.emplace_back([&, i] {
+    readers.emplace_back([&, i] {  // Catch's assertions are not thread-safe: checked after the join
       bodies[i] = &message.get_body();
-      CHECK(message.get_msg_id() == "UNIQ-LAZY");
-      CHECK(message.get_property("user") == "value");
+      ids[i] = message.get_msg_id();
+      values[i] = message.get_property("user");
     });
   }
   for (auto& reader : readers) reader.join();
+  for (const auto& id : ids) CHECK(id == "UNIQ-LAZY");
+  for (const auto& value : values) CHECK(value == "value");
   for (const auto* body : bodies) CHECK(body == bodies[0]);  // one string, materialized once
   CHECK(*bodies[0] == std::string(300, 'b'));
   CHECK(message.get_topic() == "LazyTopic");
