@@ -39,6 +39,7 @@ struct ConsumeMessageConcurrentlyService::Work {
   std::atomic<std::size_t> next{0};    // the next batch no task has taken yet
   std::atomic<std::size_t> active{0};  // tasks, and batches parked in the gate, not finished yet
   std::atomic<std::size_t> runners{0};  // tasks inside drain(), for rescue_stalled_work()
+  std::atomic<bool> helper_queued{false};  // a rescue helper waits for a thread: no second one
   // Its entry in running_ while registered; both under running_mutex_.
   std::list<std::weak_ptr<Work>>::iterator entry;
   bool registered = false;
@@ -132,14 +133,15 @@ void ConsumeMessageConcurrentlyService::rescue_stalled_work() {
     for (const auto& entry : running_) {
       auto work = entry.lock();
       // Not started yet (waiting for a thread), or nothing left to take: a helper would not help.
-      if (!work || work->next.load() >= work->batch_count) continue;
+      if (!work || work->next.load() >= work->batch_count || work->helper_queued.load()) continue;
       const std::size_t runners = work->runners.load();
       if (runners == 0) continue;
+      // Stuck: in a call, or in the settlement after it (a send-back to a slow broker), too long.
       std::size_t stuck = 0;
       for (std::size_t index = 0; index < work->batch_count && stuck < runners; ++index) {
         const Slot& slot = work->slots[index];
         const auto started = slot.started.load();
-        if (started != 0 && !slot.settled.load() &&
+        if (started != 0 && !slot.done.load() &&
             now - Clock::time_point(Clock::duration(started)) > kStalledCallLimit) {
           ++stuck;
         }
@@ -149,7 +151,14 @@ void ConsumeMessageConcurrentlyService::rescue_stalled_work() {
   }
   for (auto& work : stalled) {
     work->active.fetch_add(1);
-    if (!pool_->submit([self = shared_from_this(), work] { self->drain(work); })) leave_work(work);
+    work->helper_queued.store(true);
+    if (!pool_->submit([self = shared_from_this(), work] {
+          work->helper_queued.store(false);
+          self->drain(work);
+        })) {
+      work->helper_queued.store(false);
+      leave_work(work);
+    }
   }
 }
 
@@ -222,6 +231,7 @@ void ConsumeMessageConcurrentlyService::run(ConsumeHost& host, const std::shared
   tally.elapsed += finished - started;
   // Else it was handed back as too slow meanwhile.
   if (!slot.settled.exchange(true)) settle(host, *work, scratch, result);
+  slot.done.store(true);
   scratch.clear();
   gate_leave(work->queue);
 }

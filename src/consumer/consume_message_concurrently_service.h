@@ -78,6 +78,7 @@ class ConsumeMessageConcurrentlyService
     std::atomic<bool> taken{false};      // a task picked it up (it may wait in the gate after that)
     std::atomic<Clock::rep> started{0};  // when its listener call began; 0 before
     std::atomic<bool> settled{false};    // result applied, or handed back as too slow
+    std::atomic<bool> done{false};       // its task is past it: call and settlement (send-backs) over
   };
 
   // What one task's listener calls add to the per-topic figures, reported once when the task ends

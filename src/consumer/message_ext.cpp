@@ -1,5 +1,6 @@
 #include "rocketmq/message_ext.h"
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <utility>
@@ -36,6 +37,8 @@ std::mutex& materialize_lock(const void* data) noexcept {
   return stripes[(reinterpret_cast<std::uintptr_t>(data) / alignof(MessageExtData)) % kStripes];
 }
 
+std::atomic<std::uint64_t> materialized_halves{0};
+
 }  // namespace
 
 MessageExtData::MessageExtData(const MessageExtData& other)
@@ -46,14 +49,30 @@ MessageExtData::MessageExtData(const MessageExtData& other)
   stored.lazy_properties = {};
 }
 
-const protocol::StoredMessage& MessageExtData::record() const {
-  if (!stored.lazy || materialized_.load(std::memory_order_acquire)) return stored;
+std::uint64_t materializations() noexcept { return materialized_halves.load(std::memory_order_relaxed); }
+
+const protocol::StoredMessage& MessageExtData::header() const {
+  if (!stored.lazy || header_ready_.load(std::memory_order_acquire)) return stored;
   std::lock_guard<std::mutex> lock(materialize_lock(this));
-  if (!materialized_.load(std::memory_order_relaxed)) {
-    protocol::materialize_lazy_fields(stored);
-    materialized_.store(true, std::memory_order_release);
+  if (!header_ready_.load(std::memory_order_relaxed)) {
+    protocol::materialize_lazy_properties(stored);
+    materialized_halves.fetch_add(1, std::memory_order_relaxed);
+    header_ready_.store(true, std::memory_order_release);
   }
   return stored;
+}
+
+const protocol::StoredMessage& MessageExtData::record() const {
+  if (!stored.lazy || body_ready_.load(std::memory_order_acquire)) return header();
+  {
+    std::lock_guard<std::mutex> lock(materialize_lock(this));
+    if (!body_ready_.load(std::memory_order_relaxed)) {
+      protocol::materialize_lazy_body(stored);
+      materialized_halves.fetch_add(1, std::memory_order_relaxed);
+      body_ready_.store(true, std::memory_order_release);
+    }
+  }
+  return header();
 }
 
 MessageExt MessageExtAccess::make(std::shared_ptr<const MessageExtData> data) {
@@ -76,23 +95,23 @@ MessageExt& MessageExt::operator=(MessageExt&& other) noexcept {
   return *this;
 }
 
-const std::string& MessageExt::get_msg_id() const { return data_->record().msg_id; }
-const std::string& MessageExt::get_offset_msg_id() const { return data_->record().offset_msg_id; }
+const std::string& MessageExt::get_msg_id() const { return data_->header().msg_id; }
+const std::string& MessageExt::get_offset_msg_id() const { return data_->header().offset_msg_id; }
 const std::string& MessageExt::get_topic() const {
-  return data_->topic.empty() ? data_->record().topic : data_->topic;
+  return data_->topic.empty() ? data_->header().topic : data_->topic;
 }
-const std::string& MessageExt::get_tags() const { return data_->record().tags; }
-const std::string& MessageExt::get_keys() const { return data_->record().keys; }
+const std::string& MessageExt::get_tags() const { return data_->header().tags; }
+const std::string& MessageExt::get_keys() const { return data_->header().keys; }
 const std::string& MessageExt::get_body() const { return data_->record().body; }
 
 std::string MessageExt::get_property(const std::string& name) const {
-  const auto& properties = data_->record().properties;
+  const auto& properties = data_->header().properties;
   const auto it = properties.find(name);
   return it == properties.end() ? std::string() : it->second;
 }
 
 const std::map<std::string, std::string>& MessageExt::get_properties() const {
-  return data_->record().properties;
+  return data_->header().properties;
 }
 std::int32_t MessageExt::get_queue_id() const { return data_->fixed().queue_id; }
 std::int64_t MessageExt::get_queue_offset() const { return data_->fixed().queue_offset; }

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +29,9 @@ struct MessageExtData {
 
   // The record with every string field filled. Safe to call from any thread, at any time.
   const protocol::StoredMessage& record() const;
+  // The record with everything but the body filled (topic, properties, ids, tags, keys): what a
+  // filter reads, without a copy of the body beside the buffer it still sits in.
+  const protocol::StoredMessage& header() const;
   // Fixed fields (offsets, timestamps, hosts, flags) may be read here without materializing.
   const protocol::StoredMessage& fixed() const noexcept { return stored; }
   std::size_t body_size() const noexcept { return stored.body_size(); }
@@ -41,7 +45,8 @@ struct MessageExtData {
   std::string topic;
 
  private:
-  mutable std::atomic<bool> materialized_{false};
+  mutable std::atomic<bool> header_ready_{false};
+  mutable std::atomic<bool> body_ready_{false};
 };
 
 // The messages of one pull response in one heap block, with the buffer their lazy views point
@@ -51,6 +56,10 @@ struct PulledMessages {
   std::shared_ptr<const std::string> buffer;
   std::vector<MessageExtData> items;
 };
+
+// How many lazy messages have had their header or body materialized in this process (each counts
+// once per half): for tests.
+std::uint64_t materializations() noexcept;
 
 // The SDK's way in and out of MessageExt's private data (MessageExt befriends this struct).
 struct MessageExtAccess {

@@ -62,14 +62,14 @@ std::vector<MessageExt> PullAPIWrapper::process(const MessageQueue& queue, clien
   for (std::size_t i = 0; i < result.messages.size(); ++i) {
     auto& data = pulled->items[i];
     data.stored = std::move(result.messages[i]);
-    // Reading tags or properties materializes the message's lazy fields: only for a subscription
-    // that needs the check, or a redelivery whose original topic is a property.
-    if (check && !filter::matches(subscription, data.record())) continue;
+    // Reading tags or properties materializes the message's lazy header (not its body): only for
+    // a subscription that needs the check, or a redelivery whose original topic is a property.
+    if (check && !filter::matches(subscription, data.header())) continue;
     data.broker_name = queue.broker_name;
     // data.topic stays empty unless it differs from the stored topic (MessageExt::get_topic falls
     // back to stored.topic): one string copy less per message.
     if (retry) {
-      const auto& properties = data.record().properties;
+      const auto& properties = data.header().properties;
       auto original = properties.find(protocol::message_property::kRetryTopic);
       if (original != properties.end()) data.topic = original->second;
     }

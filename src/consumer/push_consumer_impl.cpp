@@ -794,7 +794,7 @@ bool consumer::PushConsumerImpl::send_message_back(const MessageExt& message, in
   header.offset = data.stored.commit_log_offset;
   header.group = option_.group_name();
   header.delay_level = delay_level;
-  header.origin_msg_id = data.record().msg_id;
+  header.origin_msg_id = data.header().msg_id;
   header.origin_topic = message.get_topic();
   header.max_reconsume_times = option_.max_reconsume_times();
   header.broker_name = data.broker_name;
@@ -887,7 +887,23 @@ void consumer::PushConsumerImpl::run_later(std::chrono::milliseconds delay, std:
 
 // ---- pull loop ----------------------------------------------------------------------------------
 
+void consumer::PushConsumerImpl::retake_queue_later(const MessageQueue& queue,
+                                                  const std::shared_ptr<consumer::ProcessQueue>& process_queue) {
+  try {
+    run_later(std::chrono::milliseconds(0), [weak = weak_from_this(), queue, process_queue] {
+      auto self = weak.lock();
+      if (!self || self->state_.load() != State::Running) return;
+      if (self->rebalance_->process_queue(queue) == process_queue) self->rebalance_->drop_queue(queue);
+      self->do_rebalance();
+    });
+  } catch (...) {
+    // Out of memory even for that: the watchdog restarts a silent loop, mark_dropped stops this one.
+    process_queue->mark_dropped();
+  }
+}
+
 void consumer::PushConsumerImpl::pull_later(std::shared_ptr<PullRequest> request, std::chrono::milliseconds delay) {
+  request->answered_at = {};  // a deliberate delay is not turnaround
   auto instance = instance_;
   if (!instance) return;
   auto weak = weak_from_this();
@@ -1091,7 +1107,16 @@ void consumer::PushConsumerImpl::on_pulled(const std::shared_ptr<PullRequest>& r
       } catch (...) {
         pull_error = std::current_exception();  // the messages are dispatched all the same
       }
-      consume_service_->submit(std::move(messages), process_queue, request->queue);
+      try {
+        consume_service_->submit(std::move(messages), process_queue, request->queue);
+      } catch (const std::exception& error) {
+        // Never into the pull loop's error path: the next pull is already out, and a retry from
+        // there would start a second loop on this queue. The messages sit cached but undelivered,
+        // so the queue is given up and taken again from its committed offset (at least once).
+        LOG_ERROR("dispatch of " << request->queue.to_string() << " failed: " << error.what()
+                                 << "; taking the queue again from its committed offset");
+        retake_queue_later(request->queue, process_queue);
+      }
       if (pull_error) std::rethrow_exception(pull_error);
       return;
     }

@@ -122,6 +122,9 @@ class PushConsumerImpl : public client::ConsumerInner,
   void on_pulled(const std::shared_ptr<PullRequest>& request, client::PullResult&& result, std::exception_ptr error);
   // The loop's next step after an answer: the next pull now, or after pull_interval.
   void continue_pulling(const std::shared_ptr<PullRequest>& request);
+  // On the scheduler: gives `queue` up (if `process_queue` is still its) and takes it again from
+  // the committed offset.
+  void retake_queue_later(const MessageQueue& queue, const std::shared_ptr<consumer::ProcessQueue>& process_queue);
   // Moves `offsets` (queues of `topic`): their process queues stop and can commit no more, the new
   // offsets are committed, the queues are dropped and taken again from there.
   void apply_offsets(const std::string& topic, const std::map<MessageQueue, std::int64_t>& offsets,

@@ -331,12 +331,20 @@ StoredMessage decode_message(std::string_view record, bool decompress_body, std:
   return std::move(decoded.front());
 }
 
-void materialize_lazy_fields(StoredMessage& message) {
+void materialize_lazy_properties(StoredMessage& message) {
   if (!message.lazy) return;
-  message.body.assign(message.lazy_body.data(), message.lazy_body.size());
   message.topic.assign(message.lazy_topic.data(), message.lazy_topic.size());
   message.properties = decode_properties(message.lazy_properties);
   fill_derived_fields(message, make_offset_msg_id(message.store_host, message.commit_log_offset));
+}
+
+void materialize_lazy_body(StoredMessage& message) {
+  if (message.lazy) message.body.assign(message.lazy_body.data(), message.lazy_body.size());
+}
+
+void materialize_lazy_fields(StoredMessage& message) {
+  materialize_lazy_properties(message);
+  materialize_lazy_body(message);
 }
 
 std::string encode_stored_message(const StoredMessage& message) {

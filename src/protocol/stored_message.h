@@ -54,5 +54,9 @@ struct StoredMessage {
 // from its views (which must still be valid). Cannot fail on malformed properties (as
 // decode_properties); a message that is not lazy is left as it is.
 void materialize_lazy_fields(StoredMessage& message);
+// The two halves of it, for a caller that needs the properties (a filter) but not the body:
+// topic, properties and the derived fields; and the body alone.
+void materialize_lazy_properties(StoredMessage& message);
+void materialize_lazy_body(StoredMessage& message);
 
 }  // namespace rocketmq::protocol

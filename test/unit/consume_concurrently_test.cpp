@@ -570,6 +570,32 @@ TEST_CASE("Concurrent consume hands back a batch that exceeds consume_timeout",
   CHECK(harness.listener.deliveries(0) == 1);
 }
 
+TEST_CASE("Concurrent consume queues one rescue helper per stuck pull result, however often the scan runs",
+          "[consumer][consume_concurrently]") {
+  // One thread, stuck in the first batch: a helper can only wait in the pool's queue.
+  Harness harness(1, 1);
+  harness.listener.set_behaviour([&](const std::vector<MessageExt>& messages, int) {
+    if (messages.front().get_queue_offset() == 0) harness.gate.wait();
+    return ConsumeResult::Success;
+  });
+  harness.deliver(make_messages(0, 3));
+  REQUIRE(wait_until([&] { return harness.listener.calls() == 1; }, kDeadline));
+  REQUIRE(wait_until(
+      [&] {
+        harness.service->rescue_stalled_work();
+        return harness.pool.queued() == 1;
+      },
+      kDeadline, 20ms));
+  for (int i = 0; i < 5; ++i) {
+    std::this_thread::sleep_for(20ms);
+    harness.service->rescue_stalled_work();
+  }
+  CHECK(harness.pool.queued() == 1);
+  harness.gate.open();
+  REQUIRE(wait_until([&] { return harness.host.max_commit() == 3 && harness.idle(); }, kDeadline));
+  CHECK(harness.listener.calls() == 3);
+}
+
 TEST_CASE("Concurrent consume hands back batches that waited for a thread longer than consume_timeout",
           "[consumer][consume_concurrently]") {
   // One consume thread, stuck in the first batch's call: the other batches of the pull result never

@@ -303,12 +303,16 @@ TEST_CASE("MessageExt of a lazily decoded record materializes once, whichever th
   pulled->items = std::vector<MessageExtData>(1);
   pulled->items[0].stored = std::move(records[0]);
   pulled->items[0].broker_name = "broker-l";
-  const MessageExt message = MessageExtAccess::make(std::shared_ptr<const MessageExtData>(pulled, &pulled->items[0]));
+  MessageExt message = MessageExtAccess::make(std::shared_ptr<const MessageExtData>(pulled, &pulled->items[0]));
   const std::weak_ptr<rocketmq::detail::PulledMessages> block = pulled;
   pulled.reset();  // the message alone keeps the block (and the buffer) alive
 
   CHECK(MessageExtAccess::data(message).body_size() == 300);
   CHECK(message.get_queue_offset() == 7);
+  const auto before = rocketmq::detail::materializations();
+  CHECK(message.get_msg_id() == "UNIQ-LAZY");  // the header half: the body is not copied for it
+  CHECK(MessageExtAccess::data(message).stored.body.empty());
+  CHECK(rocketmq::detail::materializations() == before + 1);
   std::vector<std::thread> readers;
   std::vector<const std::string*> bodies(4);
   std::vector<std::string> ids(4);
@@ -323,7 +327,8 @@ TEST_CASE("MessageExt of a lazily decoded record materializes once, whichever th
   for (auto& reader : readers) reader.join();
   for (const auto& id : ids) CHECK(id == "UNIQ-LAZY");
   for (const auto& value : values) CHECK(value == "value");
-  for (const auto* body : bodies) CHECK(body == bodies[0]);  // one string, materialized once
+  for (const auto* body : bodies) CHECK(body == bodies[0]);
+  CHECK(rocketmq::detail::materializations() == before + 2);  // the body half, once for four readers
   CHECK(*bodies[0] == std::string(300, 'b'));
   CHECK(message.get_topic() == "LazyTopic");
   CHECK(message.get_tags() == "TagL");
@@ -335,9 +340,8 @@ TEST_CASE("MessageExt of a lazily decoded record materializes once, whichever th
   CHECK_FALSE(copy.stored.lazy);
   CHECK(copy.record().body == std::string(300, 'b'));
   CHECK(copy.body_size() == 300);
-  {
-    MessageExt dropped = message;
-    CHECK_FALSE(block.expired());
-  }
   CHECK_FALSE(block.expired());
+  message = MessageExt();  // the last message of the pull: its block (and the buffer) goes
+  CHECK(block.expired());
+  CHECK(copy.record().topic == "LazyTopic");  // the copy owns its strings
 }
