@@ -54,7 +54,6 @@ class ROCKETMQ_API MessageExt {
 
  private:
   friend struct detail::MessageExtAccess;
-  explicit MessageExt(std::shared_ptr<const detail::MessageExtData> data) noexcept;
   std::shared_ptr<const detail::MessageExtData> data_;
 };
 

@@ -76,7 +76,9 @@ const protocol::StoredMessage& MessageExtData::record() const {
 }
 
 MessageExt MessageExtAccess::make(std::shared_ptr<const MessageExtData> data) {
-  return data ? MessageExt(std::move(data)) : MessageExt();
+  MessageExt message;  // costs nothing: the empty data has no reference count
+  if (data) message.data_ = std::move(data);
+  return message;
 }
 
 const MessageExtData& MessageExtAccess::data(const MessageExt& message) noexcept { return *message.data_; }
@@ -84,7 +86,6 @@ const MessageExtData& MessageExtAccess::data(const MessageExt& message) noexcept
 }  // namespace detail
 
 MessageExt::MessageExt() : data_(empty_data()) {}
-MessageExt::MessageExt(std::shared_ptr<const detail::MessageExtData> data) noexcept : data_(std::move(data)) {}
 MessageExt::~MessageExt() = default;
 MessageExt::MessageExt(const MessageExt&) noexcept = default;
 MessageExt& MessageExt::operator=(const MessageExt&) noexcept = default;
