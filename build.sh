@@ -81,17 +81,24 @@ fuzz_deps() {
   return 0
 }
 
-configure_and_build() { # dir, cmake args...
+# dir, cmake args..., then optionally --target and the targets to build (default: all).
+configure_and_build() {
   local dir=$1
   shift
+  local args=() targets=()
+  while [ $# -gt 0 ] && [ "$1" != --target ]; do
+    args+=("$1")
+    shift
+  done
+  [ $# -gt 0 ] && shift && targets=(--target "$@")
   local generator=()
   command -v ninja >/dev/null && generator=(-G Ninja)
   if [ ! -f "$dir/CMakeCache.txt" ]; then
-    cmake -S "$root" -B "$dir" "${generator[@]}" "$@"
+    cmake -S "$root" -B "$dir" "${generator[@]}" "${args[@]}"
   else
-    cmake "$dir" "$@" >/dev/null
+    cmake "$dir" "${args[@]}" >/dev/null
   fi
-  cmake --build "$dir" -j "$jobs"
+  cmake --build "$dir" -j "$jobs" "${targets[@]}"
 }
 
 release_build() {
@@ -189,8 +196,10 @@ fault_tests() {
 
 tsan_build() {
   log "ThreadSanitizer build in build/tsan"
+  # Only what runs under TSan: the unit and integration binaries and the lifecycle helper.
   configure_and_build build/tsan -DCMAKE_BUILD_TYPE=Debug -DROCKETMQ_SANITIZE=thread -DROCKETMQ_WERROR=ON \
-    -DROCKETMQ_BUILD_EXAMPLES=OFF -DROCKETMQ_BUILD_BENCH=OFF
+    -DROCKETMQ_BUILD_EXAMPLES=OFF -DROCKETMQ_BUILD_BENCH=OFF \
+    --target rocketmq_unit_tests rocketmq_integration_tests rocketmq_lifecycle_helper
 }
 
 # Every unit test, then the lifecycle tests against the running cluster, under TSan. One process
@@ -233,7 +242,8 @@ fuzz() {
   fuzz_deps
   log "libFuzzer build in build/fuzz (clang, ASan+UBSan)"
   CXX=clang++ configure_and_build build/fuzz -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 \
-    -DROCKETMQ_BUILD_FUZZ=ON -DROCKETMQ_BUILD_TESTS=OFF -DROCKETMQ_BUILD_EXAMPLES=OFF -DROCKETMQ_BUILD_BENCH=OFF
+    -DROCKETMQ_BUILD_FUZZ=ON -DROCKETMQ_BUILD_TESTS=OFF -DROCKETMQ_BUILD_EXAMPLES=OFF -DROCKETMQ_BUILD_BENCH=OFF \
+    --target fuzzers
   local failed=()
   local corpus name work dict
   for corpus in test/fuzz/corpus/*/; do

@@ -5,6 +5,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -39,6 +40,9 @@ struct PullResult {
 // Exactly one of result/error is meaningful; runs on an I/O thread and must not block.
 using PullCallback = std::function<void(PullResult&& result, std::exception_ptr error)>;
 
+// A probe's outcome: null when the broker answered. Runs on an I/O thread and must not block.
+using ProbeCallback = std::function<void(std::exception_ptr error)>;
+
 struct SendResponse {
   std::int32_t code = 0;  // SUCCESS or one of the success-like codes 10, 11, 12
   protocol::SendMessageResponseHeader header;
@@ -61,10 +65,13 @@ class MQClientAPI {
   virtual void create_topic(const std::string& broker_addr, const protocol::CreateTopicRequestHeader& header) = 0;
   virtual std::int64_t get_max_offset(const std::string& broker_addr, const std::string& topic, int queue_id) = 0;
   // Asks `broker_addr` for a queue's max offset with its own `timeout`, only to learn whether the
-  // broker answers: any answer, an error code included, returns; no answer throws
-  // TimeoutError/ConnectError.
+  // broker answers: any answer, an error code included, calls `done` with no error; no answer with
+  // TimeoutError/ConnectError. `done` runs once, on an I/O thread, and must not block; a probe that
+  // cannot be sent (shut down) throws instead and never calls it.
   virtual void probe_broker(const std::string& broker_addr, const std::string& topic, int queue_id,
-                            std::chrono::milliseconds timeout) = 0;
+                            std::chrono::milliseconds timeout, ProbeCallback done) = 0;
+  // When the open connection to `broker_addr` last received bytes; nullopt without one.
+  virtual std::optional<std::chrono::steady_clock::time_point> last_heard_from(const std::string& broker_addr) const = 0;
   virtual std::int64_t get_min_offset(const std::string& broker_addr, const std::string& topic, int queue_id) = 0;
   virtual std::int64_t search_offset(const std::string& broker_addr, const std::string& topic, int queue_id,
                                      std::int64_t timestamp) = 0;

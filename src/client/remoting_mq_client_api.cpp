@@ -206,11 +206,17 @@ std::int64_t RemotingMQClientAPI::get_max_offset(const std::string& broker_addr,
 }
 
 void RemotingMQClientAPI::probe_broker(const std::string& broker_addr, const std::string& topic, int queue_id,
-                                       std::chrono::milliseconds timeout) {
+                                       std::chrono::milliseconds timeout, ProbeCallback done) {
   protocol::GetMaxOffsetRequestHeader header;
   header.topic = topic;
   header.queue_id = queue_id;
-  remoting_.invoke_sync(broker_addr, make_request(RequestCode::kGetMaxOffset, header), timeout);
+  remoting_.invoke_async(broker_addr, make_request(RequestCode::kGetMaxOffset, header), timeout,
+                         [done = std::move(done)](remoting::InvokeResult&& result) { done(result.error); });
+}
+
+std::optional<std::chrono::steady_clock::time_point> RemotingMQClientAPI::last_heard_from(
+    const std::string& broker_addr) const {
+  return remoting_.last_heard_from(broker_addr);
 }
 
 std::int64_t RemotingMQClientAPI::get_min_offset(const std::string& broker_addr, const std::string& topic,

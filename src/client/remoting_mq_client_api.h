@@ -31,7 +31,8 @@ class RemotingMQClientAPI : public MQClientAPI {
   void create_topic(const std::string& broker_addr, const protocol::CreateTopicRequestHeader& header) override;
   std::int64_t get_max_offset(const std::string& broker_addr, const std::string& topic, int queue_id) override;
   void probe_broker(const std::string& broker_addr, const std::string& topic, int queue_id,
-                    std::chrono::milliseconds timeout) override;
+                    std::chrono::milliseconds timeout, ProbeCallback done) override;
+  std::optional<std::chrono::steady_clock::time_point> last_heard_from(const std::string& broker_addr) const override;
   std::int64_t get_min_offset(const std::string& broker_addr, const std::string& topic, int queue_id) override;
   void reset_group_offset(const std::string& broker_addr, const protocol::ResetOffsetRequestHeader& header) override;
   std::int64_t search_offset(const std::string& broker_addr, const std::string& topic, int queue_id,

@@ -32,6 +32,19 @@ namespace {
 constexpr std::chrono::milliseconds kPullTimeout{30000};
 constexpr std::int64_t kBrokerSuspendMillis = 15000;
 constexpr std::chrono::milliseconds kPullRetryDelay{3000};
+// Silent connections. A broker holds a pull up to kBrokerSuspendMillis when nothing is new, and
+// sends nothing meanwhile; a black-holed or half-open connection is silent too, and its pulls
+// would wait out kPullTimeout before failing. So every kSilentProbePeriod each broker that has held
+// a pull for kSilentProbeAfter, on a connection that has received nothing for as long, is asked for
+// a max offset with kSilentProbeTimeout. A live broker answers at once (an idle consumer costs a
+// broker one small request per period). A dead path does not, and a request that times out on a
+// connection silent throughout closes it (the remoting client's rule): its pulls fail now and are
+// sent again after kPullRetryAfterProbe on a new connection. A broker back from a black hole is
+// used again within about kSilentProbeAfter + kSilentProbePeriod + kSilentProbeTimeout.
+constexpr std::chrono::milliseconds kSilentProbePeriod{500};
+constexpr std::chrono::milliseconds kSilentProbeAfter{1000};
+constexpr std::chrono::milliseconds kSilentProbeTimeout{1000};
+constexpr std::chrono::milliseconds kPullRetryAfterProbe{100};
 constexpr std::chrono::milliseconds kFlowControlDelay{50};
 // A RESET_CONSUMER_CLIENT_OFFSET repeating this client's own seek within this window is skipped.
 constexpr std::chrono::seconds kSeekEchoWindow{60};
@@ -280,6 +293,7 @@ void consumer::PushConsumerImpl::start() {
       self->consume_service_->rescue_stalled_work();
     }
   });
+  schedule_silent_probe();
   if (option_.has_credentials()) {
     denied_task_ =
         instance_->scheduler().schedule_every(option_.heartbeat_interval(), option_.heartbeat_interval(), [weak] {
@@ -1037,18 +1051,105 @@ void consumer::PushConsumerImpl::pull(std::shared_ptr<PullRequest> request) {
         std::memory_order_relaxed);
     turnarounds_.fetch_add(1, std::memory_order_relaxed);
   }
+  {
+    std::lock_guard<std::mutex> lock(in_flight_mutex_);
+    pulls_in_flight_[request.get()] = PullInFlight{request->queue, *address, request->sent_at};
+  }
   try {
     pull_api_->send(*address, header, [weak, request](client::PullResult&& result, std::exception_ptr error) {
       if (auto self = weak.lock()) self->guarded_on_pulled(request, std::move(result), error);
     });
   } catch (const std::exception& error) {
+    {
+      std::lock_guard<std::mutex> lock(in_flight_mutex_);
+      pulls_in_flight_.erase(request.get());
+    }
     LOG_WARN("pull of " << request->queue.to_string() << " not sent: " << error.what());
     pull_later(std::move(request), kPullRetryDelay);
   }
 }
 
+// On an I/O thread's timer, not on the scheduler: the scheduler's synchronous requests to the very
+// broker that went silent (heartbeats, offset commits) would hold it for their whole timeout.
+void consumer::PushConsumerImpl::schedule_silent_probe() {
+  auto weak = weak_from_this();
+  instance_->remoting_run_after(kSilentProbePeriod, [weak] {
+    auto self = weak.lock();
+    if (!self || self->state_.load() != State::Running) return;  // shut down: the chain ends
+    try {
+      self->probe_silent_brokers();
+    } catch (const std::exception& error) {
+      LOG_WARN("probing silent brokers failed: " << error.what());
+    }
+    self->schedule_silent_probe();
+  });
+}
+
+void consumer::PushConsumerImpl::probe_silent_brokers() {
+  const auto now = std::chrono::steady_clock::now();
+  // One queue per address will do: the answer, not the offset, is what counts.
+  std::map<std::string, MessageQueue> held;
+  {
+    std::lock_guard<std::mutex> lock(in_flight_mutex_);
+    for (const auto& [request, pull] : pulls_in_flight_) {
+      if (now - pull.sent_at >= kSilentProbeAfter && probing_.count(pull.address) == 0) {
+        held.emplace(pull.address, pull.queue);
+      }
+    }
+  }
+  for (const auto& [address, queue] : held) {
+    const auto heard = instance_->api().last_heard_from(address);
+    if (!heard || now - *heard < kSilentProbeAfter) continue;  // no connection yet, or it is not silent
+    {
+      std::lock_guard<std::mutex> lock(in_flight_mutex_);
+      if (!probing_.insert(address).second) continue;
+      probed_at_[address] = now;
+    }
+    silent_probes_.fetch_add(1, std::memory_order_relaxed);
+    auto weak = weak_from_this();
+    auto on_answer = [weak, address = address, silent_for = now - *heard](std::exception_ptr error) {
+      auto self = weak.lock();
+      if (!self) return;
+      if (error) {
+        self->silent_probes_unanswered_.fetch_add(1, std::memory_order_relaxed);
+        LOG_WARN("broker " << address << " held pulls on a connection silent for "
+                           << std::chrono::duration_cast<std::chrono::milliseconds>(silent_for).count()
+                           << " ms and did not answer a probe within " << kSilentProbeTimeout.count()
+                           << " ms: its pulls are sent again on a new connection");
+      }
+      std::lock_guard<std::mutex> lock(self->in_flight_mutex_);
+      self->probing_.erase(address);
+      // Answered: the connection lives, and no pull failed because of this probe.
+      if (!error) self->probed_at_.erase(address);
+    };
+    try {
+      instance_->api().probe_broker(address, queue.topic, queue.queue_id, kSilentProbeTimeout, std::move(on_answer));
+    } catch (const std::exception& error) {
+      LOG_DEBUG("no probe of " << address << ": " << error.what());
+      std::lock_guard<std::mutex> lock(in_flight_mutex_);
+      probing_.erase(address);
+    }
+  }
+}
+
+bool consumer::PushConsumerImpl::closed_by_probe(const std::string& address, std::chrono::steady_clock::time_point now) {
+  std::lock_guard<std::mutex> lock(in_flight_mutex_);
+  auto it = probed_at_.find(address);
+  // The probe's timeout closes the connection and fails the pulls on it before the probe's own
+  // callback runs, so a probe still in flight counts; a margin covers a busy I/O thread.
+  return it != probed_at_.end() && now - it->second <= kSilentProbeTimeout + std::chrono::milliseconds(500);
+}
+
 void consumer::PushConsumerImpl::on_pulled(const std::shared_ptr<PullRequest>& request, client::PullResult&& result,
                                    std::exception_ptr error) {
+  std::string pulled_from;
+  {
+    std::lock_guard<std::mutex> lock(in_flight_mutex_);
+    if (auto it = pulls_in_flight_.find(request.get()); it != pulls_in_flight_.end()) {
+      pulled_from = std::move(it->second.address);
+      pulls_in_flight_.erase(it);
+    }
+  }
   if (state_.load() != State::Running) return;  // unconsumed: committed offsets do not cover them
   auto& process_queue = request->process_queue;
   if (process_queue->dropped()) return;
@@ -1076,7 +1177,8 @@ void consumer::PushConsumerImpl::on_pulled(const std::shared_ptr<PullRequest>& r
       LOG_WARN("pull of " << request->queue.to_string() << " at " << request->next_offset << " failed: " << e.what());
     }
     pull_api_->pull_failed(request->queue);
-    pull_later(request, kPullRetryDelay);
+    const bool probed = !pulled_from.empty() && closed_by_probe(pulled_from, std::chrono::steady_clock::now());
+    pull_later(request, probed ? kPullRetryAfterProbe : kPullRetryDelay);
     return;
   }
   pulls_.fetch_add(1, std::memory_order_relaxed);
@@ -1461,6 +1563,8 @@ ConsumerStats consumer::PushConsumerImpl::stats() const {
   stats.undecodable_messages = undecodable_.load();
   stats.undecodable_dead_lettered = undecodable_dead_lettered_.load();
   stats.background_errors = background_errors_.load();
+  stats.silent_broker_probes = silent_probes_.load();
+  stats.silent_broker_probes_unanswered = silent_probes_unanswered_.load();
   if (consume_service_) {
     const auto consumed = consume_service_->stats();
     stats.consumed_ok = consumed.consumed_ok;

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "client/client_inner.h"
@@ -113,6 +114,14 @@ class PushConsumerImpl : public client::ConsumerInner,
   void pull_later(std::shared_ptr<PullRequest> request, std::chrono::milliseconds delay);
   // Runs every 10 s on the scheduler: slow listener calls, and pull loops silent for too long.
   void check_consumption();
+  // Every kSilentProbePeriod on an I/O thread (a timer chain schedule_silent_probe starts and
+  // shutdown ends): asks each broker that holds a pull on a connection that has received nothing
+  // for kSilentProbeAfter whether it is alive (see the .cpp). Never blocks.
+  void schedule_silent_probe();
+  void probe_silent_brokers();
+  // Whether the failed pull of `address` may have been failed by a probe of ours that closed its
+  // silent connection (then it is sent again soon, on a new connection).
+  bool closed_by_probe(const std::string& address, std::chrono::steady_clock::time_point now);
   // Orderly clustering, every 20 s on the scheduler: renews the broker locks of every owned queue.
   void renew_locks();
   // Orderly clustering: a rebalance whose lock was refused (the previous owner still releasing)
@@ -217,6 +226,21 @@ class PushConsumerImpl : public client::ConsumerInner,
   std::atomic<std::int64_t> pull_errors_{0};
   std::atomic<std::int64_t> pull_loop_failures_{0};  // exceptions caught in the pull loop
   std::atomic<std::int64_t> pull_loop_restarts_{0};  // silent loops restarted by the watchdog
+  std::atomic<std::int64_t> silent_probes_{0};
+  std::atomic<std::int64_t> silent_probes_unanswered_{0};
+
+  // Pulls sent and not answered yet (for probe_silent_brokers; keyed by the loop's request, alive
+  // while its pull is), and the brokers probed: the start of the last unanswered probe of each
+  // address, and the addresses whose probe is in flight.
+  struct PullInFlight {
+    MessageQueue queue;
+    std::string address;
+    std::chrono::steady_clock::time_point sent_at;
+  };
+  std::mutex in_flight_mutex_;
+  std::map<const PullRequest*, PullInFlight> pulls_in_flight_;
+  std::map<std::string, std::chrono::steady_clock::time_point> probed_at_;
+  std::set<std::string> probing_;
   std::atomic<std::int64_t> flow_control_pauses_{0};
   std::atomic<std::int64_t> turnaround_nanos_{0};  // sum over turnarounds_ (pull_turnaround_us)
   std::atomic<std::int64_t> turnarounds_{0};

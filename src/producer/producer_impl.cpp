@@ -481,29 +481,29 @@ void ProducerImpl::probe_failed_brokers() {
       std::lock_guard<std::mutex> lock(probing_mutex_);
       if (!probing_.insert(broker).second) continue;
     }
+    // Asynchronous: the answer (or the probe's timeout) arrives on an I/O thread, and no thread
+    // waits for it.
     std::weak_ptr<ProducerImpl> weak_self = shared_from_this();
-    const bool posted = run_on_executor([weak_self, broker = broker, isolated_until = isolated_until,
-                                         address = *address, queue = *queue] {
+    auto on_answer = [weak_self, broker = broker, isolated_until = isolated_until,
+                      address = *address](std::exception_ptr error) {
       auto self = weak_self.lock();
       if (!self) return;
-      try {
-        // Not captured: the producer's shutdown releases its instance, a probe must not keep it.
-        if (auto instance = std::atomic_load(&self->instance_)) {
-          instance->api().probe_broker(address, queue.topic, queue.queue_id, kProbeTimeout);
-          self->fault_.clear_if_unchanged(broker, isolated_until);
-          LOG_INFO("producer " << self->option_.group_name() << ": broker " << broker << " (" << address
-                               << ") answers again; sending to it again");
-        }
-      } catch (const std::exception& error) {
+      if (!error) {
+        self->fault_.clear_if_unchanged(broker, isolated_until);
+        LOG_INFO("producer " << self->option_.group_name() << ": broker " << broker << " (" << address
+                             << ") answers again; sending to it again");
+      } else {
         // Still down. Its isolation is not renewed: when it ends, sends try the broker again, so a
         // broker that answers only slower than a probe's timeout is still used.
-        LOG_DEBUG("producer " << self->option_.group_name() << ": broker " << broker << " still unreachable: "
-                              << error.what());
+        LOG_DEBUG("producer " << self->option_.group_name() << ": broker " << broker << " still unreachable");
       }
       std::lock_guard<std::mutex> lock(self->probing_mutex_);
       self->probing_.erase(broker);
-    });
-    if (!posted) {
+    };
+    try {
+      instance->api().probe_broker(*address, queue->topic, queue->queue_id, kProbeTimeout, std::move(on_answer));
+    } catch (const std::exception& error) {
+      LOG_DEBUG("producer " << option_.group_name() << ": no probe of " << broker << ": " << error.what());
       std::lock_guard<std::mutex> lock(probing_mutex_);
       probing_.erase(broker);
     }

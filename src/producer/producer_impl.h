@@ -121,7 +121,7 @@ class ProducerImpl : public client::ProducerInner, public std::enable_shared_fro
   // Runs `task` on the callback executor; false when it is gone (shutdown).
   bool run_on_executor(std::function<void()> task);
   // Scheduler thread, every kProbeInterval: each broker isolated after a failed send is asked for a
-  // max offset (on the callback executor, one probe per broker at a time, kProbeTimeout); one that
+  // max offset (asynchronously, one probe per broker at a time, kProbeTimeout); one that
   // answers is used again at once instead of when its isolation ends (Java 5.x's detector).
   void probe_failed_brokers();
 

@@ -191,6 +191,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   const std::string& address() const { return address_; }
 
+  // Written on the strand, read by last_heard_from() on any thread.
+  std::chrono::steady_clock::time_point heard_at() const {
+    return std::chrono::steady_clock::time_point(
+        std::chrono::steady_clock::duration(heard_at_.load(std::memory_order_relaxed)));
+  }
+
   void start() {
     asio::post(strand_, [self = shared_from_this()] { self->resolve(); });
   }
@@ -231,10 +237,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
           LOG_WARN(message);
           self->close(CloseReason{CloseReason::Kind::Connect, message, true});
         }
-        self->complete(std::move(callback),
-                       InvokeResult{std::nullopt, std::make_exception_ptr(TimeoutError(
-                                                      "request to " + self->address_ + " timed out after " +
-                                                      std::to_string(timeout.count()) + " ms"))});
+        // Made in a statement of its own: the temporary error (whose message string it shares by
+        // reference count) is gone before the caller, woken by complete(), reads and drops it.
+        auto timed_out = std::make_exception_ptr(TimeoutError("request to " + self->address_ + " timed out after " +
+                                                              std::to_string(timeout.count()) + " ms"));
+        self->complete(std::move(callback), InvokeResult{std::nullopt, std::move(timed_out)});
       });
       self->pending_.emplace(opaque, Pending{std::move(callback), std::move(timer), std::move(request)});
       self->queue_frame(std::move(frame), false);
@@ -293,8 +300,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     try {
       fresh = client_->connection_for(address_);
     } catch (const std::exception&) {
-      complete(std::move(callback), InvokeResult{std::nullopt, std::make_exception_ptr(ClientError(
-                                                                   "the remoting client was shut down"))});
+      auto error = std::make_exception_ptr(ClientError("the remoting client was shut down"));
+      complete(std::move(callback), InvokeResult{std::nullopt, std::move(error)});
       return;
     }
     fresh->send_request(opaque, std::move(frame), timeout, std::move(request), std::move(callback));
@@ -541,6 +548,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (bytes > 0) {
         self->received_any_ = true;
         self->last_read_ = std::chrono::steady_clock::now();
+        self->heard_at_.store(self->last_read_.time_since_epoch().count(), std::memory_order_relaxed);
       }
       if (self->parse_frames()) self->read_more();
     };
@@ -708,6 +716,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string host_;            // of address_, for the TLS name check
   bool received_any_ = false;   // a byte came from the peer on this connection
   std::chrono::steady_clock::time_point last_read_{};  // when the last bytes came (timeouts)
+  // last_read_ for other threads; the connection's creation until the first bytes come.
+  std::atomic<std::chrono::steady_clock::rep> heard_at_{std::chrono::steady_clock::now().time_since_epoch().count()};
   asio::steady_timer idle_timer_;
   std::chrono::steady_clock::time_point last_activity_;  // last read or write completion
   State state_ = State::Connecting;
@@ -914,6 +924,13 @@ void RemotingClient::close_connection(const std::string& address) {
     connection = it->second;
   }
   connection->close_async(CloseReason{CloseReason::Kind::Connect, "connection to " + address + " closed by the client"});
+}
+
+std::optional<std::chrono::steady_clock::time_point> RemotingClient::last_heard_from(const std::string& address) const {
+  std::lock_guard<std::mutex> lock(impl_->mutex_);
+  auto it = impl_->connections_.find(address);
+  if (it == impl_->connections_.end()) return std::nullopt;
+  return it->second->heard_at();
 }
 
 void RemotingClient::shutdown() {

@@ -121,6 +121,11 @@ class RemotingClient {
   // Closes the connection to `address` (if any); its pending requests fail with ConnectError.
   void close_connection(const std::string& address);
 
+  // When the open connection to `address` last received bytes (when it was opened, if it has
+  // received none yet); nullopt without an open connection. A consumer uses it to tell a broker
+  // that holds its long polls from one that went silent. Any thread.
+  std::optional<std::chrono::steady_clock::time_point> last_heard_from(const std::string& address) const;
+
   // Closes every socket, fails every pending request, joins the threads. Idempotent; throws
   // ClientError when called from an I/O or processor thread (it would join itself).
   void shutdown();

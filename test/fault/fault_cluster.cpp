@@ -5,10 +5,22 @@
 // 127.0.0.2:24911, where this process runs a FaultProxy to it, so every client reaches broker-a
 // through the proxy. Started once per process, on first use; each test first relaunches whatever
 // an earlier one left killed. Store: /dev/shm/rmq-it-fault.
+//
+// The SDK's own log (thousands of "cannot connect" warnings while a broker is down) goes to
+// fault-sdk.log in the working directory (ROCKETMQ_FAULT_SDK_LOG names another file), so that what
+// the tests print on stderr stays short enough to read: the "[fault]" figures and Catch2's failures.
 
 #include "fault/fault_cluster.h"
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <iomanip>
+#include <fstream>
+#include <memory>
+#include <mutex>
 
 namespace rocketmq::test::fault {
 
@@ -20,7 +32,42 @@ const std::string kSlaveB = "127.0.0.1:27911";
 
 namespace {
 const std::vector<std::string> kProcesses = {"ns", "ns2", "broker-a", "broker-b", "broker-a-s", "broker-b-s"};
+
+// One line per SDK log line, with a wall-clock time stamp to set beside the brokers' logs. The
+// handler owns the file, so it stays open while any SDK thread can still log, process exit included.
+void route_sdk_log_to_file() {
+  const char* configured = std::getenv("ROCKETMQ_FAULT_SDK_LOG");
+  const std::string path = configured != nullptr && *configured != '\0' ? configured : "fault-sdk.log";
+  struct Sink {
+    std::mutex mutex;
+    std::ofstream out;
+  };
+  auto sink = std::make_shared<Sink>();
+  sink->out.open(path, std::ios::out | std::ios::trunc);
+  if (!sink->out) {
+    std::fprintf(stderr, "[fault] cannot write %s: the SDK logs to stderr\n", path.c_str());
+    return;
+  }
+  std::error_code ignored;
+  const auto shown = std::filesystem::absolute(path, ignored);
+  std::fprintf(stderr, "[fault] the SDK's log goes to %s\n", (ignored ? path : shown.string()).c_str());
+  rocketmq::set_log_handler([sink](rocketmq::LogLevel level, std::string_view message) {
+    static constexpr const char* kNames[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF"};
+    const auto now = std::chrono::system_clock::now();
+    const auto time = std::chrono::system_clock::to_time_t(now);
+    const auto millis =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    std::tm local{};
+    localtime_r(&time, &local);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%H:%M:%S", &local);
+    std::lock_guard<std::mutex> lock(sink->mutex);
+    sink->out << stamp << '.' << std::setfill('0') << std::setw(3) << millis << ' '
+              << kNames[static_cast<int>(level)] << ' ' << message << '\n';
+    sink->out.flush();
+  });
 }
+}  // namespace
 
 // Brokers register every 10 s: a relaunched name server knows them again within that.
 FaultCluster::FaultCluster()
@@ -29,6 +76,8 @@ FaultCluster::FaultCluster()
               "RMQ_SLAVE_A_PORT=25911 RMQ_SLAVE_B_PORT=27911 RMQ_REGISTER_PERIOD_MS=10000"} {}
 
 FaultCluster& fault_cluster() {
+  static const bool routed = (route_sdk_log_to_file(), true);
+  (void)routed;
   static FaultCluster instance;
   instance.proxy.pass();
   for (const auto& process : kProcesses) {

@@ -506,3 +506,35 @@ TEST_CASE("a peer that accepts and never answers costs one request timeout, then
   REQUIRE(wait_until([&] { return client.stats().open_connections == 0; }, 5s));
   CHECK(client.stats().pending_async == 0);
 }
+
+TEST_CASE("last_heard_from: none without a connection, its opening until bytes come, then the last answer",
+          "[remoting][fault]") {
+  // The first request is held (a long poll), the others are answered.
+  std::atomic<int> seen{0};
+  FakePeer peer([&](PeerConnection& connection, RemotingCommand& request) {
+    if (++seen == 1) return;
+    connection.send(RemotingCommand::response_to(request, 0));
+  });
+  RemotingClient client;
+  CHECK_FALSE(client.last_heard_from(peer.address()));
+  const auto before_open = std::chrono::steady_clock::now();
+  Outcome held;
+  client.invoke_async(peer.address(), ping(), 30s, [&](InvokeResult&& result) { held.record(std::move(result)); });
+  REQUIRE(wait_until([&] { return seen.load() == 1; }, 5s));
+  const auto opened = client.last_heard_from(peer.address());
+  REQUIRE(opened);
+  CHECK(*opened >= before_open);
+  const auto before_answer = std::chrono::steady_clock::now();
+  CHECK(*opened <= before_answer);
+  // Nothing came yet: the time stays.
+  REQUIRE(wait_until([&] { return std::chrono::steady_clock::now() - before_answer >= 50ms; }, 1s));
+  CHECK(client.last_heard_from(peer.address()) == opened);
+  REQUIRE(client.invoke_sync(peer.address(), ping(), 5s).code == 0);
+  const auto answered = client.last_heard_from(peer.address());
+  REQUIRE(answered);
+  CHECK(*answered >= before_answer);
+  client.close_connection(peer.address());
+  REQUIRE(wait_until([&] { return !client.last_heard_from(peer.address()); }, 5s));
+  REQUIRE(wait_until([&] { return held.calls.load() == 1; }, 5s));
+  CHECK_FALSE(held.ok.load());
+}

@@ -27,8 +27,18 @@ fi
     # The interpreter's own packages stay visible: pytest is taken from there when it has one, and
     # the wrapper's sdist builds with its setuptools (no isolated build environment to download).
     python3 -m venv --system-site-packages "$venv"
+    # Each build tool the interpreter lacks comes from PyPI first (a pyenv Python has setuptools
+    # but no wheel, and without wheel the sdist cannot be built: "invalid command 'bdist_wheel'").
+    tools=()
+    for module in pytest setuptools wheel; do
+      "$venv/bin/python" -c "import $module" 2>/dev/null || tools+=("$module")
+    done
+    if [ ${#tools[@]} -gt 0 ] &&
+      ! "$venv/bin/pip" install -q --disable-pip-version-check "${tools[@]}"; then
+      echo "BLOCKED: pip could not install ${tools[*]} from PyPI" >&2
+      exit 1
+    fi
     packages=("$wrapper")
-    "$venv/bin/python" -c 'import pytest, setuptools' 2>/dev/null || packages+=(pytest setuptools wheel)
     if ! "$venv/bin/pip" install -q --disable-pip-version-check --no-build-isolation "${packages[@]}"; then
       echo "BLOCKED: pip could not install ${packages[*]} from PyPI" >&2
       exit 1
