@@ -90,7 +90,10 @@ configure_and_build() {
     args+=("$1")
     shift
   done
-  [ $# -gt 0 ] && shift && targets=(--target "$@")
+  if [ $# -gt 1 ]; then
+    shift
+    targets=(--target "$@")
+  fi
   local generator=()
   command -v ninja >/dev/null && generator=(-G Ninja)
   if [ ! -f "$dir/CMakeCache.txt" ]; then
@@ -196,10 +199,10 @@ fault_tests() {
 
 tsan_build() {
   log "ThreadSanitizer build in build/tsan"
-  # Only what runs under TSan: the unit and integration binaries and the lifecycle helper.
+  # Only what runs under TSan: the unit tests and the files with [lifecycle] tests (and their helper).
   configure_and_build build/tsan -DCMAKE_BUILD_TYPE=Debug -DROCKETMQ_SANITIZE=thread -DROCKETMQ_WERROR=ON \
     -DROCKETMQ_BUILD_EXAMPLES=OFF -DROCKETMQ_BUILD_BENCH=OFF \
-    --target rocketmq_unit_tests rocketmq_integration_tests rocketmq_lifecycle_helper
+    --target rocketmq_unit_tests rocketmq_lifecycle_tests rocketmq_lifecycle_helper
 }
 
 # Every unit test, then the lifecycle tests against the running cluster, under TSan. One process
@@ -212,7 +215,7 @@ tsan_unit_and_lifecycle() {
   if [ $status -eq 0 ]; then
     log "lifecycle tests under ThreadSanitizer, against the cluster"
     (cd build/tsan && ROCKETMQ_TEST_CLUSTER=external TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:exitcode=66 \
-      ./test/rocketmq_integration_tests "[lifecycle]") || status=$?
+      ./test/rocketmq_lifecycle_tests "[lifecycle]") || status=$?
   fi
   return $status
 }

@@ -77,8 +77,8 @@ struct ROCKETMQ_API ConsumerStats {
   std::int64_t undecodable_dead_lettered = 0;  // of those, moved to %DLQ%<group>
   std::int64_t background_errors = 0;  // failed pulls, commits, heartbeats, route refreshes (error listener)
   // Brokers asked whether they are alive because a pull waited on a connection that had received
-  // nothing for 3 s; of those, the ones that did not answer within 1 s (their connection was closed
-  // and its pulls sent again on a new one).
+  // nothing for 1 s; of those, the ones that did not answer within 1 s (a connection silent all
+  // that time is then closed, and its pulls are sent again on a new one).
   std::int64_t silent_broker_probes = 0;
   std::int64_t silent_broker_probes_unanswered = 0;
   std::vector<QueueStats> queues;        // every owned queue, in MessageQueue order

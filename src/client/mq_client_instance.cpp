@@ -23,6 +23,11 @@ using remoting::RemotingCommand;
 
 namespace {
 
+// While a broker is missing from a route that listed it: how often the route is asked for, and
+// for how long at most (see watch_lost_brokers_locked).
+constexpr std::chrono::milliseconds kLostBrokerRecheckPeriod{2000};
+constexpr std::chrono::minutes kLostBrokerRecheckFor{5};
+
 // The process-wide map from client id to instance. Leaked on purpose: an instance may be released
 // (and look itself up here) on a library thread while static destruction runs at process exit.
 struct Registry {
@@ -247,14 +252,17 @@ protocol::TopicRouteData MQClientInstance::update_topic_route(const std::string&
     asked = ++route_sequence_;
   }
   auto route = api_->get_topic_route(topic);
+  bool recheck = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto& version = route_versions_[topic];
     if (version > asked) return routes_[topic];  // a later query answered first: its route stands
+    recheck = watch_lost_brokers_locked(topic, routes_[topic], route);
     routes_[topic] = route;
     version = asked;
     rebuild_broker_addresses();
   }
+  if (recheck) refresh_route_later(topic, kLostBrokerRecheckPeriod);
   // Clients learn the routes in the order they were stored: an answer overtaken while waiting here
   // leaves the telling to the newer one.
   std::lock_guard<std::mutex> telling(route_notify_mutex_);
@@ -288,6 +296,70 @@ void MQClientInstance::refresh_route_soon(const std::string& topic) {
       self->update_topic_route(topic);
     } catch (const std::exception& error) {
       LOG_WARN("route refresh of " << topic << " failed: " << error.what());
+    }
+  });
+}
+
+// A broker (or its master) that leaves a topic's route (killed, restarting, its registration
+// expired) usually comes back within a minute or two; learning of it only at the next periodic refresh (30 s) would leave
+// its queues unconsumed and unused for that long after it is back. So while a broker is missing
+// from a route that listed it, the route is asked for every kLostBrokerRecheckPeriod, for up to
+// kLostBrokerRecheckFor. Requires mutex_; true when the topic is (still) watched.
+bool MQClientInstance::watch_lost_brokers_locked(const std::string& topic, const protocol::TopicRouteData& previous,
+                                                 const protocol::TopicRouteData& current) {
+  const auto now = std::chrono::steady_clock::now();
+  // A broker counts as present with its master: a master gone while its slave stays is watched too
+  // (its queues are read from the slave meanwhile, and written nowhere).
+  std::set<std::string> present;
+  for (const auto& broker : current.broker_datas) {
+    if (broker.master_address()) present.insert(broker.broker_name);
+  }
+  auto& watch = lost_brokers_[topic];
+  for (const auto& broker : previous.broker_datas) {
+    if (broker.master_address() && present.count(broker.broker_name) == 0 &&
+        watch.missing.insert(broker.broker_name).second) {
+      watch.until = now + kLostBrokerRecheckFor;
+      LOG_INFO("the master of broker " << broker.broker_name << " left the route of " << topic
+                                       << "; asking for the route every " << kLostBrokerRecheckPeriod.count()
+                                       << " ms until it is back");
+    }
+  }
+  for (auto it = watch.missing.begin(); it != watch.missing.end();) {
+    it = present.count(*it) != 0 ? watch.missing.erase(it) : std::next(it);
+  }
+  if (watch.missing.empty() || now >= watch.until) {
+    lost_brokers_.erase(topic);
+    return false;
+  }
+  return true;
+}
+
+void MQClientInstance::refresh_route_later(const std::string& topic, std::chrono::milliseconds delay) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (closing_ || !route_recheck_pending_.insert(topic).second) return;
+  }
+  auto weak = weak_from_this();
+  scheduler_.schedule(delay, [weak, topic] {
+    auto self = weak.lock();
+    if (!self) return;
+    {
+      std::lock_guard<std::mutex> lock(self->mutex_);
+      self->route_recheck_pending_.erase(topic);
+      if (self->closing_) return;
+    }
+    try {
+      self->update_topic_route(topic);
+    } catch (const std::exception& error) {
+      LOG_DEBUG("route recheck of " << topic << " failed: " << error.what());
+      // Still watched: try again, the name server may be the one that is down.
+      bool watched = false;
+      {
+        std::lock_guard<std::mutex> lock(self->mutex_);
+        auto it = self->lost_brokers_.find(topic);
+        watched = it != self->lost_brokers_.end() && std::chrono::steady_clock::now() < it->second.until;
+      }
+      if (watched) self->refresh_route_later(topic, kLostBrokerRecheckPeriod);
     }
   });
 }

@@ -93,6 +93,10 @@ class MQClientInstance : public std::enable_shared_from_this<MQClientInstance> {
     return closing_;
   }
   void refresh_all_routes();
+  bool watch_lost_brokers_locked(const std::string& topic, const protocol::TopicRouteData& previous,
+                                 const protocol::TopicRouteData& current);
+  // update_topic_route(topic) on the scheduler after `delay`, once however often it is asked.
+  void refresh_route_later(const std::string& topic, std::chrono::milliseconds delay);
   // Hands a background failure to every client it concerns: those of `topic`, or all of them.
   void report_background_error(const char* operation, const std::string& what, std::exception_ptr error,
                                const std::optional<std::string>& topic);
@@ -125,6 +129,14 @@ class MQClientInstance : public std::enable_shared_from_this<MQClientInstance> {
   // the routes of a topic in the order they were stored. Taken before mutex_, never inside it.
   std::mutex route_notify_mutex_;
   std::set<std::string> route_refresh_pending_;  // topics refresh_route_soon has queued
+  // Topics whose route lost a broker it listed before, asked for again until it is back (see
+  // watch_lost_brokers_locked); guarded by mutex_, as is route_recheck_pending_.
+  struct LostBrokers {
+    std::set<std::string> missing;
+    std::chrono::steady_clock::time_point until;
+  };
+  std::map<std::string, LostBrokers> lost_brokers_;
+  std::set<std::string> route_recheck_pending_;
   // broker name → id → address, as the newest route naming that broker lists it.
   std::map<std::string, std::map<std::int64_t, std::string>> broker_addrs_;
   bool periodic_started_ = false;

@@ -36,11 +36,15 @@ constexpr std::chrono::milliseconds kPullRetryDelay{3000};
 // sends nothing meanwhile; a black-holed or half-open connection is silent too, and its pulls
 // would wait out kPullTimeout before failing. So every kSilentProbePeriod each broker that has held
 // a pull for kSilentProbeAfter, on a connection that has received nothing for as long, is asked for
-// a max offset with kSilentProbeTimeout. A live broker answers at once (an idle consumer costs a
-// broker one small request per period). A dead path does not, and a request that times out on a
+// a max offset with kSilentProbeTimeout. A live broker answers at once. A dead path does not, and a request that times out on a
 // connection silent throughout closes it (the remoting client's rule): its pulls fail now and are
 // sent again after kPullRetryAfterProbe on a new connection. A broker back from a black hole is
-// used again within about kSilentProbeAfter + kSilentProbePeriod + kSilentProbeTimeout.
+// used again within about kSilentProbeAfter + kSilentProbePeriod + kSilentProbeTimeout (2.6 s).
+// The costs: an idle consumer asks each broker about once every 1-1.5 s (its idle long polls, one
+// per queue every 15 s, are of the same order); and a live broker that stalls for over a second
+// while it holds an idle consumer's pulls has that connection closed (its pulls, commits and
+// heartbeats in flight fail and are retried; the broker forgets the client's registration on it
+// until the next heartbeat), as it would by any request's timeout on a silent connection.
 constexpr std::chrono::milliseconds kSilentProbePeriod{500};
 constexpr std::chrono::milliseconds kSilentProbeAfter{1000};
 constexpr std::chrono::milliseconds kSilentProbeTimeout{1000};
@@ -1132,11 +1136,27 @@ void consumer::PushConsumerImpl::probe_silent_brokers() {
   }
 }
 
+namespace {
+// A pull that failed because its connection went away (closed after a timeout, reset): not a
+// broker's error answer, not a timeout of its own.
+bool is_connection_lost(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const ConnectError&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+}  // namespace
+
 bool consumer::PushConsumerImpl::closed_by_probe(const std::string& address, std::chrono::steady_clock::time_point now) {
   std::lock_guard<std::mutex> lock(in_flight_mutex_);
-  auto it = probed_at_.find(address);
   // The probe's timeout closes the connection and fails the pulls on it before the probe's own
-  // callback runs, so a probe still in flight counts; a margin covers a busy I/O thread.
+  // callback runs, so a probe still in flight counts; so does one that went unanswered just now
+  // (a margin for a busy I/O thread). An answered probe is forgotten at once.
+  if (probing_.count(address) != 0) return true;
+  auto it = probed_at_.find(address);
   return it != probed_at_.end() && now - it->second <= kSilentProbeTimeout + std::chrono::milliseconds(500);
 }
 
@@ -1177,7 +1197,13 @@ void consumer::PushConsumerImpl::on_pulled(const std::shared_ptr<PullRequest>& r
       LOG_WARN("pull of " << request->queue.to_string() << " at " << request->next_offset << " failed: " << e.what());
     }
     pull_api_->pull_failed(request->queue);
-    const bool probed = !pulled_from.empty() && closed_by_probe(pulled_from, std::chrono::steady_clock::now());
+    const bool connection_lost = is_connection_lost(error);
+    // A broker that cannot be reached may have left the route (a killed master whose slave runs):
+    // the route is asked for now rather than at the next periodic refresh, and the client instance
+    // keeps asking while a broker is missing from it. Once per topic however many queues fail.
+    if (connection_lost) instance_->refresh_route_soon(request->queue.topic);
+    const bool probed = !pulled_from.empty() && connection_lost &&
+                        closed_by_probe(pulled_from, std::chrono::steady_clock::now());
     pull_later(request, probed ? kPullRetryAfterProbe : kPullRetryDelay);
     return;
   }

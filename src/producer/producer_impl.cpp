@@ -35,6 +35,8 @@ constexpr int kDefaultTopicQueueNums = 4;
 constexpr int kMinCallbackThreads = 1;
 constexpr int kMaxCallbackThreads = 4;
 constexpr std::chrono::milliseconds kExecutorShutdownTimeout{5000};
+// Answers of asynchronous sends a callback thread takes from the queue at a time.
+constexpr std::size_t kAnswerRun = 64;
 // Probing a broker isolated after a failed send. The probe's timeout is short because a probe
 // that goes unanswered closes its connection (a request timeout does), so a connection black-holed
 // before the broker came back costs one probe timeout and the next probe connects afresh: a broker
@@ -752,25 +754,82 @@ void ProducerImpl::start_async_attempt(const std::shared_ptr<AsyncSend>& send) {
             LOG_ERROR("asynchronous send " << send->prepared.msg_id << " completed after its producer was destroyed");
             return;
           }
-          auto shared_response = std::make_shared<client::SendResponse>(std::move(response));
-          if (!self->run_on_executor([weak, send, shared_response, error] {
-                if (auto owner = weak.lock()) owner->on_async_response(send, std::move(*shared_response), error);
-              })) {
-            // Callback threads already gone (shutdown gave up waiting): still answer exactly once.
-            SendResult result;
-            if (!error) result = self->to_result(send->prepared, send->queue, *shared_response);
-            self->finish_async(send, error ? nullptr : &result, error);
-          }
+          self->hand_over_answer(send, std::move(response), error);
         });
   } catch (...) {
     // The request was never queued (no route, too many outstanding requests, shut down): treat it
     // like a failed attempt, on a callback thread so the caller never runs its own callback.
-    auto error = std::current_exception();
-    if (!run_on_executor([weak, send, error] {
-          if (auto self = weak.lock()) self->on_async_response(send, client::SendResponse{}, error);
-        })) {
-      finish_async(send, nullptr, error);
+    hand_over_answer(send, client::SendResponse{}, std::current_exception());
+  }
+}
+
+void ProducerImpl::hand_over_answer(std::shared_ptr<AsyncSend> send, client::SendResponse&& response,
+                                    std::exception_ptr error) {
+  bool start_drainer = false;
+  {
+    std::lock_guard<std::mutex> lock(answers_mutex_);
+    answers_.push_back(AsyncAnswer{std::move(send), std::move(response), std::move(error)});
+    if (answer_drainers_ == 0 || (answers_.size() > kAnswerRun && answer_drainers_ < kMaxCallbackThreads)) {
+      ++answer_drainers_;
+      start_drainer = true;
     }
+  }
+  if (!start_drainer) return;  // a drainer runs and will find it
+  std::weak_ptr<ProducerImpl> weak = weak_from_this();
+  if (run_on_executor([weak] {
+        if (auto self = weak.lock()) self->drain_answers();
+      })) {
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(answers_mutex_);
+    --answer_drainers_;
+  }
+  finish_answers_here();
+}
+
+void ProducerImpl::drain_answers() {
+  std::vector<AsyncAnswer> run;
+  run.reserve(kAnswerRun);
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(answers_mutex_);
+      if (answers_.empty()) {
+        --answer_drainers_;
+        return;
+      }
+      const std::size_t count = std::min(answers_.size(), kAnswerRun);
+      for (std::size_t i = 0; i < count; ++i) {
+        run.push_back(std::move(answers_.front()));
+        answers_.pop_front();
+      }
+    }
+    for (auto& answer : run) {
+      // Nothing may escape: this drainer must go on to its count's decrement.
+      try {
+        on_async_response(answer.send, std::move(answer.response), answer.error);
+      } catch (const std::exception& error) {
+        LOG_ERROR("asynchronous send " << answer.send->prepared.msg_id << ": its answer failed: " << error.what());
+      } catch (...) {
+        LOG_ERROR("asynchronous send " << answer.send->prepared.msg_id << ": its answer failed");
+      }
+    }
+    run.clear();
+  }
+}
+
+void ProducerImpl::finish_answers_here() {
+  std::deque<AsyncAnswer> waiting;
+  {
+    std::lock_guard<std::mutex> lock(answers_mutex_);
+    if (answer_drainers_ > 0) return;  // one still runs on the executor and takes them
+    waiting.swap(answers_);
+  }
+  for (auto& answer : waiting) {
+    // Still exactly once; no retry any more.
+    SendResult result;
+    if (!answer.error) result = to_result(answer.send->prepared, answer.send->queue, answer.response);
+    finish_async(answer.send, answer.error ? nullptr : &result, answer.error);
   }
 }
 

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -120,6 +121,20 @@ class ProducerImpl : public client::ProducerInner, public std::enable_shared_fro
   void finish_async(const std::shared_ptr<AsyncSend>& send, const SendResult* result, std::exception_ptr error);
   // Runs `task` on the callback executor; false when it is gone (shutdown).
   bool run_on_executor(std::function<void()> task);
+  // The answers of asynchronous sends (and attempts that could not be queued) wait in answers_ for
+  // the callback executor, which takes them in runs of up to kAnswerRun: one hand-over, and at most
+  // one wake-up, per run instead of per answer. A drainer is started when none runs, and another
+  // (up to kMaxCallbackThreads) whenever more than a run waits, so a slow callback holds up only
+  // the run it is in while more than a run waits. Any thread; never blocks.
+  struct AsyncAnswer {
+    std::shared_ptr<AsyncSend> send;
+    client::SendResponse response;
+    std::exception_ptr error;
+  };
+  void hand_over_answer(std::shared_ptr<AsyncSend> send, client::SendResponse&& response, std::exception_ptr error);
+  void drain_answers();  // on the callback executor
+  // After the executor is gone (shutdown gave up waiting): the waiting answers' callbacks, here.
+  void finish_answers_here();
   // Scheduler thread, every kProbeInterval: each broker isolated after a failed send is asked for a
   // max offset (asynchronously, one probe per broker at a time, kProbeTimeout); one that
   // answers is used again at once instead of when its isolation ends (Java 5.x's detector).
@@ -133,6 +148,9 @@ class ProducerImpl : public client::ProducerInner, public std::enable_shared_fro
   std::shared_ptr<common::ElasticThreadPool> executor_;
   LatencyFaultTolerance fault_;
   std::uint64_t probe_task_ = 0;  // scheduler task of probe_failed_brokers, 0 when none
+  std::mutex answers_mutex_;
+  std::deque<AsyncAnswer> answers_;  // guarded by answers_mutex_, as is answer_drainers_
+  int answer_drainers_ = 0;
   std::mutex probing_mutex_;
   std::set<std::string> probing_;  // brokers with a probe in flight
 

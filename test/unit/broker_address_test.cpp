@@ -202,3 +202,33 @@ TEST_CASE("a route answer overtaken by a later query's is not applied", "[client
   CHECK(late_answer.broker_datas.size() == 2);  // the caller gets the route that stands
   instance->shutdown();
 }
+
+TEST_CASE("a broker that leaves a route is looked for every 2 s until it is back, not at the next periodic refresh",
+          "[client][broker-address]") {
+  using namespace std::chrono_literals;
+  Fixture f;  // never started: no periodic route refresh runs here
+  f.name_server_says("T", route({{0, kMasterA}}));
+  f.name_server_says("T", route({{0, kMasterA}}, false));  // broker-b was killed
+  CHECK(f.instance->broker_address("broker-b") == none());
+  const auto asked_when_lost = f.api->call_count("get_topic_route");
+  // It registers again; nobody tells the instance.
+  f.api->set_topic_route("T", route({{0, kMasterA}}));
+  REQUIRE(rocketmq::test::wait_until(
+      [&] { return f.instance->broker_address("broker-b") == std::optional<std::string>(kMasterB); }, 10s, 20ms));
+  const auto asked_when_back = f.api->call_count("get_topic_route");
+  CHECK(asked_when_back > asked_when_lost);
+  // Back in the route: the rechecks stop (one period and a margin without a query).
+  std::this_thread::sleep_for(2500ms);
+  CHECK(f.api->call_count("get_topic_route") == asked_when_back);
+}
+
+TEST_CASE("a master that leaves a route while its slave stays is looked for until it is back", "[client][broker-address]") {
+  using namespace std::chrono_literals;
+  Fixture f;
+  f.name_server_says("T", route({{0, kMasterA}, {1, kSlaveA}}));
+  f.name_server_says("T", route({{1, kSlaveA}}));  // the master was killed, the slave runs
+  CHECK(f.instance->master_address("broker-a") == none());
+  f.api->set_topic_route("T", route({{0, kMasterA}, {1, kSlaveA}}));
+  REQUIRE(rocketmq::test::wait_until(
+      [&] { return f.instance->master_address("broker-a") == std::optional<std::string>(kMasterA); }, 10s, 20ms));
+}
