@@ -41,8 +41,11 @@ constexpr std::size_t kAnswerRun = 64;
 // that goes unanswered closes its connection (a request timeout does), so a connection black-holed
 // before the broker came back costs one probe timeout and the next probe connects afresh: a broker
 // that answers again is back in use within kProbeInterval + kProbeTimeout, inside one request timeout.
+// The timeout is shorter than the interval so that a probe left on a connection of the outage has
+// timed out (and freed the broker's probe slot) by the next tick: with both at 1 s, a tick racing
+// the timeout skipped the broker and recovery took up to three seconds.
 constexpr std::chrono::milliseconds kProbeInterval{1000};
-constexpr std::chrono::milliseconds kProbeTimeout{1000};
+constexpr std::chrono::milliseconds kProbeTimeout{800};
 
 // Set on the callback executor's threads. A user callback that sends again must not block on the
 // pending limit: the slots it waits for are released by the very threads it would be blocking.
