@@ -12,7 +12,8 @@
 #   -b  consume batch size of the push consumers (1: one message per listener call)
 #   -r  rate of the fixed-rate latency runs, messages/s (5000)
 #   -d  duration of each latency run, seconds (30)
-#   -k  drains per push consumer, alternating ours / Java / Go; the table takes each one's fastest (1)
+#   -k  drains per push consumer, alternating ours / Java / Go; the table takes each one's fastest (1);
+#       with --producer also rounds of the six producer runs, alternating, each one's fastest
 #   --no-java, --no-go  without the Java / Go consumer (and producer)
 #   --producer  also the producer comparison: our async and sync producer, Java's and Go's, each
 #       sending -p messages of -s bytes from 4 threads into a fresh topic (send TPS, CPU s per M)
@@ -278,26 +279,42 @@ fi # run_consume
 
 # ---- producer comparison ---------------------------------------------------------------------
 # Every producer sends the same -p messages of -s bytes from 4 threads (a failed send is sent
-# again), each into a fresh topic (8 queues on each broker), one after the other.
-producer_run() { # name command...
-  local name=$1
-  shift
-  local prod_topic=BenchProduce_${name}_${stamp//-/_}
+# again), each into a fresh topic (8 queues on each broker), one after the other; with -k K in K
+# alternating rounds (prod_<name>, prod_<name>_2, ...), the report taking each one's fastest.
+producer_run() { # name round command...
+  local name=$1 round=$2
+  shift 2
+  local suffix=""
+  [ "$round" -gt 1 ] && suffix="_$round"
+  local prod_topic=BenchProduce_${name}${suffix}_${stamp//-/_}
   create_topic "$prod_topic"
-  log "producer $name: $producer_count x $size B on $prod_topic"
-  run_bench "prod_$name" "$@" --topic "$prod_topic" --threads 4 --size "$size" --count "$producer_count"
+  log "producer $name: $producer_count x $size B on $prod_topic${suffix:+, round $round}"
+  run_bench "prod_$name$suffix" "$@" --topic "$prod_topic" --threads 4 --size "$size" --count "$producer_count"
 }
 if [ "$run_producer" = 1 ]; then
-  producer_run ours_async "$bin/rmq_bench_producer" --namesrv "$namesrv" --async 1 "${security[@]}"
-  producer_run ours_sync "$bin/rmq_bench_producer" --namesrv "$namesrv" --async 0 "${security[@]}"
-  if [ "$run_java" = 1 ]; then
-    producer_run java_async "$here/java/run.sh" produce --namesrv "$namesrv" --async 1
-    producer_run java_sync "$here/java/run.sh" produce --namesrv "$namesrv" --async 0
+  if [ "$run_consume" = 0 ]; then
+    # Without a preload and drains before them, the first producer would meet brokers that have
+    # not written yet (page faults in a fresh commit log, JIT): its first seconds ran at under
+    # 600 msg/s with 3-8 s round trips in one run. A warm-up send first, not counted.
+    warm_topic=BenchWarmUp_${stamp//-/_}
+    create_topic "$warm_topic"
+    log "warming the brokers up: $producer_count x $size B on $warm_topic (not counted)"
+    "$bin/rmq_bench_producer" --namesrv "$namesrv" --topic "$warm_topic" --threads 4 --size "$size" \
+      --count "$producer_count" --async 1 "${security[@]}" >"$run_dir/warm_up.log" 2>&1 ||
+      log "the warm-up send failed (see $run_dir/warm_up.log); going on"
   fi
-  if [ "$run_go" = 1 ]; then
-    producer_run go_async "$here/go/run.sh" produce --namesrv "$namesrv" --async 1
-    producer_run go_sync "$here/go/run.sh" produce --namesrv "$namesrv" --async 0
-  fi
+  for ((k = 1; k <= repeat; k++)); do
+    producer_run ours_async "$k" "$bin/rmq_bench_producer" --namesrv "$namesrv" --async 1 "${security[@]}"
+    producer_run ours_sync "$k" "$bin/rmq_bench_producer" --namesrv "$namesrv" --async 0 "${security[@]}"
+    if [ "$run_java" = 1 ]; then
+      producer_run java_async "$k" "$here/java/run.sh" produce --namesrv "$namesrv" --async 1
+      producer_run java_sync "$k" "$here/java/run.sh" produce --namesrv "$namesrv" --async 0
+    fi
+    if [ "$run_go" = 1 ]; then
+      producer_run go_async "$k" "$here/go/run.sh" produce --namesrv "$namesrv" --async 1
+      producer_run go_sync "$k" "$here/go/run.sh" produce --namesrv "$namesrv" --async 0
+    fi
+  done
 fi
 
 # ---- micro benchmarks ------------------------------------------------------------------------

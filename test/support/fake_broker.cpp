@@ -64,6 +64,21 @@ void FakeBroker::ignore_commits(bool ignore) {
   ignore_commits_ = ignore;
 }
 
+void FakeBroker::black_hole(bool on) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  black_hole_ = on;
+}
+
+int FakeBroker::black_holed_requests() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return black_holed_requests_;
+}
+
+int FakeBroker::black_holed_max_offset_requests() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return black_holed_max_offset_requests_;
+}
+
 std::vector<protocol::ConsumerSendMsgBackRequestHeader> FakeBroker::send_backs() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return send_backs_;
@@ -125,6 +140,14 @@ std::string FakeBroker::route(const std::string& topic) const {
 }
 
 void FakeBroker::handle(PeerConnection& connection, remoting::RemotingCommand& request) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (black_hole_) {
+      ++black_holed_requests_;
+      if (static_cast<RequestCode>(request.code) == RequestCode::kGetMaxOffset) ++black_holed_max_offset_requests_;
+      return;
+    }
+  }
   auto response = remoting::RemotingCommand::response_to(request, code(ResponseCode::kSuccess), "");
   switch (static_cast<RequestCode>(request.code)) {
     case RequestCode::kGetRouteInfoByTopic: {

@@ -42,6 +42,13 @@ class FakeBroker {
   void refuse_send_backs(bool refuse);
   // UPDATE_CONSUMER_OFFSET (and QUERY_CONSUMER_OFFSET) never answered: a broker black-holing commits.
   void ignore_commits(bool ignore);
+  // While on, every request (on old connections and new ones) is read and dropped unanswered, and the
+  // connections stay open: a black-holed path, as a firewall dropping packets makes it. Requests
+  // dropped are lost for good; the ones after it ends are answered again.
+  void black_hole(bool on);
+  // Requests dropped by black_hole(), and GET_MAX_OFFSET requests among them.
+  int black_holed_requests() const;
+  int black_holed_max_offset_requests() const;
 
   std::vector<protocol::ConsumerSendMsgBackRequestHeader> send_backs() const;
   // SEND_MESSAGE / SEND_MESSAGE_V2 requests (in the V1 field names), and their bodies.
@@ -71,6 +78,9 @@ class FakeBroker {
   std::vector<std::string> client_ids_;
   bool refuse_send_backs_ = false;
   bool ignore_commits_ = false;
+  bool black_hole_ = false;
+  int black_holed_requests_ = 0;
+  int black_holed_max_offset_requests_ = 0;
   int commit_requests_ = 0;
   int pull_requests_ = 0;
   int pulls_with_commit_ = 0;

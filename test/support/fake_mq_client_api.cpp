@@ -190,33 +190,14 @@ void FakeMQClientAPI::probe_broker(const std::string& broker_addr, const std::st
   std::exception_ptr failure;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    probes_.push_back(broker_addr);
     failure = begin_call("probe_broker");
   }
   deliver(std::chrono::milliseconds(0), [done = std::move(done), failure] { done(failure); });
 }
 
 std::optional<std::chrono::steady_clock::time_point> FakeMQClientAPI::last_heard_from(
-    const std::string& broker_addr) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto it = last_heard_.find(broker_addr);
-  if (it == last_heard_.end()) return std::nullopt;
-  return it->second;
-}
-
-void FakeMQClientAPI::set_last_heard_from(const std::string& broker_addr,
-                                          std::optional<std::chrono::steady_clock::time_point> when) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (when) {
-    last_heard_[broker_addr] = *when;
-  } else {
-    last_heard_.erase(broker_addr);
-  }
-}
-
-std::vector<std::string> FakeMQClientAPI::probes() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return probes_;
+    const std::string& /*broker_addr*/) const {
+  return std::nullopt;  // the fake has no connections
 }
 
 std::int64_t FakeMQClientAPI::get_min_offset(const std::string& broker_addr, const std::string& topic,

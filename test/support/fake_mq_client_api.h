@@ -101,7 +101,8 @@ class FakeMQClientAPI : public client::MQClientAPI {
   // Answered at once on the fake I/O thread (or failed by fail_next("probe_broker")).
   void probe_broker(const std::string& broker_addr, const std::string& topic, int queue_id,
                     std::chrono::milliseconds timeout, client::ProbeCallback done) override;
-  // What set_last_heard_from() said (nullopt, "no connection", until then).
+  // Always nullopt ("no connection"): the fake has none. The silent-broker probe is tested against
+  // a FakeBroker, over real connections.
   std::optional<std::chrono::steady_clock::time_point> last_heard_from(const std::string& broker_addr) const override;
   std::int64_t get_min_offset(const std::string& broker_addr, const std::string& topic,
                               int queue_id) override;
@@ -167,9 +168,6 @@ class FakeMQClientAPI : public client::MQClientAPI {
   static std::exception_ptr broker_error(int response_code, const std::string& remark = "");
   // How many times `method` was called, failed calls included.
   std::size_t call_count(const std::string& method) const;
-  void set_last_heard_from(const std::string& broker_addr, std::optional<std::chrono::steady_clock::time_point> when);
-  // The addresses probed, in order.
-  std::vector<std::string> probes() const;
 
   // ---- pulls
   // Answers for the next pulls of `queue`, in order, delivered `delay` after the pull. A pull that
@@ -239,8 +237,6 @@ class FakeMQClientAPI : public client::MQClientAPI {
 
   std::map<std::string, std::deque<std::exception_ptr>> failures_;
   std::map<std::string, std::size_t> call_counts_;
-  std::map<std::string, std::chrono::steady_clock::time_point> last_heard_;
-  std::vector<std::string> probes_;
   std::map<MessageQueue, std::deque<PullAnswer>> pull_answers_;
   std::deque<PendingPull> pending_pulls_;
 

@@ -175,6 +175,51 @@ TEST_CASE("shutdown commits every broker in parallel, one that never answers cos
 }
 
 
+TEST_CASE("a black-holed broker holding pulls is probed, and consumption is back seconds after the hole, not at the "
+          "pull timeout",
+          "[fake-broker][fault]") {
+  const std::string topic = "TopicBlackHole";
+  FakeBroker broker(2, "broker-a");
+  for (int queue_id = 0; queue_id < 2; ++queue_id) broker.add_record(topic, queue_id, 0, good_record(topic, queue_id, 0));
+  auto option = option_for(broker, "black_hole_group");
+  // Nothing periodic reaches the broker during the test (a synchronous request timing out on the
+  // silent connection would close it too): only the probe can notice the hole.
+  option.set_heartbeat_interval(60s);
+  option.set_rebalance_interval(60s);
+  option.set_persist_offset_interval(60s);
+  option.set_route_refresh_interval(60s);
+  rocketmq::PushConsumer consumer(option);
+  consumer.subscribe(topic, "*");
+  auto owned = std::make_unique<Recorder>();
+  auto* recorder = owned.get();
+  consumer.register_message_listener(std::move(owned));
+  consumer.start();
+  REQUIRE(wait_until([&] { return recorder->bodies().size() >= 2; }, 20s));
+
+  broker.black_hole(true);
+  // Stored during the hole: only pulls sent after it can bring them.
+  for (int queue_id = 0; queue_id < 2; ++queue_id) broker.add_record(topic, queue_id, 1, good_record(topic, queue_id, 1));
+  // The pulls in flight are dropped; the consumer asks the silent broker, gets no answer, sends its
+  // pulls again on a new connection, and those are dropped too: two probe cycles in the hole.
+  const bool probed = wait_until([&] { return consumer.stats().silent_broker_probes_unanswered >= 2; }, 15s);
+  broker.black_hole(false);
+  const auto hole_ended = std::chrono::steady_clock::now();
+  const bool delivered = wait_until([&] { return recorder->bodies().size() >= 4; }, 40s, 20ms);
+  const auto recovered =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - hole_ended);
+  const auto stats = consumer.stats();
+  INFO("consumption back " << recovered.count() << " ms after the hole; " << stats.silent_broker_probes << " probes, "
+                           << stats.silent_broker_probes_unanswered << " unanswered; "
+                           << broker.black_holed_requests() << " requests dropped");
+  CHECK(probed);
+  CHECK(broker.black_holed_max_offset_requests() >= 2);  // the probe is a GET_MAX_OFFSET
+  CHECK(delivered);
+  // A probe cycle: 0.5 s period + 1 s of silence + 1 s probe timeout + 0.1 s retry, about 2.6 s.
+  // Without the probe the pulls dropped by the hole wait out their 30 s timeout.
+  CHECK(recovered < 6s);
+  consumer.shutdown();
+}
+
 TEST_CASE("orderly pulls never ask the broker to commit an offset but concurrent pulls do",
           "[fake-broker]") {
   // A broker runs pulls and offset updates on different thread pools and keeps the last commit it
