@@ -8,6 +8,7 @@
 #include <thread>
 #include <utility>
 
+#include "client/transport_failure.h"
 #include "common/host_info.h"
 #include "common/log.h"
 #include "common/thread_name.h"
@@ -1136,20 +1137,6 @@ void consumer::PushConsumerImpl::probe_silent_brokers() {
   }
 }
 
-namespace {
-// A pull that failed because its connection went away (closed after a timeout, reset): not a
-// broker's error answer, not a timeout of its own.
-bool is_connection_lost(const std::exception_ptr& error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const ConnectError&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
-}  // namespace
-
 bool consumer::PushConsumerImpl::closed_by_probe(const std::string& address, std::chrono::steady_clock::time_point now) {
   std::lock_guard<std::mutex> lock(in_flight_mutex_);
   // The probe's timeout closes the connection and fails the pulls on it before the probe's own
@@ -1197,7 +1184,9 @@ void consumer::PushConsumerImpl::on_pulled(const std::shared_ptr<PullRequest>& r
       LOG_WARN("pull of " << request->queue.to_string() << " at " << request->next_offset << " failed: " << e.what());
     }
     pull_api_->pull_failed(request->queue);
-    const bool connection_lost = is_connection_lost(error);
+    // Its connection went away (closed after a timeout, reset): not a broker's error answer, not a
+    // timeout of the pull's own.
+    const bool connection_lost = client::transport_failure(error) == client::TransportFailure::ConnectionLost;
     // A broker that cannot be reached may have left the route (a killed master whose slave runs):
     // the route is asked for now rather than at the next periodic refresh, and the client instance
     // keeps asking while a broker is missing from it. Once per topic however many queues fail.

@@ -6,6 +6,7 @@
 
 #include "common/java_hash.h"
 #include "common/log.h"
+#include "client/transport_failure.h"
 #include "common/validators.h"
 #include "protocol/compression.h"
 #include "protocol/message_const.h"
@@ -61,16 +62,8 @@ std::chrono::milliseconds elapsed_since(Clock::time_point started) {
 }
 
 // No answer from the broker at all, as opposed to an answer that is an error.
-bool is_unreachable(std::exception_ptr error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const TimeoutError&) {
-    return true;
-  } catch (const ConnectError&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
+bool is_unreachable(const std::exception_ptr& error) {
+  return client::transport_failure(error) != client::TransportFailure::None;
 }
 
 // Transport failures and the broker answers on which another broker may well succeed.

@@ -45,7 +45,7 @@ inline constexpr OptionRow kCompressLevel{
     "zlib level"};
 inline constexpr OptionRow kMaxMessageSize{
     "max_message_size", "int64", OptionKind::kInteger, 4 * 1024 * 1024, 1, kMaxMessageSizeLimit,
-    "4 MiB", "1..16711680 (16 MiB − 64 KiB)",
+    "4 MiB", "1..16711680 (16 MiB - 64 KiB)",
     "largest message (or batch) body accepted"};
 inline constexpr OptionRow kMaxPendingAsyncSends{
     "max_pending_async_sends", "int", OptionKind::kInteger, 10000, 1, 1000000,

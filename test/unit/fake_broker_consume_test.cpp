@@ -63,6 +63,17 @@ rocketmq::ConsumerOption option_for(const FakeBroker& broker, const std::string&
   return option;
 }
 
+// Subscribes `consumer` to every message of `topic`, gives it a fresh Recorder and starts it; the
+// consumer owns the recorder and outlives every use of the pointer in a test.
+Recorder* start_recording(rocketmq::PushConsumer& consumer, const std::string& topic) {
+  consumer.subscribe(topic, "*");
+  auto owned = std::make_unique<Recorder>();
+  auto* recorder = owned.get();
+  consumer.register_message_listener(std::move(owned));
+  consumer.start();
+  return recorder;
+}
+
 std::string good_record(const std::string& topic, int queue_id, std::int64_t offset) {
   return rocketmq::protocol::encode_stored_message(FakeBroker::message(topic, queue_id, offset, "good-" + std::to_string(offset)));
 }
@@ -88,11 +99,7 @@ TEST_CASE("a corrupt record and a decompression bomb are skipped, counted and de
   broker.add_record(topic, 0, 4, good_record(topic, 0, 4));
 
   rocketmq::PushConsumer consumer(option_for(broker, "poison_group"));
-  consumer.subscribe(topic, "*");
-  auto owned = std::make_unique<Recorder>();
-  auto* recorder = owned.get();
-  consumer.register_message_listener(std::move(owned));
-  consumer.start();
+  auto* recorder = start_recording(consumer, topic);
 
   REQUIRE(wait_until([&] { return recorder->bodies().size() >= 3; }, 30s));
   REQUIRE(wait_until([&] { return consumer.stats().undecodable_messages == 2; }, 10s));
@@ -153,11 +160,7 @@ TEST_CASE("shutdown commits every broker in parallel, one that never answers cos
   auto option = option_for(broker_a, "commit_group");
   option.set_persist_offset_interval(60s);  // only shutdown commits
   rocketmq::PushConsumer consumer(option);
-  consumer.subscribe(topic, "*");
-  auto owned = std::make_unique<Recorder>();
-  auto* recorder = owned.get();
-  consumer.register_message_listener(std::move(owned));
-  consumer.start();
+  auto* recorder = start_recording(consumer, topic);
   REQUIRE(wait_until([&] { return recorder->bodies().size() >= 8; }, 30s));
 
   broker_b.ignore_commits(true);
@@ -189,11 +192,7 @@ TEST_CASE("a black-holed broker holding pulls is probed, and consumption is back
   option.set_persist_offset_interval(60s);
   option.set_route_refresh_interval(60s);
   rocketmq::PushConsumer consumer(option);
-  consumer.subscribe(topic, "*");
-  auto owned = std::make_unique<Recorder>();
-  auto* recorder = owned.get();
-  consumer.register_message_listener(std::move(owned));
-  consumer.start();
+  auto* recorder = start_recording(consumer, topic);
   REQUIRE(wait_until([&] { return recorder->bodies().size() >= 2; }, 20s));
 
   broker.black_hole(true);

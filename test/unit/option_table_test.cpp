@@ -5,9 +5,12 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/option_table.h"
@@ -124,6 +127,51 @@ void check_doc_matches(const std::string& heading, const OptionRow (&table)[N]) 
   for (const auto& [name, unused] : doc) {
     INFO("docs/configuration.md, " << heading << " lists an option the table lacks: " << name);
     CHECK(names.count(name) == 1);
+  }
+}
+
+// An amount of a range text: a number with an optional unit (ms, s, min, h; KiB, MiB, GiB).
+std::optional<std::int64_t> amount(const std::string& number, const std::string& unit) {
+  const std::int64_t value = std::stoll(number);
+  static const std::map<std::string, std::int64_t> kUnits = {
+      {"", 1},          {"ms", 1},          {"s", 1000},        {"min", 60 * 1000}, {"h", 3600 * 1000},
+      {"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", std::int64_t{1} << 30}};
+  const auto found = kUnits.find(unit);
+  if (found == kUnits.end()) return std::nullopt;
+  return value * found->second;
+}
+
+// The min and max a numeric row's range text states: "A..B" with units ("100 ms..1 h"; a bare
+// number takes the other end's unit: "0..65535 ms"), "X or A..B" (min X), text in parentheses
+// ignored, "positive" for 1..no limit. nullopt for a text of another shape.
+std::optional<std::pair<std::int64_t, std::int64_t>> stated_range(std::string text) {
+  if (text.rfind("positive", 0) == 0) return std::make_pair(std::int64_t{1}, rocketmq::common::kNoLimit);
+  text = std::regex_replace(text, std::regex("\\([^)]*\\)"), "");
+  const auto dots = text.rfind("..");
+  if (dots == std::string::npos) return std::nullopt;
+  const std::regex amount_pattern("(-?[0-9]+)\\s*([A-Za-z]*)");
+  std::smatch low;
+  std::smatch high;
+  const std::string head = text.substr(0, dots);
+  const std::string tail = text.substr(dots + 2);
+  if (!std::regex_search(head, low, amount_pattern) || !std::regex_search(tail, high, amount_pattern)) {
+    return std::nullopt;
+  }
+  const auto max = amount(high[1], high[2]);
+  const auto min = amount(low[1], low[2].length() == 0 ? std::string(high[2]) : std::string(low[2]));
+  if (!min || !max) return std::nullopt;
+  return std::make_pair(*min, *max);
+}
+
+template <std::size_t N>
+void check_range_texts(const OptionRow (&table)[N]) {
+  for (const OptionRow& row : table) {
+    if (row.kind == OptionKind::kOther) continue;
+    INFO(row.name << ": \"" << row.range << "\" against min " << row.min << ", max " << row.max);
+    const auto stated = stated_range(std::string(row.range));
+    REQUIRE(stated.has_value());
+    CHECK(stated->first == row.min);
+    CHECK(stated->second == row.max);
   }
 }
 
@@ -262,4 +310,14 @@ TEST_CASE("ConsumerOption setters reject min-1 and max+1 with the table's text",
 
 TEST_CASE("ProducerOption setters reject min-1 and max+1 with the table's text", "[options]") {
   check_setters(rocketmq::producer::kProducerOptionTable, producer_access());
+}
+
+TEST_CASE("every numeric row's range text states its min and max", "[options]") {
+  CHECK(stated_range("100 ms..1 h") == std::make_pair(std::int64_t{100}, std::int64_t{3600 * 1000}));
+  CHECK(stated_range("-1 (meaning 16) or 0..16") == std::make_pair(std::int64_t{-1}, std::int64_t{16}));
+  CHECK(stated_range("0..65535 ms") == std::make_pair(std::int64_t{0}, std::int64_t{65535}));
+  CHECK_FALSE(stated_range("host:port").has_value());
+  check_range_texts(rocketmq::consumer::kConsumerOptionTable);
+  check_range_texts(rocketmq::producer::kProducerOptionTable);
+  check_range_texts(rocketmq::common::kSecurityOptionTable);
 }
