@@ -4,9 +4,9 @@
 #include <thread>
 #include <utility>
 
+#include "client/transport_failure.h"
 #include "common/java_hash.h"
 #include "common/log.h"
-#include "client/transport_failure.h"
 #include "common/validators.h"
 #include "protocol/compression.h"
 #include "protocol/message_const.h"

@@ -143,13 +143,15 @@ std::optional<std::int64_t> amount(const std::string& number, const std::string&
 
 // The min and max a numeric row's range text states: "A..B" with units ("100 ms..1 h"; a bare
 // number takes the other end's unit: "0..65535 ms"), "X or A..B" (min X), text in parentheses
-// ignored, "positive" for 1..no limit. nullopt for a text of another shape.
+// ignored, "positive" for 1..no limit, "at least X" for X..no limit. nullopt for a text of another shape.
 std::optional<std::pair<std::int64_t, std::int64_t>> stated_range(std::string text) {
   if (text.rfind("positive", 0) == 0) return std::make_pair(std::int64_t{1}, rocketmq::common::kNoLimit);
+  if (text.rfind("at least ", 0) == 0) return std::make_pair(std::stoll(text.substr(9)), rocketmq::common::kNoLimit);
   text = std::regex_replace(text, std::regex("\\([^)]*\\)"), "");
   const auto dots = text.rfind("..");
   if (dots == std::string::npos) return std::nullopt;
-  const std::regex amount_pattern("(-?[0-9]+)\\s*([A-Za-z]*)");
+  // A unit only where one follows the number ("-1 or 0..16": "or" is no unit).
+  const std::regex amount_pattern("(-?[0-9]+)(?:\\s*(ms|s|min|h|KiB|MiB|GiB)\\b)?");
   std::smatch low;
   std::smatch high;
   const std::string head = text.substr(0, dots);

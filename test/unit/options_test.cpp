@@ -338,9 +338,9 @@ TEST_CASE("ProducerOption validates every setter", "[options]") {
   option.set_compress_level(9);
   CHECK(option.compress_level() == 9);
 
-  CHECK_THROWS_WITH(option.set_max_message_size(0), "max_message_size must be 1..16711680 (16 MiB − 64 KiB), got 0");
+  CHECK_THROWS_WITH(option.set_max_message_size(0), "max_message_size must be 1..16711680 (16 MiB - 64 KiB), got 0");
   CHECK_THROWS_WITH(option.set_max_message_size(16 * 1024 * 1024),
-                    "max_message_size must be 1..16711680 (16 MiB − 64 KiB), got 16777216");
+                    "max_message_size must be 1..16711680 (16 MiB - 64 KiB), got 16777216");
   option.set_max_message_size(16 * 1024 * 1024 - 64 * 1024);
   CHECK(option.max_message_size() == 16711680);
 
