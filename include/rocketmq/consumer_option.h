@@ -9,6 +9,7 @@
 
 #include "rocketmq/error.h"
 #include "rocketmq/export.h"
+#include "rocketmq/security_option.h"
 #include "rocketmq/message_queue.h"
 
 namespace rocketmq {
@@ -44,8 +45,11 @@ ROCKETMQ_API std::shared_ptr<AllocateStrategy> allocate_by_consistent_hash(int v
 ROCKETMQ_API std::shared_ptr<AllocateStrategy> allocate_by_config(std::vector<MessageQueue> queues);
 
 // Configuration of a PushConsumer. Every setter validates its argument and throws ClientError
-// naming the option and the accepted range. Defaults are the Java client's unless noted.
-class ROCKETMQ_API ConsumerOption {
+// naming the option and the accepted range. The default and range of each numeric option are in
+// docs/configuration.md, taken from the table the setters validate against (they are not repeated
+// here, so they cannot drift); defaults are the Java client's unless that page says otherwise.
+// Credentials and TLS come from SecurityOption.
+class ROCKETMQ_API ConsumerOption : public SecurityOption {
  public:
   ConsumerOption();
 
@@ -53,23 +57,23 @@ class ROCKETMQ_API ConsumerOption {
   void set_name_server_addr(const std::string& addr);
   const std::string& name_server_addr() const noexcept { return name_server_addr_; }
 
-  // Consumer group: 1..255 characters of [%|a-zA-Z0-9_-]. Required.
+  // Consumer group: characters of [%|a-zA-Z0-9_-]. Required.
   void set_group_name(const std::string& group);
   const std::string& group_name() const noexcept { return group_name_; }
 
   // Consume threads: the pool grows from min towards max while tasks wait and shrinks back after
-  // a minute idle. Defaults 20 and 64 (Java: 20, and never grows past min).
+  // the keep-alive (Java's pool never grows past min).
   void set_consume_thread_min(int threads);
   void set_consume_thread_max(int threads);
   int consume_thread_min() const noexcept { return consume_thread_min_; }
   int consume_thread_max() const noexcept { return consume_thread_max_; }
-  // Threads above the minimum exit after idling this long (60 s; 100 ms..1 h).
+  // Threads above the minimum exit after idling this long.
   void set_consume_thread_keep_alive(std::chrono::milliseconds keep_alive);
   std::chrono::milliseconds consume_thread_keep_alive() const noexcept { return consume_thread_keep_alive_; }
 
-  // Flow control per queue: at most this many cached messages (default 1000) and bytes (100 MiB);
-  // pulling pauses until the listener catches up. Span: max offset distance inside one queue's cache
-  // (2000) for concurrent consumption.
+  // Flow control per queue: at most this many cached messages and bytes; pulling pauses until the
+  // listener catches up. Span: max offset distance inside one queue's cache for concurrent
+  // consumption.
   void set_process_queue_size(int messages);
   int process_queue_size() const noexcept { return process_queue_size_; }
   void set_process_queue_bytes(std::int64_t bytes);
@@ -77,16 +81,16 @@ class ROCKETMQ_API ConsumerOption {
   void set_max_span(int offsets);
   int max_span() const noexcept { return max_span_; }
 
-  // Messages asked for per pull request: 1..1024 (32).
+  // Messages asked for per pull request.
   void set_pull_batch_size(int messages);
   int pull_batch_size() const noexcept { return pull_batch_size_; }
 
-  // Pause between two pulls of one queue (0).
+  // Pause between two pulls of one queue.
   void set_pull_interval(std::int64_t millis) { set_pull_interval(std::chrono::milliseconds(millis)); }
   void set_pull_interval(std::chrono::milliseconds interval);
   std::chrono::milliseconds pull_interval() const noexcept { return pull_interval_; }
 
-  // Messages per listener call: 1..1024 (1).
+  // Messages per listener call.
   void set_consume_batch_size(int messages);
   int consume_batch_size() const noexcept { return consume_batch_size_; }
 
@@ -99,11 +103,11 @@ class ROCKETMQ_API ConsumerOption {
   void set_message_model(MessageModel model) noexcept { message_model_ = model; }
   MessageModel message_model() const noexcept { return message_model_; }
 
-  // Deliveries before a message goes to %DLQ%<group>: 1..16 (16); -1 means 16.
+  // Deliveries before a message goes to %DLQ%<group>; -1 means the broker's maximum, 16.
   void set_max_reconsume_times(int times);
   int max_reconsume_times() const noexcept { return max_reconsume_times_; }
 
-  // A listener call longer than this hands its batch back for a retry (15 min).
+  // A listener call longer than this hands its batch back for a retry.
   void set_consume_timeout(std::chrono::milliseconds timeout);
   std::chrono::milliseconds consume_timeout() const noexcept { return consume_timeout_; }
 
@@ -118,63 +122,29 @@ class ROCKETMQ_API ConsumerOption {
   void set_offset_store_dir(const std::string& dir);
   const std::string& offset_store_dir() const noexcept { return offset_store_dir_; }
 
-  // How often offsets are committed (5 s), heartbeats sent (30 s), queues rebalanced (20 s).
+  // How often offsets are committed, heartbeats sent and queues rebalanced.
   void set_persist_offset_interval(std::chrono::milliseconds interval);
   std::chrono::milliseconds persist_offset_interval() const noexcept { return persist_offset_interval_; }
   void set_heartbeat_interval(std::chrono::milliseconds interval);
   std::chrono::milliseconds heartbeat_interval() const noexcept { return heartbeat_interval_; }
   void set_rebalance_interval(std::chrono::milliseconds interval);
   std::chrono::milliseconds rebalance_interval() const noexcept { return rebalance_interval_; }
-  // How often topic routes are fetched from the name server (30 s; 1 s..1 h): a broker that died,
+  // How often topic routes are fetched from the name server: a broker that died,
   // or a replica that took over, is seen at the next refresh.
   void set_route_refresh_interval(std::chrono::milliseconds interval);
   std::chrono::milliseconds route_refresh_interval() const noexcept { return route_refresh_interval_; }
 
-  // How long shutdown() waits for listener calls in flight (30 s).
+  // How long shutdown() waits for listener calls in flight.
   void set_shutdown_timeout(std::chrono::milliseconds timeout);
   std::chrono::milliseconds shutdown_timeout() const noexcept { return shutdown_timeout_; }
 
-  // Timeout of the SDK's own requests to brokers and name servers (3 s).
+  // Timeout of the SDK's own requests to brokers and name servers.
   void set_request_timeout(std::chrono::milliseconds timeout);
   std::chrono::milliseconds request_timeout() const noexcept { return request_timeout_; }
 
-  // Orderly consumption: pause of a queue after ReconsumeLater (1 s).
+  // Orderly consumption: pause of a queue after ReconsumeLater.
   void set_suspend_time(std::chrono::milliseconds pause);
   std::chrono::milliseconds suspend_time() const noexcept { return suspend_time_; }
-
-  // ---- Security (docs/security.md) ----
-  // ACL credentials: every request is then signed as the Java client's AclClientRPCHook signs it.
-  // The access key is 1..255 printable ASCII characters without spaces, the secret key 1..1024
-  // characters, the optional security token at most 4096; none may contain control characters.
-  // The secret is never logged nor put into error texts.
-  void set_credentials(const std::string& access_key, const std::string& secret_key);
-  void set_credentials(const std::string& access_key, const std::string& secret_key,
-                       const std::string& security_token);
-  bool has_credentials() const noexcept { return !access_key_.empty(); }
-  const std::string& access_key() const noexcept { return access_key_; }
-  const std::string& secret_key() const noexcept { return secret_key_; }
-  const std::string& security_token() const noexcept { return security_token_; }
-
-  // TLS to name servers and brokers (off). Once on, the server certificate is verified against
-  // tls_ca_file (the system's trust store when empty) and its name against tls_server_name (the
-  // host of each address when empty: a DNS name or an IP address in the certificate's SAN).
-  void set_tls_enabled(bool enabled) noexcept { tls_enabled_ = enabled; }
-  bool tls_enabled() const noexcept { return tls_enabled_; }
-  // A readable PEM file of trusted CA certificates.
-  void set_tls_ca_file(const std::string& path);
-  const std::string& tls_ca_file() const noexcept { return tls_ca_file_; }
-  // Off only when asked for: any certificate is then accepted, and start() logs a warning.
-  void set_tls_verify_peer(bool verify) noexcept { tls_verify_peer_ = verify; }
-  bool tls_verify_peer() const noexcept { return tls_verify_peer_; }
-  // Client certificate chain and its private key (PEM) for mutual TLS; both or neither.
-  void set_tls_cert_file(const std::string& path);
-  const std::string& tls_cert_file() const noexcept { return tls_cert_file_; }
-  void set_tls_key_file(const std::string& path);
-  const std::string& tls_key_file() const noexcept { return tls_key_file_; }
-  // The name sent as SNI and expected in the server certificate: a DNS name or an IP address.
-  void set_tls_server_name(const std::string& name);
-  const std::string& tls_server_name() const noexcept { return tls_server_name_; }
-
 
   // Background failures of this client (see BackgroundError), besides the log and the stats. Empty
   // (the default): only logged and counted.
@@ -210,15 +180,6 @@ class ROCKETMQ_API ConsumerOption {
   std::chrono::milliseconds shutdown_timeout_;
   std::chrono::milliseconds request_timeout_;
   std::chrono::milliseconds suspend_time_;
-  std::string access_key_;
-  std::string secret_key_;
-  std::string security_token_;
-  bool tls_enabled_ = false;
-  std::string tls_ca_file_;
-  bool tls_verify_peer_ = true;
-  std::string tls_cert_file_;
-  std::string tls_key_file_;
-  std::string tls_server_name_;
   ErrorListener error_listener_;
 };
 

@@ -14,5 +14,6 @@
 #include "rocketmq/producer.h"
 #include "rocketmq/producer_option.h"
 #include "rocketmq/push_consumer.h"
+#include "rocketmq/security_option.h"
 #include "rocketmq/send_result.h"
 #include "rocketmq/version.h"

@@ -75,10 +75,12 @@ T* cast_handle(void* pointer, const char* function) {
 // The frame of every option setter of a client handle (ProducerHandle, PushConsumerHandle): a live
 // handle of that kind, no NULL string among `texts`, then `body(handle)` under the handle's mutex
 // and only before the client is started (else `start_failed` with `started_text`); an exception from
-// `body` (a refused value) becomes `start_failed` with its text.
+// `body` (a refused value) becomes `start_failed` with its text. It takes only the C handle type of
+// H (H::CType), so a setter cannot hand it another client's handle.
 template <typename H, typename Body>
-int configure_handle(void* pointer, const char* function, std::initializer_list<const char*> texts,
-                     int start_failed, const char* started_text, Body&& body) {
+int configure_handle(typename H::CType* pointer, const char* function,
+                     std::initializer_list<const char*> texts, int start_failed, const char* started_text,
+                     Body&& body) {
   auto* handle = cast_handle<H>(pointer, function);
   if (handle == nullptr) return NULL_POINTER;
   for (const char* text : texts) {
@@ -101,14 +103,14 @@ void apply_log_level(CLogLevel level);
 // An option the C API keeps for source compatibility but does not support: NULL_POINTER for a bad
 // handle, else NOT_SUPPORT_NOW with `what` as the thread's error.
 template <typename H>
-int not_supported(void* pointer, const char* function, const char* what) {
+int not_supported(typename H::CType* pointer, const char* function, const char* what) {
   if (cast_handle<H>(pointer, function) == nullptr) return NULL_POINTER;
   return fail(NOT_SUPPORT_NOW, function, what);
 }
 
 // Set*LogLevel of a client handle: the level is process-wide (apply_log_level).
 template <typename H>
-int set_log_level_of(void* pointer, const char* function, CLogLevel level, int failed) {
+int set_log_level_of(typename H::CType* pointer, const char* function, CLogLevel level, int failed) {
   if (cast_handle<H>(pointer, function) == nullptr) return NULL_POINTER;
   try {
     apply_log_level(level);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "capi/handle.h"
+#include "rocketmq/CProducer.h"
 #include "rocketmq/producer.h"
 
 namespace rocketmq::capi {
@@ -14,6 +15,7 @@ namespace rocketmq::capi {
 class ProducerHandle : public Handle {
  public:
   static constexpr Kind kKind = Kind::Producer;
+  using CType = CProducer;  // the C handle this class is behind
   ProducerHandle() : Handle(kKind) {}
   ~ProducerHandle() override;
 

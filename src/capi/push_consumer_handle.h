@@ -16,6 +16,7 @@ namespace rocketmq::capi {
 class PushConsumerHandle : public Handle {
  public:
   static constexpr Kind kKind = Kind::PushConsumer;
+  using CType = CPushConsumer;  // the C handle this class is behind
   PushConsumerHandle() : Handle(kKind) {}
   ~PushConsumerHandle() override;
 

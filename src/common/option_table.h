@@ -16,6 +16,9 @@ namespace rocketmq::common {
 enum class OptionKind {
   kInteger,   // int or int64: checked against min..max
   kDuration,  // std::chrono::milliseconds: min..max in milliseconds
+  // int64 milliseconds since the epoch, checked against min..max; its default_value is not a value
+  // but how long before the option object's construction the default lies.
+  kTimestamp,
   kOther,     // strings, flags, enums, callbacks: `range` describes the rule, checked by validators.h
 };
 
@@ -23,11 +26,11 @@ struct OptionRow {
   std::string_view name;  // as the setter (set_<name>) and the docs name it
   std::string_view type;  // the setter's argument type, for people
   OptionKind kind;
-  std::int64_t default_value;     // kInteger and kDuration (milliseconds); the constructors use it
-  std::int64_t min;               // kInteger and kDuration, inclusive
-  std::int64_t max;               // kInteger and kDuration, inclusive
+  std::int64_t default_value;     // kInteger, kDuration (milliseconds), kTimestamp (a look-back)
+  std::int64_t min;               // kInteger, kDuration and kTimestamp, inclusive
+  std::int64_t max;               // kInteger, kDuration and kTimestamp, inclusive
   std::string_view default_text;  // the default as docs/configuration.md shows it
-  // As docs/configuration.md shows it (without backticks); for kInteger and kDuration also the text of
+  // As docs/configuration.md shows it (without backticks); for the checked kinds also the text of
   // the error: "<name> must be <range>, got <value>".
   std::string_view range;
   std::string_view description;

@@ -182,36 +182,4 @@ void ConsumerOption::set_suspend_time(milliseconds pause) {
   suspend_time_ = pause;
 }
 
-void ConsumerOption::set_credentials(const std::string& access_key, const std::string& secret_key) {
-  set_credentials(access_key, secret_key, std::string());
-}
-
-void ConsumerOption::set_credentials(const std::string& access_key, const std::string& secret_key,
-                          const std::string& security_token) {
-  common::validate_credentials(access_key, secret_key, security_token);
-  access_key_ = access_key;
-  secret_key_ = secret_key;
-  security_token_ = security_token;
-}
-
-void ConsumerOption::set_tls_ca_file(const std::string& path) {
-  common::validate_readable_file("tls_ca_file", path);
-  tls_ca_file_ = path;
-}
-
-void ConsumerOption::set_tls_cert_file(const std::string& path) {
-  common::validate_readable_file("tls_cert_file", path);
-  tls_cert_file_ = path;
-}
-
-void ConsumerOption::set_tls_key_file(const std::string& path) {
-  common::validate_readable_file("tls_key_file", path);
-  tls_key_file_ = path;
-}
-
-void ConsumerOption::set_tls_server_name(const std::string& name) {
-  common::validate_tls_server_name(name);
-  tls_server_name_ = name;
-}
-
 }  // namespace rocketmq

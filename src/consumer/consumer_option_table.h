@@ -61,9 +61,9 @@ inline constexpr OptionRow kConsumeFromWhere{
     "start point of a group without a committed offset"};
 // The default is computed at construction: the start time minus 30 minutes, as in the Java client.
 inline constexpr OptionRow kConsumeTimestamp{
-    "consume_timestamp", "int64", OptionKind::kInteger, 30 * 60 * 1000, 1, common::kNoLimit,
+    "consume_timestamp", "int64", OptionKind::kTimestamp, 30 * 60 * 1000, 1, common::kNoLimit,
     "start time - 30 min", "positive (milliseconds since the epoch)",
-    "start point for ConsumeFromTimestamp (default_value: the look-back in milliseconds)"};
+    "start point for ConsumeFromTimestamp"};
 inline constexpr OptionRow kMessageModel{
     "message_model", "MessageModel", OptionKind::kOther, 0, 0, 0,
     "Clustering", "",

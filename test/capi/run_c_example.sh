@@ -8,18 +8,10 @@ build=$1
 sanitize=${2:-}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-prefix="$work/prefix"
-flags="-Wall -Wextra -Wpedantic -Werror"
-case "$sanitize" in
-  address) flags="$flags -fsanitize=address,undefined" ;;
-  thread) flags="$flags -fsanitize=thread" ;;
-esac
-
-cmake --install "$build" --prefix "$prefix" >/dev/null
-cmake -S "$root/example/c" -B "$work/example" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_FLAGS="$flags" >/dev/null
-cmake --build "$work/example" >/dev/null
+source "$root/test/support/installed_prefix.sh"
+install_into_temp_prefix "$build"
+build_project "$root/example/c" "$work/example" \
+  -DCMAKE_C_FLAGS="-Wall -Wextra -Wpedantic -Werror $(sanitizer_flags "$sanitize")"
 
 namesrv=${NAMESRV_ADDR:-127.0.0.1:${RMQ_NAMESRV_PORT:-9876}}
 suffix="$$_$(date +%s%N | tail -c 7)"

@@ -7,17 +7,9 @@ set -euo pipefail
 build=$1
 sanitize=${2:-}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-prefix="$work/prefix"
-
-flags=""
-case "$sanitize" in
-  address) flags="-fsanitize=address,undefined" ;;
-  thread) flags="-fsanitize=thread" ;;
-esac
-
-cmake --install "$build" --prefix "$prefix" >/dev/null
+source "$here/../support/installed_prefix.sh"
+flags=$(sanitizer_flags "$sanitize")
+install_into_temp_prefix "$build"
 test -f "$prefix/include/rocketmq/rocketmq.h"
 test -f "$prefix/lib/cmake/RocketMQ/RocketMQConfig.cmake"
 test -f "$prefix/lib/pkgconfig/rocketmq.pc"
@@ -47,31 +39,18 @@ if [ -n "$so" ]; then
   test -L "$prefix/lib/librocketmq.so"
 fi
 
-mkdir -p "$work/app"
-cp "$here/app/main.cpp" "$here/app/CMakeLists.txt" "$work/app/"
-cmake -S "$work/app" -B "$work/app/build" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_FLAGS="$flags" >/dev/null
-cmake --build "$work/app/build" >/dev/null
-out=$(LD_LIBRARY_PATH="$prefix/lib" "$work/app/build/rocketmq_app")
-echo "find_package app: $out"
-grep -q "rocketmq-cpp 0.1.0" <<<"$out"
+version="rocketmq-cpp 0.1.0"
+pc() { PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs "$1"; }
 
-PKG_CONFIG_PATH="$prefix/lib/pkgconfig" c++ $flags "$here/app/main.cpp" -o "$work/app_pc" \
-  $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs rocketmq)
-out=$(LD_LIBRARY_PATH="$prefix/lib" "$work/app_pc")
-echo "pkg-config app: $out"
-grep -q "rocketmq-cpp 0.1.0" <<<"$out"
+# C++ programs, then C programs on the C API, each built with find_package and with pkg-config.
+build_project "$here/app" "$work/app" -DCMAKE_CXX_FLAGS="$flags"
+run_and_expect "find_package app" "$version" "$work/app/rocketmq_app"
+c++ $flags "$here/app/main.cpp" -o "$work/app_pc" $(pc rocketmq)
+run_and_expect "pkg-config app" "$version" "$work/app_pc"
 
-# C programs on the C API.
-mkdir -p "$work/c_app"
-cp "$here/c_app/main.c" "$here/c_app/CMakeLists.txt" "$work/c_app/"
-cmake -S "$work/c_app" -B "$work/c_app/build" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_FLAGS="$flags -Wall -Wextra -Wpedantic -Werror" >/dev/null
-cmake --build "$work/c_app/build" >/dev/null
-out=$(LD_LIBRARY_PATH="$prefix/lib" "$work/c_app/build/rocketmq_c_app")
-echo "find_package C app: $out"
-grep -q "rocketmq-cpp 0.1.0, C API error: SendMessageSync: the producer is not started" <<<"$out"
-
-cc -std=c11 $flags -Wall -Wextra -Wpedantic -Werror "$here/c_app/main.c" -o "$work/c_app_pc" \
-  $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs rocketmq-c)
-out=$(LD_LIBRARY_PATH="$prefix/lib" "$work/c_app_pc")
-echo "pkg-config C app: $out"
-grep -q "rocketmq-cpp 0.1.0, C API error" <<<"$out"
+c_flags="$flags -Wall -Wextra -Wpedantic -Werror"
+build_project "$here/c_app" "$work/c_app" -DCMAKE_C_FLAGS="$c_flags"
+run_and_expect "find_package C app" "$version, C API error: SendMessageSync: the producer is not started" \
+  "$work/c_app/rocketmq_c_app"
+cc -std=c11 $c_flags "$here/c_app/main.c" -o "$work/c_app_pc" $(pc rocketmq-c)
+run_and_expect "pkg-config C app" "$version, C API error" "$work/c_app_pc"

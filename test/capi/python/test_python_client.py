@@ -36,13 +36,21 @@ def record(msg):
     }
 
 
+def recording(received):
+    """A callback that records each message in `received` and consumes it."""
+    def on_message(msg):
+        received.add(record(msg))
+        return ConsumeStatus.CONSUME_SUCCESS
+    return on_message
+
+
 # Test support only, not the wrapper's API: the broker a received message is stored on (the C API
 # has it; rocketmq-client-python 2.0.0 does not bind it), to tell the queues of two brokers apart.
 dll.GetMessageStoreHost.argtypes = [ctypes.c_void_p]
 dll.GetMessageStoreHost.restype = ctypes.c_char_p
 
 
-def start_consumer(namesrv, topic, tags, callback, producer, received, orderly=False):
+def start_consumer(namesrv, topic, tags, callback, orderly=False):
     """A consumer subscribed to `tags`, started and seen to receive from every queue of the topic.
 
     A new group starts at the end of each queue when it takes it, and it takes them one after the
@@ -95,7 +103,7 @@ def redelivery(namesrv, topic):
         # The first delivery asks for a retry; the retry (reconsume times 1) is consumed.
         return ConsumeStatus.RECONSUME_LATER if msg.reconsume_times == 0 else ConsumeStatus.CONSUME_SUCCESS
 
-    consumer = start_consumer(namesrv, topic, 'retry', on_message, producer, received)
+    consumer = start_consumer(namesrv, topic, 'retry', on_message)
     sent = producer.send_sync(message(topic, 'retry', 'r-1', 'retry me', color='red'))
     yield sent, received
     consumer.shutdown()
@@ -129,11 +137,7 @@ def test_send_sync_result(namesrv, topic):
 def test_subscribe_with_tags_properties_and_keys(namesrv, topic, received):
     producer = make_producer(namesrv)
 
-    def on_message(msg):
-        received.add(record(msg))
-        return ConsumeStatus.CONSUME_SUCCESS
-
-    consumer = start_consumer(namesrv, topic, 'TagA || TagC', on_message, producer, received)
+    consumer = start_consumer(namesrv, topic, 'TagA || TagC', recording(received))
     try:
         ids = {}
         for i in range(9):
@@ -161,11 +165,7 @@ def test_subscribe_with_tags_properties_and_keys(namesrv, topic, received):
 def test_send_oneway_is_delivered(namesrv, topic, received):
     producer = make_producer(namesrv)
 
-    def on_message(msg):
-        received.add(record(msg))
-        return ConsumeStatus.CONSUME_SUCCESS
-
-    consumer = start_consumer(namesrv, topic, 'oneway', on_message, producer, received)
+    consumer = start_consumer(namesrv, topic, 'oneway', recording(received))
     try:
         for i in range(5):
             producer.send_oneway(message(topic, 'oneway', 'ow-%d' % i, 'oneway %d' % i))
@@ -179,11 +179,7 @@ def test_send_oneway_is_delivered(namesrv, topic, received):
 def test_send_orderly_with_sharding_key_keeps_order(namesrv, topic, received):
     producer = make_producer(namesrv, orderly=True)
 
-    def on_message(msg):
-        received.add(record(msg))
-        return ConsumeStatus.CONSUME_SUCCESS
-
-    consumer = start_consumer(namesrv, topic, 'ordered', on_message, producer, received, orderly=True)
+    consumer = start_consumer(namesrv, topic, 'ordered', recording(received), orderly=True)
     try:
         queues = set()
         for i in range(10):
@@ -204,11 +200,7 @@ def test_send_orderly_with_sharding_key_keeps_order(namesrv, topic, received):
 def test_multi_threaded_producers(namesrv, topic, received):
     shared = make_producer(namesrv)
 
-    def on_message(msg):
-        received.add(record(msg))
-        return ConsumeStatus.CONSUME_SUCCESS
-
-    consumer = start_consumer(namesrv, topic, 'threads', on_message, shared, received)
+    consumer = start_consumer(namesrv, topic, 'threads', recording(received))
     own = []
     try:
         # Four threads on one shared producer, two more with a producer each.
