@@ -103,7 +103,7 @@ class ROCKETMQ_API ConsumerOption : public SecurityOption {
   void set_message_model(MessageModel model) noexcept { message_model_ = model; }
   MessageModel message_model() const noexcept { return message_model_; }
 
-  // Deliveries before a message goes to %DLQ%<group>; -1 means the broker's maximum, 16.
+  // Deliveries before a message goes to %DLQ%<group>; -1 means the broker's largest value.
   void set_max_reconsume_times(int times);
   int max_reconsume_times() const noexcept { return max_reconsume_times_; }
 

@@ -22,7 +22,7 @@ class ROCKETMQ_API SecurityOption {
   const std::string& secret_key() const noexcept { return secret_key_; }
   const std::string& security_token() const noexcept { return security_token_; }
 
-  // TLS to name servers and brokers (off). Once on, the server certificate is verified against
+  // TLS to name servers and brokers. Once on, the server certificate is verified against
   // tls_ca_file (the system's trust store when empty) and its name against tls_server_name (the
   // host of each address when empty: a DNS name or an IP address in the certificate's SAN).
   void set_tls_enabled(bool enabled) noexcept { tls_enabled_ = enabled; }
@@ -41,6 +41,10 @@ class ROCKETMQ_API SecurityOption {
   // The name sent as SNI and expected in the server certificate: a DNS name or an IP address.
   void set_tls_server_name(const std::string& name);
   const std::string& tls_server_name() const noexcept { return tls_server_name_; }
+
+ protected:
+  // A base of the option classes only: not deleted through a SecurityOption pointer.
+  ~SecurityOption() = default;
 
  private:
   std::string access_key_;

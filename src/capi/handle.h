@@ -123,7 +123,7 @@ int set_log_level_of(typename H::CType* pointer, const char* function, CLogLevel
 // Show*Version of a client handle: the text lives in the handle until the next call.
 std::string library_version_text();
 template <typename H>
-const char* show_version(void* pointer, const char* function) {
+const char* show_version(typename H::CType* pointer, const char* function) {
   auto* handle = cast_handle<H>(pointer, function);
   if (handle == nullptr) return nullptr;
   std::lock_guard<std::mutex> lock(handle->mutex);

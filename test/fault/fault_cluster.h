@@ -140,7 +140,7 @@ class Recorder : public MessageListenerConcurrently {
 ConsumerOption consumer_option(const std::string& group, const std::string& name_servers = kNamesrvList);
 ProducerOption producer_option(const std::string& name_servers = kNamesrvList);
 
-// Sync sends at a steady rate from a few threads until stopped; keeps what succeeded. A thread held
+// Sync sends at a steady rate from `threads` threads until stopped; keeps what succeeded. A thread held
 // by a slow send catches up afterwards (up to 10 s of sends), so the offered rate holds. With
 // `batch` > 1 each send is a batch of that many messages (one request, one queue): a rate of
 // thousands per second that single sends do not reach on this loaded 2-core machine.
