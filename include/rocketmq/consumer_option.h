@@ -9,8 +9,8 @@
 
 #include "rocketmq/error.h"
 #include "rocketmq/export.h"
-#include "rocketmq/security_option.h"
 #include "rocketmq/message_queue.h"
+#include "rocketmq/security_option.h"
 
 namespace rocketmq {
 

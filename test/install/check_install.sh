@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the built library into a temporary prefix, then builds (in a temporary build directory,
-# against that prefix only) and runs a program twice: once with find_package(RocketMQ CONFIG) and once with pkg-config; the same for a C11
-# program on the C API (RocketMQ::rocketmq_c, pkg-config rocketmq-c).
+# against that prefix only) and runs a program twice: once with find_package(RocketMQ CONFIG) and
+# once with pkg-config; the same for a C11 program on the C API (RocketMQ::rocketmq_c, pkg-config
+# rocketmq-c).
 #   check_install.sh <build-dir> [sanitizer]
 set -euo pipefail
 build=$1
