@@ -21,8 +21,8 @@
 #                               and consume with the examples
 #   ./build.sh matrix           ASan build, then the integration label (ctest -L integration) against
 #                               each broker release in turn (RMQ_MATRIX_VERSIONS, default
-#                               "4.9.7 5.3.3 5.5.0") on a cluster of its own (name server 51876,
-#                               brokers 52911/53911, private-cluster tests on 51878/52931/53931);
+#                               "4.9.7 5.3.3 5.5.0") on a cluster of its own (name server 31876,
+#                               brokers 31911/31931, private-cluster tests on 31886/31951/31971);
 #                               prints a table release x test: pass/fail/skip and seconds
 #                               (build/matrix/). Not part of ./build.sh test.
 #   ./build.sh cluster start|stop|status|restart
@@ -163,15 +163,15 @@ security_tests() {
   local status=0
   # Mutual TLS: the servers require a client certificate of their CA.
   secure_env=(RMQ_TLS=1 RMQ_ACL=1 RMQ_TLS_CLIENT_AUTH=${RMQ_SECURE_CLIENT_AUTH:-require}
-    RMQ_NAMESRV_PORT=${RMQ_SECURE_NAMESRV_PORT:-46876} RMQ_BROKER_A_PORT=${RMQ_SECURE_BROKER_A_PORT:-47911}
-    RMQ_BROKER_B_PORT=${RMQ_SECURE_BROKER_B_PORT:-48911} RMQ_STORE_ROOT=${RMQ_SECURE_STORE_ROOT:-/dev/shm/rmq-it-secure})
+    RMQ_NAMESRV_PORT=${RMQ_SECURE_NAMESRV_PORT:-28876} RMQ_BROKER_A_PORT=${RMQ_SECURE_BROKER_A_PORT:-29911}
+    RMQ_BROKER_B_PORT=${RMQ_SECURE_BROKER_B_PORT:-30911} RMQ_STORE_ROOT=${RMQ_SECURE_STORE_ROOT:-/dev/shm/rmq-it-secure})
   log "starting the secured cluster (TLS + ACL)"
   trap 'env "${secure_env[@]}" "$cluster" stop || true' EXIT
   env "${secure_env[@]}" "$cluster" start || return $?
   log "running the [security] tests"
   (
     cd build/asan
-    env "${secure_env[@]}" NAMESRV_ADDR=127.0.0.1:${RMQ_SECURE_NAMESRV_PORT:-46876} ROCKETMQ_TEST_CLUSTER=external \
+    env "${secure_env[@]}" NAMESRV_ADDR=127.0.0.1:${RMQ_SECURE_NAMESRV_PORT:-28876} ROCKETMQ_TEST_CLUSTER=external \
       ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 \
       UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       ./test/rocketmq_integration_tests "[security]" --durations yes
@@ -286,10 +286,10 @@ matrix() {
     -DROCKETMQ_BUILD_BENCH=OFF
   local out="$root/build/matrix"
   mkdir -p "$out"
-  local ns_port=${RMQ_MATRIX_NAMESRV_PORT:-51876}
-  matrix_env=(RMQ_NAMESRV_PORT=$ns_port RMQ_BROKER_A_PORT=${RMQ_MATRIX_BROKER_A_PORT:-52911}
-    RMQ_BROKER_B_PORT=${RMQ_MATRIX_BROKER_B_PORT:-53911} RMQ_STORE_ROOT=${RMQ_MATRIX_STORE_ROOT:-/dev/shm/rmq-matrix}
-    ROCKETMQ_PRIVATE_CLUSTER_PORTS=${RMQ_MATRIX_PRIVATE_PORTS:-51878,52931,53931})
+  local ns_port=${RMQ_MATRIX_NAMESRV_PORT:-31876}
+  matrix_env=(RMQ_NAMESRV_PORT=$ns_port RMQ_BROKER_A_PORT=${RMQ_MATRIX_BROKER_A_PORT:-31911}
+    RMQ_BROKER_B_PORT=${RMQ_MATRIX_BROKER_B_PORT:-31931} RMQ_STORE_ROOT=${RMQ_MATRIX_STORE_ROOT:-/dev/shm/rmq-matrix}
+    ROCKETMQ_PRIVATE_CLUSTER_PORTS=${RMQ_MATRIX_PRIVATE_PORTS:-31886,31951,31971})
   local version status=0 rc started
   trap 'env "${matrix_env[@]}" RMQ_VERSION="$version" "$cluster" stop >/dev/null 2>&1 || true' EXIT
   trap 'exit 130' INT TERM

@@ -21,8 +21,8 @@
 #   -p  messages per producer run (200000)
 #   --pair  also a drain by two of our push consumers sharing one group (two processes, counted
 #       exactly once between them through a shared seen-set file in /dev/shm)
-#   --secure  on a TLS + ACL cluster (test/cluster/cluster.sh RMQ_TLS=1 RMQ_ACL=1, ports 62876,
-#       63911, 64911, store /dev/shm/rmq-bench-secure): our programs verify the servers against its
+#   --secure  on a TLS + ACL cluster (test/cluster/cluster.sh RMQ_TLS=1 RMQ_ACL=1, ports 64876,
+#       64911, 65111, store /dev/shm/rmq-bench-secure): our programs verify the servers against its
 #       CA and sign every request. Without the Java consumer and the raw pull loop (neither speaks
 #       TLS here); compare its figures with a plain run's to see what TLS and signing cost.
 #
@@ -35,7 +35,7 @@
 #
 # Environment (optional):
 #   NAMESRV_ADDR        use this running cluster instead of starting one
-#   RMQ_NAMESRV_PORT    ports of the cluster compare.sh starts (59876, 60911, 61911: not the
+#   RMQ_NAMESRV_PORT    ports of the cluster compare.sh starts (61876, 62911, 63911: not the
 #   RMQ_BROKER_A_PORT   shared test cluster's), its store root (/dev/shm/rmq-bench); a cluster
 #   RMQ_BROKER_B_PORT   already running there is reused and left running
 #   RMQ_STORE_ROOT
@@ -126,18 +126,18 @@ fi
 security=()
 if [ "$secure" = 1 ]; then
   export RMQ_TLS=1 RMQ_ACL=1
-  export RMQ_NAMESRV_PORT=${RMQ_NAMESRV_PORT:-62876}
-  export RMQ_BROKER_A_PORT=${RMQ_BROKER_A_PORT:-63911}
-  export RMQ_BROKER_B_PORT=${RMQ_BROKER_B_PORT:-64911}
+  export RMQ_NAMESRV_PORT=${RMQ_NAMESRV_PORT:-64876}
+  export RMQ_BROKER_A_PORT=${RMQ_BROKER_A_PORT:-64911}
+  export RMQ_BROKER_B_PORT=${RMQ_BROKER_B_PORT:-65111}
   export RMQ_STORE_ROOT=${RMQ_STORE_ROOT:-/dev/shm/rmq-bench-secure}
   security=(--tls-ca "$RMQ_STORE_ROOT/tls/ca.pem" --access-key "${RMQ_ACL_ACCESS_KEY:-rocketmq2}"
     --secret-key "${RMQ_ACL_SECRET_KEY:-12345678}")
   export INTEROP_TLS_CA=$RMQ_STORE_ROOT/tls/ca.pem
   export INTEROP_ACCESS_KEY=${RMQ_ACL_ACCESS_KEY:-rocketmq2} INTEROP_SECRET_KEY=${RMQ_ACL_SECRET_KEY:-12345678}
 fi
-export RMQ_NAMESRV_PORT=${RMQ_NAMESRV_PORT:-59876}
-export RMQ_BROKER_A_PORT=${RMQ_BROKER_A_PORT:-60911}
-export RMQ_BROKER_B_PORT=${RMQ_BROKER_B_PORT:-61911}
+export RMQ_NAMESRV_PORT=${RMQ_NAMESRV_PORT:-61876}
+export RMQ_BROKER_A_PORT=${RMQ_BROKER_A_PORT:-62911}
+export RMQ_BROKER_B_PORT=${RMQ_BROKER_B_PORT:-63911}
 export RMQ_STORE_ROOT=${RMQ_STORE_ROOT:-/dev/shm/rmq-bench}
 started_cluster=0
 if [ -n "${NAMESRV_ADDR:-}" ]; then

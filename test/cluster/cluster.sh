@@ -44,8 +44,13 @@
 #   RMQ_BROKER_A_IP1     the address broker-a's master announces (brokerIP1, 127.0.0.1); it still
 #                        listens on 127.0.0.1 only, so a fault proxy on e.g. 127.0.0.2:<port> can
 #                        stand between clients and it (test/support/fault_proxy.h)
+#   RMQ_ALLOW_EPHEMERAL_PORTS  1: start even when a port lies in the kernel's ephemeral range (0)
 # With the defaults and both options: name servers 9876 and 9877; broker-a 10911 (slave 11911);
 # broker-b 20911 (slave 21911).
+# Every port a cluster binds must lie outside the kernel's ephemeral range
+# (/proc/sys/net/ipv4/ip_local_port_range, 32768-60999 on Linux by default): the kernel hands those
+# to outgoing connections, so a client connection of a test running beside can hold a server port
+# and make a later start fail on "Address already in use". start refuses such ports.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -94,6 +99,32 @@ processes() {
 }
 
 log() { printf '[cluster] %s\n' "$*" >&2; }
+
+# Every port this configuration binds: a broker also binds listenPort-2 (fast remoting) and
+# listenPort+1 (HA).
+bound_ports() {
+  echo "$ns_port"
+  [ "$ns_count" = 2 ] && echo "$ns2_port"
+  local port
+  for port in "$a_port" "$b_port"; do echo $((port - 2)) "$port" $((port + 1)); done
+  [ "$slaves" = 1 ] && for port in "$sa_port" "$sb_port"; do echo $((port - 2)) "$port" $((port + 1)); done
+  return 0
+}
+
+# Refuses ports in the ephemeral range (see above), naming them and the range.
+check_ports() {
+  [ "${RMQ_ALLOW_EPHEMERAL_PORTS:-0}" = 1 ] && return 0
+  local range=/proc/sys/net/ipv4/ip_local_port_range low high port bad=""
+  [ -r "$range" ] || return 0
+  read -r low high <"$range"
+  for port in $(bound_ports); do
+    if [ "$port" -ge "$low" ] && [ "$port" -le "$high" ]; then bad+=" $port"; fi
+  done
+  [ -z "$bad" ] && return 0
+  log "ports$bad lie in the kernel's ephemeral range $low-$high, where outgoing connections may already"
+  log "hold them: choose ports outside it (RMQ_*_PORT) or set RMQ_ALLOW_EPHEMERAL_PORTS=1"
+  return 1
+}
 
 fetch_jars() {
   if [ -f "$cache/.complete" ]; then return 0; fi
@@ -471,6 +502,7 @@ start() {
     log "skipping RocketMQ $version: $unsupported_why"
     return 3
   fi
+  check_ports || return 1
   stop >/dev/null 2>&1 || true
   fetch_jars
   write_configs

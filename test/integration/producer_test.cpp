@@ -310,7 +310,7 @@ TEST_CASE("send validation errors before and after start", "[producer][cluster]"
 // of a run: synchronous sends fail over to broker-a, asynchronous callbacks all run exactly once,
 // and errors that do reach the caller name their cause.
 TEST_CASE("sends fail over to broker-a when broker-b is killed mid-run", "[producer][cluster][failover][own-cluster]") {
-  rocketmq::test::ScopedCluster cluster("failover", 43876, 44911, 45911, "");
+  rocketmq::test::ScopedCluster cluster("failover", 18876, 19911, 22911, "");
   const std::string topic = unique_name("it_producer_failover");
   auto created = run_interop("create-topic --namesrv " + shell_quote(cluster.namesrv()) + " --topic " + topic +
                              " --queues 8");

@@ -84,7 +84,7 @@ TEST_CASE("route, cluster info and topic creation on the real cluster, in both h
 }
 
 TEST_CASE("the same calls against servers that answer with ROCKETMQ binary headers", "[remoting][cluster][own-cluster]") {
-  rocketmq::test::ScopedCluster binary("binary", 29876, 31911, 32911, "RMQ_SERIALIZE_TYPE=ROCKETMQ");
+  rocketmq::test::ScopedCluster binary("binary", 12876, 13911, 14911, "RMQ_SERIALIZE_TYPE=ROCKETMQ");
   // 4.9 servers answer in the request's encoding whatever they are configured with (above).
   check_cluster(binary.namesrv(), SerializeType::Json,
                 rocketmq::test::broker_is_4x() ? SerializeType::Json : SerializeType::RocketMQ);

@@ -253,7 +253,7 @@ TEST_CASE("seed subscription expressions receive exactly their messages, offsets
 TEST_CASE(
     "SQL92 on a broker with enablePropertyFilter=false: the client-side fallback delivers the same sets",
     "[filter][cluster][nofilter][own-cluster]") {
-  rocketmq::test::ScopedCluster private_cluster("nofilter", 39876, 41911, 42911, "RMQ_PROPERTY_FILTER=false");
+  rocketmq::test::ScopedCluster private_cluster("nofilter", 15876, 16911, 17911, "RMQ_PROPERTY_FILTER=false");
   check_seed_expressions(Cluster{private_cluster.namesrv()});
 }
 
