@@ -457,13 +457,34 @@ void MQClientInstance::report_background_error(const char* operation, const std:
   }
 }
 
-void MQClientInstance::send_heartbeat_to_all_brokers() {
+protocol::HeartbeatData MQClientInstance::heartbeat_data() const {
   protocol::HeartbeatData heartbeat;
   heartbeat.client_id = client_id_;
   for (const auto& consumer : live_consumers()) heartbeat.consumer_data_set.push_back(consumer->consumer_data());
   for (const auto& producer : live_producers()) {
     heartbeat.producer_data_set.push_back(protocol::ProducerData{producer->group()});
   }
+  return heartbeat;
+}
+
+void MQClientInstance::send_heartbeat(const std::string& address, const protocol::HeartbeatData& heartbeat) {
+  const int version = api_->send_heartbeat(address, heartbeat);
+  std::lock_guard<std::mutex> lock(mutex_);
+  broker_versions_[address] = version;
+}
+
+int MQClientInstance::broker_version(const std::string& address) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (auto it = broker_versions_.find(address); it != broker_versions_.end()) return it->second;
+  }
+  send_heartbeat(address, heartbeat_data());
+  std::lock_guard<std::mutex> lock(mutex_);
+  return broker_versions_.at(address);
+}
+
+void MQClientInstance::send_heartbeat_to_all_brokers() {
+  const auto heartbeat = heartbeat_data();
   std::map<std::string, std::map<std::int64_t, std::string>> brokers;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -475,7 +496,7 @@ void MQClientInstance::send_heartbeat_to_all_brokers() {
       // Producers only talk to masters; consumers may pull from slaves.
       if (id != 0 && heartbeat.consumer_data_set.empty()) continue;
       try {
-        api_->send_heartbeat(address, heartbeat);
+        send_heartbeat(address, heartbeat);
       } catch (const std::exception& error) {
         LOG_WARN("heartbeat to " << name << " at " << address << " failed: " << error.what());
         report_background_error("heartbeat",
@@ -502,7 +523,7 @@ bool MQClientInstance::check_broker_access(protocol::HeartbeatData heartbeat) {
     if (!address) continue;
     ++asked;
     try {
-      api_->send_heartbeat(*address, heartbeat);
+      send_heartbeat(*address, heartbeat);
       ++accepted;
     } catch (const AuthError&) {
       throw;

@@ -68,6 +68,10 @@ class MQClientInstance : public std::enable_shared_from_this<MQClientInstance> {
   std::optional<std::string> master_address(const std::string& broker_name) const;
 
   void send_heartbeat_to_all_brokers();
+  // The version ordinal the broker at `address` answered our last heartbeat with; when none came
+  // yet, sends one there now (on the caller's thread) and returns its answer. Throws what that
+  // heartbeat throws.
+  int broker_version(const std::string& address);
   // With ACL credentials, start() must fail on a key the brokers refuse rather than start a client
   // that never works: sends `heartbeat` (client id filled in here) synchronously to every master
   // broker the name server lists and throws the first AuthError. Other failures (a broker down)
@@ -102,6 +106,10 @@ class MQClientInstance : public std::enable_shared_from_this<MQClientInstance> {
                                const std::optional<std::string>& topic);
   // broker_addrs_ from routes_, newest route first per broker name. Requires mutex_.
   void rebuild_broker_addresses();
+  // The heartbeat every broker gets: this instance's consumers and producers.
+  protocol::HeartbeatData heartbeat_data() const;
+  // api_->send_heartbeat, remembering the version the broker answered with.
+  void send_heartbeat(const std::string& address, const protocol::HeartbeatData& heartbeat);
   void persist_all_offsets();
   void rebalance_all();
   void register_processors();
@@ -137,6 +145,7 @@ class MQClientInstance : public std::enable_shared_from_this<MQClientInstance> {
   };
   std::map<std::string, LostBrokers> lost_brokers_;
   std::set<std::string> route_recheck_pending_;
+  std::map<std::string, int> broker_versions_;  // address → version ordinal of its last heartbeat answer
   // broker name → id → address, as the newest route naming that broker lists it.
   std::map<std::string, std::map<std::int64_t, std::string>> broker_addrs_;
   bool periodic_started_ = false;

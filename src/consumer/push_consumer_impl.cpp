@@ -1164,16 +1164,17 @@ void consumer::PushConsumerImpl::on_pulled(const std::shared_ptr<PullRequest>& r
     pull_errors_.fetch_add(1, std::memory_order_relaxed);
     on_background_error(BackgroundError{"pull", "pull of " + request->queue.to_string() + " failed: " + describe(error),
                                         error});
-    if (filter::broker_refuses_sql92(error)) {
-      // Property filtering is off there: filter on this client instead, with one warning.
+    if (const auto refusal = filter::broker_refuses_sql92(error)) {
+      // The broker will not evaluate it: filter on this client instead, with one warning.
       std::lock_guard<std::mutex> lock(mutex_);
       protocol::SubscriptionData current;
       if (rebalance_->subscription(request->queue.topic, current) &&
           current.expression_type == protocol::kExpressionTypeSql92) {
         rebalance_->set_subscription(request->queue.topic, filter::client_side_fallback(current));
-        LOG_WARN("broker " << request->queue.broker_name << " does not filter by SQL92 (enablePropertyFilter="
-                           << "false): " << request->queue.topic << " is now subscribed with \"*\" at the brokers"
-                           << " and \"" << current.sub_string << "\" is evaluated by this client");
+        LOG_WARN("broker " << request->queue.broker_name << " refused SQL92 subscription \"" << current.sub_string
+                           << "\": " << *refusal << "; " << request->queue.topic
+                           << " is now subscribed with \"*\" at the brokers and the expression is evaluated by"
+                           << " this client");
       }
       pull_later(request, std::chrono::milliseconds(0));
       return;

@@ -252,15 +252,22 @@ bool accepts_everything(const protocol::SubscriptionData& subscription) {
   return !registry().find(subscription.topic, subscription.sub_version);
 }
 
-bool broker_refuses_sql92(const std::exception_ptr& error) {
-  if (!error) return false;
+std::optional<std::string> broker_refuses_sql92(const std::exception_ptr& error) {
+  if (!error) return std::nullopt;
   try {
     std::rethrow_exception(error);
   } catch (const BrokerError& broker_error) {
-    return broker_error.response_code() == static_cast<int>(protocol::ResponseCode::kSystemError) &&
-           broker_error.remark().find("does not support consumer to filter message by") != std::string::npos;
+    const int code = broker_error.response_code();
+    if (code == static_cast<int>(protocol::ResponseCode::kSystemError) &&
+        broker_error.remark().find("does not support consumer to filter message by") != std::string::npos) {
+      return "it does not filter by SQL92 (enablePropertyFilter=false)";
+    }
+    if (code == static_cast<int>(protocol::ResponseCode::kSubscriptionParseFailed)) {
+      return "it cannot parse the expression (brokers before 5.0 have no CONTAINS, STARTSWITH or ENDSWITH)";
+    }
+    return std::nullopt;
   } catch (...) {
-    return false;
+    return std::nullopt;
   }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <exception>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,10 +61,13 @@ bool matches(const protocol::SubscriptionData& subscription, const protocol::Sto
 // filter): then a pull result's messages need no check, and their lazy fields stay unread.
 bool accepts_everything(const protocol::SubscriptionData& subscription);
 
-// Whether a pull (or heartbeat) failed because the broker does not filter by SQL92
-// (enablePropertyFilter=false: SYSTEM_ERROR "The broker does not support consumer to filter message
-// by SQL92", docs/protocol.md §4.3 / §8.2).
-bool broker_refuses_sql92(const std::exception_ptr& error);
+// Why a pull failed because the broker will not evaluate the SQL92 expression it carried, or
+// nullopt when it failed for another reason:
+// * property filtering is off there (enablePropertyFilter=false: SYSTEM_ERROR "The broker does not
+//   support consumer to filter message by SQL92", docs/protocol.md §4.3 / §8.2);
+// * it cannot parse an expression this client accepted (SUBSCRIPTION_PARSE_FAILED): brokers before
+//   5.0 have no CONTAINS, STARTSWITH or ENDSWITH in their grammar.
+std::optional<std::string> broker_refuses_sql92(const std::exception_ptr& error);
 
 // For an SQL92 subscription a broker refused: TAG "*" at the broker (fresh subVersion) with the SQL
 // evaluated by matches() on every message instead.

@@ -15,6 +15,7 @@
 #include "protocol/message_properties.h"
 #include "protocol/outgoing_message.h"
 #include "protocol/response_code.h"
+#include "remoting/remoting_command.h"
 #include "rocketmq/error.h"
 
 namespace rocketmq {
@@ -190,6 +191,8 @@ PreparedMessage prepare_message(const Message& message, const ProducerOption& op
   protocol::MessageProperties properties = message.properties();
   add_send_properties(properties);
   prepared.msg_id = properties[property::kUniqKey];
+  prepared.timed = properties.count(property::kTimerDeliverMs) != 0 || properties.count(property::kTimerDelayMs) != 0 ||
+                   properties.count(property::kTimerDelaySec) != 0;
   if (static_cast<std::int64_t>(message.body().size()) >= option.compress_threshold()) {
     // Java 5.x marks COMPRESSED_FLAG plus the type bits; older consumers read type 0x300 as zlib too.
     prepared.body = protocol::compress(protocol::CompressionType::kZlib, message.body(), option.compress_level());
@@ -454,6 +457,19 @@ std::string ProducerImpl::address_of(const MessageQueue& queue) {
   throw ClientError("no master address known for broker " + queue.broker_name + " of " + queue.to_string());
 }
 
+void ProducerImpl::require_timer_store(const PreparedMessage& prepared, const MessageQueue& queue,
+                                       const std::string& address) {
+  if (!prepared.timed) return;
+  auto instance = std::atomic_load(&instance_);
+  if (!instance) throw ClientError("the producer is shut down");
+  const int version = instance->broker_version(address);
+  if (version >= remoting::kVersion5_0_0Snapshot) return;
+  throw ClientError("broker " + queue.broker_name + " at " + address + " runs a RocketMQ release before 5.0 (version ordinal " +
+                    std::to_string(version) +
+                    "), which has no timer store and would deliver a message with a delivery time at once; "
+                    "use a delay level there");
+}
+
 void ProducerImpl::probe_failed_brokers() {
   if (state_ != State::Running) return;
   auto instance = std::atomic_load(&instance_);
@@ -544,6 +560,7 @@ SendResult ProducerImpl::send_to_queue(const PreparedMessage& prepared, const Me
   auto instance = std::atomic_load(&instance_);
   if (!instance) throw ClientError("the producer is shut down");
   const std::string address = address_of(queue);
+  require_timer_store(prepared, queue, address);
   const auto header = make_header(prepared, queue);
   const auto started = Clock::now();
   try {
@@ -671,8 +688,10 @@ void ProducerImpl::send_oneway(const Message& message) {
   if (!instance) throw ClientError("the producer is shut down");
   auto info = publish_info(prepared.topic);
   const auto queue = info->select_queue("", option_.latency_fault_tolerance() ? &fault_ : nullptr);
+  const std::string address = address_of(queue);
+  require_timer_store(prepared, queue, address);
   const auto header = make_header(prepared, queue);
-  instance->api().send_message_oneway(address_of(queue), header, prepared.body);
+  instance->api().send_message_oneway(address, header, prepared.body);
 }
 
 // ---- asynchronous sends -----------------------------------------------------------------------
@@ -739,6 +758,7 @@ void ProducerImpl::start_async_attempt(const std::shared_ptr<AsyncSend>& send) {
     send->queue = info->select_queue(send->last_failed_broker, option_.latency_fault_tolerance() ? &fault_ : nullptr);
     send->default_route = info->from_default_topic();
     const std::string address = address_of(send->queue);
+    require_timer_store(send->prepared, send->queue, address);
     const auto header = make_header(send->prepared, send->queue);
     send->started = Clock::now();
     instance->api().send_message_async(

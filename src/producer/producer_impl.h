@@ -48,6 +48,7 @@ struct PreparedMessage {
   std::string properties;  // encode_properties form
   std::string msg_id;      // UNIQ_KEY; comma-joined UNIQ_KEYs of the messages of a batch
   bool batch = false;
+  bool timed = false;  // has a delivery time (TIMER_DELIVER_MS, TIMER_DELAY_MS or TIMER_DELAY_SEC)
 };
 
 // Adds UNIQ_KEY (unless present) and WAIT=true, compresses bodies at or over the threshold.
@@ -103,6 +104,10 @@ class ProducerImpl : public client::ProducerInner, public std::enable_shared_fro
   // Fetches the topic's own route (blocks) and replaces the cached publish info.
   void publish_info_refresh(const std::string& topic);
   std::string address_of(const MessageQueue& queue);
+  // Throws ClientError when `prepared` has a delivery time and the master at `address` (of
+  // `queue`'s broker) runs a release before 5.0, which has no timer store and would deliver it at
+  // once. Asks the broker for its version first when no heartbeat answered yet.
+  void require_timer_store(const PreparedMessage& prepared, const MessageQueue& queue, const std::string& address);
   protocol::SendMessageRequestHeaderV2 make_header(const PreparedMessage& prepared, const MessageQueue& queue) const;
   SendResult to_result(const PreparedMessage& prepared, const MessageQueue& queue,
                        const client::SendResponse& response) const;

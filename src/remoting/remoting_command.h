@@ -24,6 +24,12 @@ LanguageCode language_from_name(std::string_view name) noexcept;  // unknown nam
 // standard JSON, and <= 476, so shutting-down brokers never answer GO_AWAY to us.
 inline constexpr int kClientVersion = 476;
 
+// Broker version ordinals the client adapts to (a server announces its own in every response).
+// RocketMQ 5.0 brought the timer store: an older broker carries a delivery timestamp but delivers
+// the message at once.
+inline constexpr int kVersion4_9_7 = 408;
+inline constexpr int kVersion5_0_0Snapshot = 413;
+
 inline constexpr std::size_t kDefaultMaxFrameSize = 16 * 1024 * 1024;
 
 // One remoting message: a request, a oneway request or a response (docs/protocol.md §2).

@@ -167,11 +167,19 @@ TEST_CASE("matches: tags re-checked, exclusions and SQL92 applied on the client"
   }
 }
 
-TEST_CASE("broker_refuses_sql92 recognises the broker's answer", "[filter]") {
+TEST_CASE("broker_refuses_sql92 recognises the broker's answers and names the reason", "[filter]") {
   using rocketmq::filter::broker_refuses_sql92;
   const int system_error = static_cast<int>(rocketmq::protocol::ResponseCode::kSystemError);
-  CHECK(broker_refuses_sql92(std::make_exception_ptr(BrokerError(
-      system_error, "The broker does not support consumer to filter message by SQL92", "pull failed"))));
+  const auto filtering_off = broker_refuses_sql92(std::make_exception_ptr(
+      BrokerError(system_error, "The broker does not support consumer to filter message by SQL92", "pull failed")));
+  REQUIRE(filtering_off);
+  CHECK_THAT(*filtering_off, Catch::Contains("enablePropertyFilter=false"));
+  // What a 4.9 broker answers a pull whose expression uses STARTSWITH (its grammar predates it).
+  const auto parse_failed = broker_refuses_sql92(
+      std::make_exception_ptr(BrokerError(static_cast<int>(rocketmq::protocol::ResponseCode::kSubscriptionParseFailed),
+                                          "parse the consumer's subscription failed", "pull failed")));
+  REQUIRE(parse_failed);
+  CHECK_THAT(*parse_failed, Catch::Contains("before 5.0"));
   CHECK_FALSE(broker_refuses_sql92(std::make_exception_ptr(BrokerError(system_error, "disk full", "x"))));
   CHECK_FALSE(broker_refuses_sql92(std::make_exception_ptr(ClientError("x"))));
   CHECK_FALSE(broker_refuses_sql92(nullptr));
