@@ -20,15 +20,16 @@ enum class LanguageCode : std::uint8_t {
 const char* language_name(LanguageCode language) noexcept;
 LanguageCode language_from_name(std::string_view name) noexcept;  // unknown names map to Other
 
-// The version ordinal we announce: V5_3_1 (476). It is >= 402, so name servers answer routes in
-// standard JSON, and <= 476, so shutting-down brokers never answer GO_AWAY to us.
-inline constexpr int kClientVersion = 476;
+// The version ordinal we announce: V5_3_1 (475). It is >= 401 (V4_9_4), so name servers answer
+// routes in standard JSON, and not above 475, so shutting-down brokers never answer GO_AWAY to us
+// (they do to a version above V5_3_1). Ordinals are positions in Java's MQVersion.Version; a
+// 4.9.7 broker answers 407, a 5.3.3 broker 479.
+inline constexpr int kClientVersion = 475;
 
-// Broker version ordinals the client adapts to (a server announces its own in every response).
-// RocketMQ 5.0 brought the timer store: an older broker carries a delivery timestamp but delivers
-// the message at once.
-inline constexpr int kVersion4_9_7 = 408;
-inline constexpr int kVersion5_0_0Snapshot = 413;
+// Broker versions the client adapts to (a server announces its own in every response): 5.0
+// (V5_0_0_SNAPSHOT, 412) brought the timer store; an older broker carries a delivery time but
+// delivers the message at once.
+inline constexpr int kVersion5_0_0Snapshot = 412;
 
 inline constexpr std::size_t kDefaultMaxFrameSize = 16 * 1024 * 1024;
 
