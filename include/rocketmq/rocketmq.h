@@ -5,6 +5,7 @@
 #include "rocketmq/consumer_option.h"
 #include "rocketmq/error.h"
 #include "rocketmq/export.h"
+#include "rocketmq/lite_pull_consumer.h"
 #include "rocketmq/logging.h"
 #include "rocketmq/message.h"
 #include "rocketmq/message_ext.h"

@@ -483,6 +483,12 @@ int MQClientInstance::broker_version(const std::string& address) {
   return broker_versions_.at(address);
 }
 
+std::optional<int> MQClientInstance::known_broker_version(const std::string& address) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (auto it = broker_versions_.find(address); it != broker_versions_.end()) return it->second;
+  return std::nullopt;
+}
+
 void MQClientInstance::send_heartbeat_to_all_brokers() {
   const auto heartbeat = heartbeat_data();
   std::map<std::string, std::map<std::int64_t, std::string>> brokers;

@@ -72,6 +72,8 @@ class MQClientInstance : public std::enable_shared_from_this<MQClientInstance> {
   // yet, sends one there now (on the caller's thread) and returns its answer. Throws what that
   // heartbeat throws.
   int broker_version(const std::string& address);
+  // The version ordinal of the last heartbeat answer from `address`, if one came; never sends.
+  std::optional<int> known_broker_version(const std::string& address) const;
   // With ACL credentials, start() must fail on a key the brokers refuse rather than start a client
   // that never works: sends `heartbeat` (client id filled in here) synchronously to every master
   // broker the name server lists and throws the first AuthError. Other failures (a broker down)

@@ -283,7 +283,11 @@ void RemotingMQClientAPI::send_message_oneway(const std::string& broker_addr,
 void RemotingMQClientAPI::pull_message(const std::string& broker_addr, const protocol::PullMessageRequestHeader& header,
                                        std::chrono::milliseconds timeout, PullCallback callback) {
   remoting_.invoke_async(
-      broker_addr, make_request(RequestCode::kPullMessage, header), timeout,
+      broker_addr,
+      make_request((header.sys_flag & protocol::kPullSysFlagLitePull) != 0 ? RequestCode::kLitePullMessage
+                                                                           : RequestCode::kPullMessage,
+                   header),
+      timeout,
       [callback = std::move(callback), broker_addr](remoting::InvokeResult&& result) {
         if (result.error) {
           callback(PullResult{}, result.error);

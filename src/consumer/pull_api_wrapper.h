@@ -48,6 +48,7 @@ class PullAPIWrapper {
   static constexpr std::int32_t kFlagCommitOffset = 0x1;
   static constexpr std::int32_t kFlagSuspend = 0x2;
   static constexpr std::int32_t kFlagSubscription = 0x4;
+  static constexpr std::int32_t kFlagLitePull = protocol::kPullSysFlagLitePull;  // LITE_PULL_MESSAGE
 
   PullAPIWrapper(client::MQClientInstance& instance, Settings settings);
 

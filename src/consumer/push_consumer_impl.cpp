@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <future>
-#include <random>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -19,6 +18,7 @@
 #include "consumer/message_ext_data.h"
 #include "consumer/pull_api_wrapper.h"
 #include "consumer/remote_broker_offset_store.h"
+#include "consumer/start_position.h"
 #include "filter/subscription.h"
 #include "protocol/message_const.h"
 #include "protocol/message_properties.h"
@@ -93,17 +93,6 @@ constexpr std::chrono::milliseconds kRelockRebalanceDelay{1000};
 std::int64_t now_millis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-const char* consume_from_where_name(ConsumeFromWhere where) {
-  switch (where) {
-    case ConsumeFromWhere::ConsumeFromFirstOffset:
-      return protocol::kConsumeFromFirstOffset;
-    case ConsumeFromWhere::ConsumeFromTimestamp:
-      return protocol::kConsumeFromTimestamp;
-    default:
-      return protocol::kConsumeFromLastOffset;
-  }
 }
 
 }  // namespace
@@ -472,7 +461,7 @@ protocol::ConsumerData consumer::PushConsumerImpl::consumer_data() const {
   data.consume_type = protocol::kConsumePassively;
   data.message_model =
       option_.message_model() == MessageModel::Broadcasting ? protocol::kBroadcasting : protocol::kClustering;
-  data.consume_from_where = consume_from_where_name(option_.consume_from_where());
+  data.consume_from_where = consumer::consume_from_where_name(option_.consume_from_where());
   for (auto& [topic, subscription] : rebalance_->subscriptions()) data.subscription_data_set.push_back(subscription);
   return data;
 }
@@ -538,7 +527,7 @@ protocol::ConsumerRunningInfo consumer::PushConsumerImpl::running_info() {
   info.properties["consumerGroup"] = option_.group_name();
   info.properties["messageModel"] =
       option_.message_model() == MessageModel::Broadcasting ? protocol::kBroadcasting : protocol::kClustering;
-  info.properties["consumeFromWhere"] = consume_from_where_name(option_.consume_from_where());
+  info.properties["consumeFromWhere"] = consumer::consume_from_where_name(option_.consume_from_where());
   info.properties["consumeThreadMin"] = std::to_string(option_.consume_thread_min());
   info.properties["consumeThreadMax"] = std::to_string(option_.consume_thread_max());
   info.properties["pullBatchSize"] = std::to_string(option_.pull_batch_size());
@@ -626,26 +615,7 @@ protocol::ConsumeMessageDirectlyResult consumer::PushConsumerImpl::consume_direc
 // ---- consumer::RebalanceHost --------------------------------------------------------------------
 
 std::vector<std::string> consumer::PushConsumerImpl::find_consumer_ids(const std::string& topic) {
-  auto route = instance_->cached_route(topic);
-  if (!route || route->broker_datas.empty()) throw ClientError("no route for " + topic);
-  // Any broker of the topic knows the group's consumers (they heart-beat to all).
-  static thread_local std::mt19937 random{std::random_device{}()};
-  const auto& brokers = route->broker_datas;
-  const auto start = random() % brokers.size();
-  std::exception_ptr last_error;
-  for (std::size_t i = 0; i < brokers.size(); ++i) {
-    const auto& broker = brokers[(start + i) % brokers.size()];
-    auto address = broker.master_address();
-    if (!address && !broker.broker_addrs.empty()) address = broker.broker_addrs.begin()->second;
-    if (!address) continue;
-    try {
-      return instance_->api().get_consumer_id_list(*address, option_.group_name());
-    } catch (const std::exception&) {
-      last_error = std::current_exception();
-    }
-  }
-  if (last_error) std::rethrow_exception(last_error);
-  return {};
+  return consumer::find_group_consumer_ids(*instance_, option_.group_name(), topic);
 }
 
 std::optional<std::string> consumer::PushConsumerImpl::broker_address(const std::string& broker_name) const {
@@ -737,36 +707,8 @@ void consumer::PushConsumerImpl::recheck_denied_subscriptions() {
 }
 
 std::int64_t consumer::PushConsumerImpl::compute_pull_offset(const MessageQueue& queue) {
-  const consumer::StoredOffset stored = offset_store_->read_offset(queue, consumer::ReadOffsetType::Store);
-  if (stored.found()) return stored.value();
-  if (stored.is_unknown()) {
-    // The broker could not be asked: later (the store logged why).
-    on_background_error(BackgroundError{
-        "offset_query", "the committed offset of " + queue.to_string() + " could not be read from its broker", nullptr});
-    return -1;
-  }
-  auto address = broker_address(queue.broker_name);
-  if (!address) return -1;
-  const bool retry = queue.topic.rfind("%RETRY%", 0) == 0;
-  try {
-    switch (option_.consume_from_where()) {
-      case ConsumeFromWhere::ConsumeFromFirstOffset:
-        return 0;
-      case ConsumeFromWhere::ConsumeFromTimestamp:
-        if (retry) return instance_->api().get_max_offset(*address, queue.topic, queue.queue_id);
-        return instance_->api().search_offset(*address, queue.topic, queue.queue_id, option_.consume_timestamp());
-      case ConsumeFromWhere::ConsumeFromLastOffset:
-      default:
-        if (retry) return 0;
-        return instance_->api().get_max_offset(*address, queue.topic, queue.queue_id);
-    }
-  } catch (const std::exception& error) {
-    LOG_WARN("cannot compute the start offset of " << queue.to_string() << ": " << error.what());
-    on_background_error(BackgroundError{
-        "offset_query", "the start offset of " + queue.to_string() + " could not be computed: " + error.what(),
-        std::current_exception()});
-    return -1;
-  }
+  return consumer::compute_start_offset(*instance_, *offset_store_, option_, queue,
+                                        [this](const BackgroundError& error) { on_background_error(error); });
 }
 
 void consumer::PushConsumerImpl::start_pull(const MessageQueue& queue,

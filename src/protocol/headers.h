@@ -185,6 +185,10 @@ struct UnregisterClientRequestHeader {
 
 // ---- consumer ----------------------------------------------------------------------------------
 
+// PullMessageRequestHeader::sys_flag bit of a lite pull consumer's pulls: sent with request code
+// LITE_PULL_MESSAGE, which brokers from 5.0 on serve on a thread pool apart from push consumers'.
+inline constexpr int32_t kPullSysFlagLitePull = 0x10;
+
 struct PullMessageRequestHeader {
   std::string consumer_group;
   std::string topic;
