@@ -200,8 +200,10 @@ TEST_CASE("a lite pull consumer with manual commits: only commit() moves the gro
   REQUIRE(poll_until(consumer, record, [&] { return record.distinct() >= sent.size(); }, 60s));
   CHECK(record.duplicates() == 0);
 
-  // Nothing committed yet: the group has no position on either queue.
-  for (const auto& queue : queues) CHECK(consumer.committed_offset(queue) == -1);
+  // Nothing committed yet: the group has no position on either queue (a 4.x broker answers 0 for
+  // a group without one, while the queue's first message is still in memory).
+  const std::int64_t no_position = rocketmq::test::broker_is_4x() ? 0 : -1;
+  for (const auto& queue : queues) CHECK(consumer.committed_offset(queue) == no_position);
   consumer.commit();
   std::int64_t committed = 0;
   for (const auto& queue : queues) {
