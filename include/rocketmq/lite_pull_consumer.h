@@ -17,7 +17,7 @@ namespace rocketmq {
 // Counters of a running lite pull consumer, for monitoring and tests.
 struct ROCKETMQ_API LitePullStats {
   std::int64_t pulls = 0;          // pull requests answered
-  std::int64_t pull_errors = 0;    // failed pulls (retried after a back-off)
+  std::int64_t pull_errors = 0;    // failed pulls (retried after a back-off; a refused lite pull at once)
   std::int64_t polled = 0;         // messages handed out by poll()
   std::int64_t cached_messages = 0;  // pulled, not polled yet
   std::int64_t cached_bytes = 0;
@@ -34,9 +34,9 @@ struct ROCKETMQ_API LitePullStats {
 // hands out what arrived, one pull's messages at a time, in queue order per queue.
 //
 //   rocketmq::LitePullConsumer consumer(option);
-//   consumer.subscribe("TopicTest", "*");      // the group shares the queues, or:
-//   // consumer.assign(consumer.fetch_message_queues("TopicTest"));  // exactly these queues
+//   consumer.subscribe("TopicTest", "*");      // the group shares the queues, or, after start():
 //   consumer.start();
+//   // consumer.assign(consumer.fetch_message_queues("TopicTest"));  // exactly these queues
 //   while (running) {
 //     for (const auto& message : consumer.poll(std::chrono::seconds(1))) handle(message);
 //     // consumer.commit();  // with set_auto_commit(false): after handling
@@ -47,7 +47,8 @@ struct ROCKETMQ_API LitePullStats {
 // commit (the default) that position is committed every persist_offset_interval and at shutdown,
 // so a crash after poll() and before handling loses what was polled (the Java client's rule);
 // with set_auto_commit(false) only commit() commits it, after the application has handled the
-// messages (at least once).
+// messages (at least once). commit() commits what every thread has polled: with several polling
+// threads, commit only once all of them have handled what they polled.
 //
 // Brokers from 5.0 on get LITE_PULL_MESSAGE (they serve lite pulls on a pool of their own, apart
 // from push consumers' pulls); older brokers PULL_MESSAGE, decided per broker by the version its
@@ -75,8 +76,10 @@ class ROCKETMQ_API LitePullConsumer {
   void set_auto_commit(bool enabled);
 
   void start();
-  // Stops pulling, wakes poll() callers (they return what they have, or nothing), commits the
-  // consumed positions under auto commit, unregisters from the brokers. Idempotent.
+  // Stops pulling, wakes poll() callers (they return empty), commits the consumed positions (under
+  // auto commit; the last commit()'s otherwise), unregisters from the brokers. Idempotent. From any
+  // application thread, not from the error listener. The destructor calls it, then waits for the
+  // threads it woke to leave poll().
   void shutdown();
 
   // Waits up to `timeout` for messages and returns one pull's worth (at most pull_batch_size);
@@ -102,7 +105,8 @@ class ROCKETMQ_API LitePullConsumer {
   // Commits the consumed position of every queue read now, synchronously; a broker that did not
   // take one is reported with ClientError after the others were committed.
   void commit();
-  // The position the group has committed for `queue` (asked of its broker; -1 when none).
+  // The position the group has committed for `queue` (asked of its broker; -1 when none). Throws
+  // ClientError when the broker could not be asked.
   std::int64_t committed_offset(const MessageQueue& queue) const;
 
   LitePullStats stats() const;

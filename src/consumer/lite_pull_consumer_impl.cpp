@@ -173,6 +173,7 @@ void consumer::LitePullConsumerImpl::start() {
   }
   std::set<std::string> topics;
   for (const auto& [topic, subscription] : subscriptions_) topics.insert(topic);
+  const bool assign_mode = assign_mode_;
   lock.unlock();
   for (const auto& topic : topics) {
     try {
@@ -204,7 +205,7 @@ void consumer::LitePullConsumerImpl::start() {
     self->instance_->send_heartbeat_to_all_brokers();
     self->do_rebalance();
   });
-  if (assign_mode_) apply_assignment();
+  if (assign_mode) apply_assignment();
   LOG_INFO("lite pull consumer " << option_.group_name() << " started as " << instance_->client_id() << " ("
                                  << (auto_commit_ ? "auto commit" : "manual commit") << ")");
 }
@@ -259,10 +260,23 @@ std::string consumer::LitePullConsumerImpl::client_id() const {
 
 // ---- the application's calls --------------------------------------------------------------------
 
+void consumer::LitePullConsumerImpl::wait_for_pollers() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  pollers_cv_.wait(lock, [this] { return pollers_ == 0; });
+}
+
 std::vector<MessageExt> consumer::LitePullConsumerImpl::poll(std::chrono::milliseconds timeout) {
   if (state_.load() == State::Created) throw ClientError("poll needs a started consumer");
   const auto deadline = std::chrono::steady_clock::now() + std::max(timeout, std::chrono::milliseconds(0));
   std::unique_lock<std::mutex> lock(mutex_);
+  // Counted, so that ~LitePullConsumer waits for callers it woke to leave before the engine goes.
+  ++pollers_;
+  struct Leave {
+    LitePullConsumerImpl& self;
+    ~Leave() {
+      if (--self.pollers_ == 0) self.pollers_cv_.notify_all();
+    }
+  } leave{*this};
   for (;;) {
     if (state_.load() != State::Running) return {};
     for (auto it = buffer_.begin(); it != buffer_.end();) {
@@ -361,21 +375,26 @@ void consumer::LitePullConsumerImpl::seek(const MessageQueue& queue, std::int64_
     loop = reposition_locked(state, offset);
   }
   LOG_INFO("lite pull consumer " << option_.group_name() << ": " << queue.to_string() << " moved to " << offset);
-  pull(loop);
+  guarded_pull(loop);
 }
 
-void consumer::LitePullConsumerImpl::seek_to_begin(const MessageQueue& queue) {
-  require_read("seek_to_begin", queue);
-  auto address = instance_->broker_address(queue.broker_name);
-  if (!address) throw ClientError("seek_to_begin: no address of broker " + queue.broker_name + " is known");
-  seek(queue, instance_->api().get_min_offset(*address, queue.topic, queue.queue_id));
-}
+void consumer::LitePullConsumerImpl::seek_to_begin(const MessageQueue& queue) { seek_to_edge("seek_to_begin", queue, true); }
 
-void consumer::LitePullConsumerImpl::seek_to_end(const MessageQueue& queue) {
-  require_read("seek_to_end", queue);
+void consumer::LitePullConsumerImpl::seek_to_end(const MessageQueue& queue) { seek_to_edge("seek_to_end", queue, false); }
+
+void consumer::LitePullConsumerImpl::seek_to_edge(const char* what, const MessageQueue& queue, bool begin) {
+  require_read(what, queue);
   auto address = instance_->broker_address(queue.broker_name);
-  if (!address) throw ClientError("seek_to_end: no address of broker " + queue.broker_name + " is known");
-  seek(queue, instance_->api().get_max_offset(*address, queue.topic, queue.queue_id));
+  if (!address) throw ClientError(std::string(what) + ": no address of broker " + queue.broker_name + " is known");
+  std::int64_t offset = 0;
+  try {
+    offset = begin ? instance_->api().get_min_offset(*address, queue.topic, queue.queue_id)
+                   : instance_->api().get_max_offset(*address, queue.topic, queue.queue_id);
+  } catch (const std::exception& error) {
+    throw ClientError(std::string(what) + ": the offsets of " + queue.to_string() + " could not be read from broker " +
+                      queue.broker_name + ": " + error.what());
+  }
+  seek(queue, offset);
 }
 
 consumer::LitePullConsumerImpl::Loop consumer::LitePullConsumerImpl::reposition_locked(
@@ -429,7 +448,12 @@ void consumer::LitePullConsumerImpl::commit() {
 
 std::int64_t consumer::LitePullConsumerImpl::committed_offset(const MessageQueue& queue) const {
   require_running("committed_offset");
-  return offset_store_->read_offset(queue, ReadOffsetType::Store).value_or_minus_one();
+  const auto stored = offset_store_->read_offset(queue, ReadOffsetType::Store);
+  if (stored.is_unknown()) {
+    throw ClientError("committed_offset: the offset of " + queue.to_string() + " could not be read from broker " +
+                      queue.broker_name);
+  }
+  return stored.value_or_minus_one();
 }
 
 LitePullStats consumer::LitePullConsumerImpl::stats() const {
@@ -447,6 +471,17 @@ LitePullStats consumer::LitePullConsumerImpl::stats() const {
   }
   stats.owned_queues = static_cast<int>(queues_.size());
   return stats;
+}
+
+void consumer::LitePullConsumerImpl::report_uncommitted(const char* why, const std::vector<MessageQueue>& queues) {
+  for (const auto& queue : queues) {
+    LOG_WARN("lite pull consumer " << option_.group_name() << " (" << why << "): the broker did not take the offset of "
+                                   << queue.to_string() << "; its messages may come again");
+    on_background_error(BackgroundError{"commit_offset",
+                                        "broker " + queue.broker_name + " did not take the offset of " +
+                                            queue.to_string(),
+                                        nullptr});
+  }
 }
 
 std::vector<MessageQueue> consumer::LitePullConsumerImpl::persist_queues(const std::vector<MessageQueue>& queues) {
@@ -483,12 +518,34 @@ void consumer::LitePullConsumerImpl::discard_buffered_locked(QueueState& state) 
   state.buffered_results = 0;
 }
 
+// pull() never blocks, so its delays run on the I/O threads' timers: the scheduler may sit in a
+// synchronous request to a dead broker for a whole request timeout (heartbeats, commits, start
+// offsets), and every queue's loop would wait behind it.
 void consumer::LitePullConsumerImpl::pull_later(const Loop& loop, std::chrono::milliseconds delay) {
   if (state_.load() != State::Running) return;
   auto weak = weak_from_this();
-  instance_->scheduler().schedule(delay, [weak, loop] {
-    if (auto self = weak.lock()) self->pull(loop);
+  instance_->remoting_run_after(delay, [weak, loop] {
+    if (auto self = weak.lock()) self->guarded_pull(loop);
   });
+}
+
+void consumer::LitePullConsumerImpl::guarded_pull(const Loop& loop) noexcept {
+  try {
+    pull(loop);
+    return;
+  } catch (const std::exception& error) {
+    LOG_ERROR("pull loop of " << loop.state->queue.to_string() << " failed: " << error.what()
+                              << "; pulling again in 1 s");
+  } catch (...) {
+    LOG_ERROR("pull loop of " << loop.state->queue.to_string() << " failed with a non-standard exception");
+  }
+  try {
+    pull_later(loop, kPullRetryDelay);
+  } catch (...) {
+    // Out of memory even for a timer: the queue is given up, and taken again by the next rebalance
+    // (subscribe) or assign().
+    loop.state->process_queue->mark_dropped();
+  }
 }
 
 bool consumer::LitePullConsumerImpl::lite_pull_for(const std::string& address) const {
@@ -516,10 +573,12 @@ void consumer::LitePullConsumerImpl::compute_start_and_pull(const Loop& loop) {
     if (!alive_locked(loop)) return;
     if (loop.state->next_pull_offset < 0) {
       loop.state->next_pull_offset = offset;
-      if (loop.state->consumed_offset < 0) loop.state->consumed_offset = offset;
+      // With auto commit the start is committed like any polled position, so a group that stops
+      // before polling resumes here (not at a later end of the queue), as a push consumer does.
+      if (loop.state->consumed_offset < 0) set_consumed_locked(*loop.state, offset);
     }
   }
-  pull(loop);
+  guarded_pull(loop);
 }
 
 void consumer::LitePullConsumerImpl::pull(const Loop& loop) {
@@ -547,7 +606,13 @@ void consumer::LitePullConsumerImpl::pull(const Loop& loop) {
     // The start offset asks the broker (blocking): on the scheduler, never on an I/O thread.
     auto weak = weak_from_this();
     instance_->scheduler().post([weak, loop] {
-      if (auto self = weak.lock()) self->compute_start_and_pull(loop);
+      auto self = weak.lock();
+      if (!self) return;
+      try {
+        self->compute_start_and_pull(loop);
+      } catch (...) {
+        self->guarded_later(loop);
+      }
     });
     return;
   }
@@ -570,11 +635,11 @@ void consumer::LitePullConsumerImpl::pull(const Loop& loop) {
                       if (!self) return;
                       try {
                         self->on_pulled(loop, address, offset, lite, std::move(result), error);
-                      } catch (const std::exception& failure) {
+                      } catch (...) {
                         // A decoder or allocation failure must not end the loop silently.
-                        LOG_ERROR("pull answer of " << loop.state->queue.to_string() << " not handled: "
-                                                    << failure.what() << "; pulling again in 1 s");
-                        self->pull_later(loop, kPullRetryDelay);
+                        LOG_ERROR("pull answer of " << loop.state->queue.to_string() << " not handled; "
+                                                    << "pulling again in 1 s");
+                        self->guarded_later(loop);
                       }
                     });
   } catch (const std::exception& error) {
@@ -599,7 +664,7 @@ void consumer::LitePullConsumerImpl::on_pulled(const Loop& loop, const std::stri
       }
       LOG_INFO("broker " << queue.broker_name << " at " << address << " does not serve LITE_PULL_MESSAGE ("
                          << describe(error) << "); pulling from it with PULL_MESSAGE");
-      pull(loop);
+      guarded_pull(loop);
       return;
     }
     if (const auto refusal = filter::broker_refuses_sql92(error)) {
@@ -646,9 +711,15 @@ void consumer::LitePullConsumerImpl::on_pulled(const Loop& loop, const std::stri
     auto& state = *loop.state;
     switch (result.status) {
       case client::PullStatus::OffsetIllegal:
-        LOG_WARN("offset " << offset << " of " << queue.to_string() << " is illegal; the broker suggests "
-                           << result.next_begin_offset);
-        [[fallthrough]];
+        // Out of range, or a 5.x broker's server-side reset of the group: the broker's position
+        // wins, and what was pulled from the old one is not handed out any more (as after a 4.x
+        // reset, which comes as RESET_CONSUMER_CLIENT_OFFSET).
+        LOG_WARN("offset " << offset << " of " << queue.to_string() << " is illegal or was reset; the broker "
+                           << "says " << result.next_begin_offset);
+        discard_buffered_locked(state);
+        state.next_pull_offset = result.next_begin_offset;
+        set_consumed_locked(state, result.next_begin_offset);
+        break;
       case client::PullStatus::Found:
       case client::PullStatus::NoNewMessage:
       case client::PullStatus::NoMatchedMessage:
@@ -673,7 +744,7 @@ void consumer::LitePullConsumerImpl::on_pulled(const Loop& loop, const std::stri
     }
   }
   if (buffered) polled_cv_.notify_all();
-  pull(loop);
+  guarded_pull(loop);
 }
 
 // ---- client::ConsumerInner ----------------------------------------------------------------------
@@ -766,8 +837,8 @@ void consumer::LitePullConsumerImpl::reset_offsets(const std::string& topic,
   }
   LOG_INFO("broker asked group " << option_.group_name() << " to reset " << offsets.size() << " offset(s) of " << topic
                                  << "; " << moved.size() << " of them are read here");
-  persist_queues(moved);
-  for (const auto& loop : loops) pull(loop);
+  report_uncommitted("reset", persist_queues(moved));
+  for (const auto& loop : loops) guarded_pull(loop);
 }
 
 std::map<MessageQueue, std::int64_t> consumer::LitePullConsumerImpl::offsets_of(const std::string& topic) {
@@ -809,7 +880,7 @@ void consumer::LitePullConsumerImpl::start_pull(const MessageQueue& queue,
     loop = Loop{state, 0};
   }
   if (auto_commit_) offset_store_->update_offset(queue, offset, false);
-  pull(loop);
+  guarded_pull(loop);
 }
 
 bool consumer::LitePullConsumerImpl::on_queue_dropped(const MessageQueue& queue,
@@ -823,7 +894,7 @@ bool consumer::LitePullConsumerImpl::on_queue_dropped(const MessageQueue& queue,
     }
   }
   // Its next owner starts where this one's position is: committed now, synchronously.
-  persist_queues({queue});
+  report_uncommitted("rebalance", persist_queues({queue}));
   offset_store_->remove_offset(queue);
   pull_api_->forget(queue);
   return true;
@@ -832,9 +903,11 @@ bool consumer::LitePullConsumerImpl::on_queue_dropped(const MessageQueue& queue,
 void consumer::LitePullConsumerImpl::apply_assignment() {
   std::vector<Loop> started;
   std::vector<MessageQueue> stopped;
+  std::size_t assigned = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (state_.load() != State::Running) return;
+    assigned = assigned_.size();
     for (auto it = queues_.begin(); it != queues_.end();) {
       if (assigned_.count(it->first)) {
         ++it;
@@ -856,22 +929,23 @@ void consumer::LitePullConsumerImpl::apply_assignment() {
     }
   }
   if (!started.empty() || !stopped.empty()) {
-    LOG_INFO("lite pull consumer " << option_.group_name() << ": assignment now " << assigned_.size()
+    LOG_INFO("lite pull consumer " << option_.group_name() << ": assignment now " << assigned
                                    << " queue(s), " << started.size() << " started, " << stopped.size()
                                    << " stopped");
   }
+  // On the application's thread (assign(), start()): the queues it stops are committed before it
+  // returns, so a shutdown right after cannot lose their positions.
+  report_uncommitted("assign", persist_queues(stopped));
+  for (const auto& queue : stopped) {
+    offset_store_->remove_offset(queue);
+    pull_api_->forget(queue);
+  }
   auto weak = weak_from_this();
-  instance_->scheduler().post([weak, stopped] {
+  instance_->scheduler().post([weak] {
     auto self = weak.lock();
-    if (!self || self->state_.load() != State::Running) return;
-    self->persist_queues(stopped);
-    for (const auto& queue : stopped) {
-      self->offset_store_->remove_offset(queue);
-      self->pull_api_->forget(queue);
-    }
-    self->instance_->send_heartbeat_to_all_brokers();
+    if (self && self->state_.load() == State::Running) self->instance_->send_heartbeat_to_all_brokers();
   });
-  for (const auto& loop : started) pull(loop);  // the start offset is computed on the scheduler
+  for (const auto& loop : started) guarded_pull(loop);  // the start offset is computed on the scheduler
 }
 
 // ---- the public facade -----------------------------------------------------------------------------
@@ -880,6 +954,7 @@ LitePullConsumer::LitePullConsumer(ConsumerOption option) : impl_(std::make_uniq
 LitePullConsumer::~LitePullConsumer() {
   try {
     impl_->core->shutdown();
+    impl_->core->wait_for_pollers();
   } catch (const std::exception& error) {
     LOG_ERROR("lite pull consumer shutdown in the destructor failed: " << error.what());
   } catch (...) {
@@ -896,7 +971,10 @@ void LitePullConsumer::assign(const std::vector<MessageQueue>& queues) { impl_->
 void LitePullConsumer::set_auto_commit(bool enabled) { impl_->core->set_auto_commit(enabled); }
 void LitePullConsumer::start() { impl_->core->start(); }
 void LitePullConsumer::shutdown() { impl_->core->shutdown(); }
-std::vector<MessageExt> LitePullConsumer::poll(std::chrono::milliseconds timeout) { return impl_->core->poll(timeout); }
+std::vector<MessageExt> LitePullConsumer::poll(std::chrono::milliseconds timeout) {
+  auto core = impl_->core;  // the engine outlives this call whatever another thread destroys
+  return core->poll(timeout);
+}
 std::vector<MessageQueue> LitePullConsumer::fetch_message_queues(const std::string& topic) {
   return impl_->core->fetch_message_queues(topic);
 }

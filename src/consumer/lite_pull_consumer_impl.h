@@ -43,8 +43,8 @@ namespace rocketmq::consumer {
 //                     version (or none yet), PULL_MESSAGE for an older one or one that refused a
 //                     lite pull (REQUEST_CODE_NOT_SUPPORTED, or NO_PERMISSION with lite pulls off).
 //
-// Threads: pull() and on_pulled() on I/O threads and the scheduler; offset computation, rebalance,
-// route updates and periodic commits on the scheduler; poll(), seek(), commit() on the
+// Threads: pull() and on_pulled() on I/O threads (delays and retries on their timers); offset
+// computation, rebalance, route updates and periodic commits on the scheduler; poll(), seek(), commit() on the
 // application's threads. mutex_ guards the queue states, the buffer and the subscriptions, and is
 // never held across a request to a broker.
 class LitePullConsumerImpl : public client::ConsumerInner,
@@ -69,6 +69,8 @@ class LitePullConsumerImpl : public client::ConsumerInner,
   void resume(const std::vector<MessageQueue>& queues);
   void commit();
   std::int64_t committed_offset(const MessageQueue& queue) const;
+  // Until no thread is inside poll() (the facade's destructor, after shutdown()).
+  void wait_for_pollers();
   LitePullStats stats() const;
   std::string client_id() const;
 
@@ -121,6 +123,17 @@ class LitePullConsumerImpl : public client::ConsumerInner,
   };
 
   void pull(const Loop& loop);
+  // pull() with every exception caught: logged, and the loop goes on after a back-off instead of
+  // ending silently.
+  void guarded_pull(const Loop& loop) noexcept;
+  void guarded_later(const Loop& loop) noexcept {
+    try {
+      pull_later(loop, std::chrono::milliseconds(1000));
+    } catch (...) {
+      loop.state->process_queue->mark_dropped();  // out of memory: retaken by a rebalance or assign()
+    }
+  }
+  // On an I/O thread's timer (never blocks).
   void pull_later(const Loop& loop, std::chrono::milliseconds delay);
   void on_pulled(const Loop& loop, const std::string& address, std::int64_t offset, bool lite,
                  client::PullResult&& result, std::exception_ptr error);
@@ -141,6 +154,9 @@ class LitePullConsumerImpl : public client::ConsumerInner,
   // queues not committed.
   std::vector<MessageQueue> persist_queues(const std::vector<MessageQueue>& queues);
   std::shared_ptr<QueueState> require_read(const char* what, const MessageQueue& queue) const;
+  void seek_to_edge(const char* what, const MessageQueue& queue, bool begin);
+  // Logs and reports (error listener, "commit_offset") each queue whose commit failed.
+  void report_uncommitted(const char* why, const std::vector<MessageQueue>& queues);
   void require_running(const char* what) const;
   void abandon_start();
 
@@ -153,6 +169,8 @@ class LitePullConsumerImpl : public client::ConsumerInner,
 
   mutable std::mutex mutex_;
   std::condition_variable polled_cv_;  // a result was buffered, a queue resumed, or shutdown began
+  std::condition_variable pollers_cv_;  // pollers_ reached 0
+  int pollers_ = 0;                     // threads inside poll()
   std::mutex shutdown_mutex_;          // serialises start() and shutdown()
   std::map<std::string, protocol::SubscriptionData> subscriptions_;
   std::set<MessageQueue> assigned_;
