@@ -89,6 +89,12 @@ constexpr std::chrono::seconds kLockMaxAge{30};
 constexpr std::chrono::milliseconds kLockWaitDelay{1000};
 constexpr std::chrono::milliseconds kReleaseWait{1000};
 constexpr std::chrono::milliseconds kRelockRebalanceDelay{1000};
+// A 4.x broker registers the retry topic it creates for a new group's heartbeat with the name
+// server by a oneway request, so the route fetched right after the first heartbeat may still lack
+// the brokers whose registration came later; it is asked for again this often, this many times,
+// while it lists fewer brokers than the subscribed topics do (rather than at the 30 s refresh).
+constexpr std::chrono::milliseconds kRetryRouteDelay{1000};
+constexpr int kRetryRouteAttempts = 10;
 
 std::int64_t now_millis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -316,8 +322,39 @@ void consumer::PushConsumerImpl::start() {
       }
     }
     self->do_rebalance();
+    self->complete_retry_route(kRetryRouteAttempts);
   });
   LOG_INFO("push consumer " << option_.group_name() << " started as " << instance_->client_id());
+}
+
+void consumer::PushConsumerImpl::complete_retry_route(int attempts_left) {
+  if (state_.load() != State::Running || option_.message_model() != MessageModel::Clustering) return;
+  std::set<std::string> wanted;
+  for (const auto& topic : subscribed_topics()) {
+    if (topic == retry_topic()) continue;
+    if (auto route = instance_->cached_route(topic)) {
+      for (const auto& broker : route->broker_datas) wanted.insert(broker.broker_name);
+    }
+  }
+  std::set<std::string> listed;
+  if (auto route = instance_->cached_route(retry_topic())) {
+    for (const auto& broker : route->broker_datas) listed.insert(broker.broker_name);
+  }
+  if (std::includes(listed.begin(), listed.end(), wanted.begin(), wanted.end()) || attempts_left <= 0) return;
+  LOG_DEBUG("route of " << retry_topic() << " lists " << listed.size() << " of " << wanted.size()
+                        << " brokers; asking again in " << kRetryRouteDelay.count() << " ms");
+  auto weak = weak_from_this();
+  instance_->scheduler().schedule(kRetryRouteDelay, [weak, attempts_left] {
+    auto self = weak.lock();
+    if (!self || self->state_.load() != State::Running) return;
+    try {
+      self->instance_->update_topic_route(self->retry_topic());
+      self->instance_->rebalance_soon();
+    } catch (const std::exception& error) {
+      LOG_DEBUG("route of " << self->retry_topic() << " still unavailable: " << error.what());
+    }
+    self->complete_retry_route(attempts_left - 1);
+  });
 }
 
 void consumer::PushConsumerImpl::abandon_start() {

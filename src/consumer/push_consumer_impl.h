@@ -169,6 +169,9 @@ class PushConsumerImpl : public client::ConsumerInner,
   // brokers again with it added; once they accept, it is subscribed again (permissions granted
   // after start() take effect without a restart).
   void recheck_denied_subscriptions();
+  // Scheduler thread, after the first heartbeat (clustering): fetches the route of %RETRY%<group>
+  // again while it lists fewer brokers than the subscribed topics, up to `attempts_left` times.
+  void complete_retry_route(int attempts_left);
   // Undoes a start() that failed before the consumer was registered.
   void abandon_start();
   // The part of shutdown() that talks to the brokers: commit every owned queue, unregister.
