@@ -6,9 +6,7 @@
 #include "client/transport_failure.h"
 #include "common/log.h"
 #include "common/validators.h"
-#include "consumer/local_file_offset_store.h"
 #include "consumer/message_ext_data.h"
-#include "consumer/remote_broker_offset_store.h"
 #include "consumer/start_position.h"
 #include "filter/subscription.h"
 #include "protocol/response_code.h"
@@ -129,16 +127,7 @@ void consumer::LitePullConsumerImpl::start() {
   if (option_.name_server_addr().empty()) throw ClientError("start(): no name server address (set_name_server_addr)");
   if (option_.group_name().empty()) throw ClientError("start(): no consumer group (set_group_name)");
 
-  client::ClientConfig config;
-  config.name_server_addr = option_.name_server_addr();
-  config.instance_name = instance_name_;
-  config.request_timeout = option_.request_timeout();
-  config.heartbeat_interval = option_.heartbeat_interval();
-  config.rebalance_interval = option_.rebalance_interval();
-  config.route_refresh_interval = option_.route_refresh_interval();
-  config.persist_offset_interval = option_.persist_offset_interval();
-  client::apply_security(config, option_);
-  instance_ = client::MQClientInstance::acquire(config);
+  instance_ = client::MQClientInstance::acquire(consumer_client_config(option_, instance_name_));
   struct AbandonOnThrow {
     LitePullConsumerImpl* self;
     bool armed = true;
@@ -146,18 +135,7 @@ void consumer::LitePullConsumerImpl::start() {
       if (armed) self->abandon_start();
     }
   } undo{this};
-  const bool broadcasting = option_.message_model() == MessageModel::Broadcasting;
-  if (broadcasting) {
-    offset_store_ = std::make_unique<LocalFileOffsetStore>(option_.offset_store_dir(), instance_->client_id(),
-                                                           option_.group_name());
-  } else {
-    auto weak_instance = std::weak_ptr<client::MQClientInstance>(instance_);
-    offset_store_ = std::make_unique<RemoteBrokerOffsetStore>(
-        instance_->api(), option_.group_name(), [weak_instance](const std::string& broker_name) {
-          auto instance = weak_instance.lock();
-          return instance ? instance->broker_address(broker_name) : std::nullopt;
-        });
-  }
+  offset_store_ = make_offset_store(instance_, option_);
   offset_store_->load();
   PullAPIWrapper::Settings pull_settings;
   pull_settings.group = option_.group_name();
@@ -175,18 +153,7 @@ void consumer::LitePullConsumerImpl::start() {
   for (const auto& [topic, subscription] : subscriptions_) topics.insert(topic);
   const bool assign_mode = assign_mode_;
   lock.unlock();
-  for (const auto& topic : topics) {
-    try {
-      instance_->update_topic_route(topic);
-    } catch (const BrokerError& error) {
-      if (error.response_code() != static_cast<int>(protocol::ResponseCode::kTopicNotExist)) throw;
-      LOG_WARN("topic " << topic << " does not exist yet; waiting for it to appear");
-    } catch (const ConnectError& error) {
-      throw ConnectError("start(): cannot reach the name server " + option_.name_server_addr() + ": " + error.what());
-    } catch (const Error& error) {
-      throw ClientError("start(): cannot reach the name server " + option_.name_server_addr() + ": " + error.what());
-    }
-  }
+  fetch_start_routes(*instance_, option_, topics);
   if (option_.has_credentials()) {
     protocol::HeartbeatData heartbeat;
     heartbeat.consumer_data_set.push_back(consumer_data());

@@ -183,16 +183,7 @@ void consumer::PushConsumerImpl::start() {
   }
   if (pending_subscriptions_.empty()) throw ClientError("start(): no subscription (subscribe)");
 
-  client::ClientConfig config;
-  config.name_server_addr = option_.name_server_addr();
-  config.instance_name = instance_name_;
-  config.request_timeout = option_.request_timeout();
-  config.heartbeat_interval = option_.heartbeat_interval();
-  config.rebalance_interval = option_.rebalance_interval();
-  config.route_refresh_interval = option_.route_refresh_interval();
-  config.persist_offset_interval = option_.persist_offset_interval();
-  client::apply_security(config, option_);
-  instance_ = client::MQClientInstance::acquire(config);
+  instance_ = client::MQClientInstance::acquire(consumer::consumer_client_config(option_, instance_name_));
   // Whatever fails from here to the registration, nothing but this thread has seen these parts:
   // they are undone so that start() may be retried and the instance is not left acquired.
   struct AbandonOnThrow {
@@ -203,17 +194,7 @@ void consumer::PushConsumerImpl::start() {
     }
   } undo{this};
   const bool broadcasting = option_.message_model() == MessageModel::Broadcasting;
-  if (broadcasting) {
-    offset_store_ = std::make_unique<consumer::LocalFileOffsetStore>(option_.offset_store_dir(),
-                                                                     instance_->client_id(), option_.group_name());
-  } else {
-    auto weak_instance = std::weak_ptr<client::MQClientInstance>(instance_);
-    offset_store_ = std::make_unique<consumer::RemoteBrokerOffsetStore>(
-        instance_->api(), option_.group_name(), [weak_instance](const std::string& broker_name) {
-          auto instance = weak_instance.lock();
-          return instance ? instance->broker_address(broker_name) : std::nullopt;
-        });
-  }
+  offset_store_ = consumer::make_offset_store(instance_, option_);
   offset_store_->load();
   consumer::PullAPIWrapper::Settings pull_settings;
   pull_settings.group = option_.group_name();
@@ -263,18 +244,7 @@ void consumer::PushConsumerImpl::start() {
   // Routes first: an unreachable name server is a setup error the caller must see.
   const auto topics = subscribed_topics();
   lock.unlock();
-  for (const auto& topic : topics) {
-    try {
-      instance_->update_topic_route(topic);
-    } catch (const BrokerError& error) {
-      if (error.response_code() != static_cast<int>(protocol::ResponseCode::kTopicNotExist)) throw;
-      if (topic != retry_topic()) LOG_WARN("topic " << topic << " does not exist yet; waiting for it to appear");
-    } catch (const ConnectError& error) {
-      throw ConnectError("start(): cannot reach the name server " + option_.name_server_addr() + ": " + error.what());
-    } catch (const Error& error) {
-      throw ClientError("start(): cannot reach the name server " + option_.name_server_addr() + ": " + error.what());
-    }
-  }
+  consumer::fetch_start_routes(*instance_, option_, topics, retry_topic());
   if (option_.has_credentials()) check_access_dropping_denied_topics();
   instance_->register_consumer(shared_from_this());
   undo.armed = false;

@@ -3,9 +3,55 @@
 #include <random>
 
 #include "common/log.h"
+#include "consumer/local_file_offset_store.h"
+#include "consumer/remote_broker_offset_store.h"
 #include "protocol/bodies/heartbeat_data.h"
+#include "protocol/response_code.h"
 
 namespace rocketmq::consumer {
+
+client::ClientConfig consumer_client_config(const ConsumerOption& option, const std::string& instance_name) {
+  client::ClientConfig config;
+  config.name_server_addr = option.name_server_addr();
+  config.instance_name = instance_name;
+  config.request_timeout = option.request_timeout();
+  config.heartbeat_interval = option.heartbeat_interval();
+  config.rebalance_interval = option.rebalance_interval();
+  config.route_refresh_interval = option.route_refresh_interval();
+  config.persist_offset_interval = option.persist_offset_interval();
+  client::apply_security(config, option);
+  return config;
+}
+
+std::unique_ptr<OffsetStore> make_offset_store(const std::shared_ptr<client::MQClientInstance>& instance,
+                                               const ConsumerOption& option) {
+  if (option.message_model() == MessageModel::Broadcasting) {
+    return std::make_unique<LocalFileOffsetStore>(option.offset_store_dir(), instance->client_id(),
+                                                  option.group_name());
+  }
+  auto weak_instance = std::weak_ptr<client::MQClientInstance>(instance);
+  return std::make_unique<RemoteBrokerOffsetStore>(
+      instance->api(), option.group_name(), [weak_instance](const std::string& broker_name) {
+        auto live = weak_instance.lock();
+        return live ? live->broker_address(broker_name) : std::nullopt;
+      });
+}
+
+void fetch_start_routes(client::MQClientInstance& instance, const ConsumerOption& option,
+                        const std::set<std::string>& topics, const std::string& quiet_topic) {
+  for (const auto& topic : topics) {
+    try {
+      instance.update_topic_route(topic);
+    } catch (const BrokerError& error) {
+      if (error.response_code() != static_cast<int>(protocol::ResponseCode::kTopicNotExist)) throw;
+      if (topic != quiet_topic) LOG_WARN("topic " << topic << " does not exist yet; waiting for it to appear");
+    } catch (const ConnectError& error) {
+      throw ConnectError("start(): cannot reach the name server " + option.name_server_addr() + ": " + error.what());
+    } catch (const Error& error) {
+      throw ClientError("start(): cannot reach the name server " + option.name_server_addr() + ": " + error.what());
+    }
+  }
+}
 
 std::int64_t compute_start_offset(client::MQClientInstance& instance, OffsetStore& offset_store,
                                   const ConsumerOption& option, const MessageQueue& queue,

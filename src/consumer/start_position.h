@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -13,8 +15,25 @@
 
 namespace rocketmq::consumer {
 
-// What the push and the lite pull consumer ask the brokers alike when they take a queue: where to
-// start reading it, and who else is in the group. Blocking requests: scheduler threads only.
+// What the push and the lite pull consumer do alike: the client instance's settings and the offset
+// store their start() makes, the routes it fetches first, and what they ask the brokers when they
+// take a queue (where to start reading it, who else is in the group).
+
+// The client instance settings of a consumer with `option`, named `instance_name`.
+client::ClientConfig consumer_client_config(const ConsumerOption& option, const std::string& instance_name);
+
+// The offset store of `option`'s message model: a local file (broadcasting) or the brokers,
+// whose addresses come from `instance` for as long as it lives. Not loaded yet.
+std::unique_ptr<OffsetStore> make_offset_store(const std::shared_ptr<client::MQClientInstance>& instance,
+                                               const ConsumerOption& option);
+
+// start()'s first contact: the route of each of `topics`. A topic that does not exist yet is
+// waited for (with a warning, except for `quiet_topic`); an unreachable name server throws
+// ConnectError (or ClientError for another failure) naming the addresses. The caller's thread.
+void fetch_start_routes(client::MQClientInstance& instance, const ConsumerOption& option,
+                        const std::set<std::string>& topics, const std::string& quiet_topic = "");
+
+// Blocking requests from here on: scheduler threads only.
 
 // The committed offset of `queue`, else the position consume_from_where gives (a group's retry
 // queue starts at 0, or at its end for ConsumeFromTimestamp). -1 when the broker could not be
