@@ -97,17 +97,21 @@ configure_and_build() {
   fi
   local generator=()
   command -v ninja >/dev/null && generator=(-G Ninja)
-  # Compiler results are cached per user (ccache, ~/.cache/ccache): a fresh clone of code this
-  # machine has built before (CI after a developer's run, the next test run) compiles in seconds
-  # instead of minutes. ROCKETMQ_CCACHE=0 builds without it.
-  local launcher=()
+  # Compiler results are cached per user (ccache, ~/.cache/ccache): a clean clone of code this
+  # machine has compiled before, at any path (CI after a developer's run), compiles in seconds
+  # instead of minutes. Paths below the clone are hashed relative to it (CCACHE_BASEDIR) and the
+  # working directory is not hashed, so the debug info of a cached object names the source paths of
+  # the clone that compiled it first. Given on every configure, so that ROCKETMQ_CCACHE=0 (no
+  # cache) and a build directory configured before also take effect.
+  local launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=)
   if [ "${ROCKETMQ_CCACHE:-1}" != 0 ] && command -v ccache >/dev/null; then
-    launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
   fi
   if [ ! -f "$dir/CMakeCache.txt" ]; then
     cmake -S "$root" -B "$dir" "${generator[@]}" "${launcher[@]}" "${args[@]}"
   else
-    cmake "$dir" "${args[@]}" >/dev/null
+    cmake "$dir" "${launcher[@]}" "${args[@]}" >/dev/null
   fi
   cmake --build "$dir" -j "$jobs" "${targets[@]}"
 }
@@ -252,7 +256,9 @@ fuzz() {
   deps
   fuzz_deps
   log "libFuzzer build in build/fuzz (clang, ASan+UBSan)"
-  CXX=clang++ configure_and_build build/fuzz -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 \
+  # ccache does not hash the UBSan ignore list named by -fsanitize-ignorelist: named here, an edit
+  # of it is a cache miss.
+  CCACHE_EXTRAFILES="$root/test/fuzz/ubsan_ignorelist.txt" CXX=clang++ configure_and_build build/fuzz -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 \
     -DROCKETMQ_BUILD_FUZZ=ON -DROCKETMQ_BUILD_TESTS=OFF -DROCKETMQ_BUILD_EXAMPLES=OFF -DROCKETMQ_BUILD_BENCH=OFF \
     --target fuzzers
   local failed=()

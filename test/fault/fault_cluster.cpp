@@ -166,8 +166,9 @@ PacedProducer::PacedProducer(Producer& producer, std::string topic, int per_seco
     : producer_(producer), topic_(std::move(topic)) {
   const auto period = std::chrono::microseconds(1000000L * threads * batch / per_second);
   for (int t = 0; t < threads; ++t) {
-    threads_.emplace_back([this, period, t, batch] {
-      auto next = Clock::now();
+    threads_.emplace_back([this, period, t, threads, batch] {
+      // Spread over one period: the threads' requests reach the brokers evenly, not in bursts.
+      auto next = Clock::now() + period * t / threads;
       for (int i = 0; !stop_; ++i) {
         next += period;
         std::this_thread::sleep_until(next);

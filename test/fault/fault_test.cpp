@@ -75,7 +75,7 @@ TEST_CASE("broker-b SIGKILLed under load and relaunched on its store after 10 s:
   const double resume_seconds = first_after ? seconds(*first_after - restarted) : -1;
   const auto missing = recorder.missing(sent);
   std::fprintf(stderr,
-               "[fault] broker-b kill: %zu sends succeeded (%.0f msg/s), %ld failed; %zu distinct consumed, "
+               "[fault] broker-b kill: %zu messages sent (%.0f msg/s, batches of 10), %ld sends failed; %zu distinct consumed, "
                "%zu missing (first: %s), %ld duplicates; broker-b down %.1f s (relaunch to boot %.1f s); "
                "consumption from broker-b resumed %.1f s after its boot; sends per second (1,000 offered): "
                "%.0f before the kill, %.0f while broker-b was down, %.0f while it booted, %.0f after\n",
