@@ -54,7 +54,8 @@ TEST_CASE("broker-b SIGKILLed under load and relaunched on its store after 10 s:
   // is a batch of 10 (100 requests a second, one every 320 ms per thread).
   // Async sends at 1,000 msg/s were tried: the brokers fell behind, thousands of sends timed out
   // and were retried, and fewer than 100 msg/s succeeded.
-  PacedProducer load(producer, topic, 1000, 32, /*batch=*/10);
+  constexpr int kBatch = 10;
+  PacedProducer load(producer, topic, 1000, 32, kBatch);
   const auto load_started = Clock::now();
   REQUIRE(wait_until([&] { return recorder.first_from("broker-b", Clock::now() - 1h).has_value(); }, 30s));
   std::this_thread::sleep_for(3s);
@@ -75,11 +76,11 @@ TEST_CASE("broker-b SIGKILLed under load and relaunched on its store after 10 s:
   const double resume_seconds = first_after ? seconds(*first_after - restarted) : -1;
   const auto missing = recorder.missing(sent);
   std::fprintf(stderr,
-               "[fault] broker-b kill: %zu messages sent (%.0f msg/s, batches of 10), %ld sends failed; %zu distinct consumed, "
+               "[fault] broker-b kill: %zu messages sent (%.0f msg/s, batches of %d), %ld sends failed; %zu distinct consumed, "
                "%zu missing (first: %s), %ld duplicates; broker-b down %.1f s (relaunch to boot %.1f s); "
                "consumption from broker-b resumed %.1f s after its boot; sends per second (1,000 offered): "
                "%.0f before the kill, %.0f while broker-b was down, %.0f while it booted, %.0f after\n",
-               sent.size(), load.rate(), load.failed(), recorder.distinct(), missing.size(),
+               sent.size(), load.rate(), kBatch, load.failed(), recorder.distinct(), missing.size(),
                missing.empty() ? "-" : missing.front().c_str(), recorder.duplicates(), seconds(restarted - killed),
                seconds(restarted - relaunching), resume_seconds, load.rate_between(load_started, killed),
                load.rate_between(killed, relaunching), load.rate_between(relaunching, restarted),
