@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Instructions per message on the consumer's decode path, counted by valgrind's callgrind: exact
+# Instructions per message on the consumer's decode path and the producer's request/answer path, counted by valgrind's callgrind: exact
 # and repeatable on a noisy shared machine, unlike wall-clock micro benchmarks.
 #
 #   bench/callgrind.sh [build-dir] [iterations]     (default: build/bench, 200)
@@ -19,10 +19,11 @@ command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind not installed" 
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-messages_per_iteration=32
 json=""
 printf '%-14s %16s %12s\n' benchmark "Ir total" "Ir/message"
-for name in frame_json frame_binary decode_32 pull_path filter_tags filter_sql92; do
+for name in frame_json frame_binary decode_32 pull_path send_encode send_answer filter_tags filter_sql92; do
+  messages_per_iteration=32
+  case $name in send_*) messages_per_iteration=1 ;; esac  # one send request or answer per message
   out="$work/$name.out"
   if ! valgrind --tool=callgrind --callgrind-out-file="$out" --collect-atstart=no \
       --toggle-collect="bench_loop_$name" "$micro" --only "$name" --iterations "$iterations" \

@@ -10,6 +10,12 @@
 //   decode_32       protocol::decode_messages of the 32-message pull body
 //   pull_path       what the I/O thread does per pull answer: frame decode, response header decode,
 //                   decode_messages
+//   send_encode     what a producer's sending thread does per message below the producer: a
+//                   SEND_MESSAGE_V2 header (compare.sh's producer topic and group, UNIQ_KEY and WAIT
+//                   properties) into a request, the request into a JSON-header frame, 128-byte body
+//   send_answer     what the I/O thread does per send answer: decode_frame_payload of a broker's
+//                   SEND_MESSAGE_V2 response (a JSON header as 5.x brokers answer, whatever the
+//                   request used) and SendMessageResponseHeader::decode
 //   filter_star     filter::matches for "*"
 //   filter_tags     filter::matches for "TagA || TagB" (hit) and a message tagged TagC (miss)
 //   filter_sql92    filter::matches for the SQL92 selector "a > 5 AND region = 'eu'" (messages with
@@ -81,6 +87,9 @@ struct Fixture {
   bool sql_ok = false;
   protocol::StoredMessage tag_a;
   protocol::StoredMessage tag_c;
+  protocol::SendMessageRequestHeaderV2 send_header;
+  std::string send_body = std::string(128, 'a');
+  std::string send_answer;  // payload after the 4-byte length
 
   Fixture() {
     for (int i = 0; i < kMessages; ++i) body += protocol::encode_stored_message(sample_message(1000 + i, "TagA"));
@@ -113,6 +122,31 @@ struct Fixture {
     }
     tag_a = sample_message(1, "TagA");
     tag_c = sample_message(2, "TagC");
+
+    send_header.producer_group = "BenchProducerGroup";
+    send_header.topic = "BenchProduce_ours_async_20261203_141500";
+    send_header.queue_id = 5;
+    send_header.sys_flag = 0;
+    send_header.born_timestamp = 1795690018511;
+    send_header.flag = 0;
+    send_header.properties = std::string("UNIQ_KEY\x01" "7F0000010F2A18B4AAC2000000000001\x02WAIT\x01true\x02", 52);
+    send_header.reconsume_times = 0;
+    send_header.unit_mode = false;
+    send_header.batch = false;
+    send_header.broker_name = "broker-a";
+    remoting::RemotingCommand answer;
+    answer.code = 0;
+    answer.language = remoting::LanguageCode::Java;
+    answer.version = 479;
+    answer.opaque = 424242;
+    answer.flag = remoting::RemotingCommand::kResponseFlag;
+    answer.ext_fields = {{"msgId", "7F00000100002A9F0000000001E2B3C4"},
+                         {"queueId", "5"},
+                         {"queueOffset", "123456"},
+                         {"transactionId", "7F0000010F2A18B4AAC2000000000001"},
+                         {"MSG_REGION", "DefaultRegion"},
+                         {"TRACE_ON", "true"}};
+    send_answer = remoting::encode_frame(answer, remoting::SerializeType::Json).substr(4);
   }
 };
 
@@ -137,6 +171,22 @@ __attribute__((noinline)) void bench_loop_pull_path(long iterations) {
     auto header = protocol::PullMessageResponseHeader::decode(command.ext_fields);
     auto messages = protocol::decode_messages(command.body);
     g_sink += messages.size() + static_cast<std::size_t>(header.next_begin_offset);
+  }
+}
+__attribute__((noinline)) void bench_loop_send_encode(long iterations) {
+  for (long i = 0; i < iterations; ++i) {
+    auto request = remoting::RemotingCommand::request(310);  // SEND_MESSAGE_V2
+    request.opaque = static_cast<std::int32_t>(i);
+    g_fixture->send_header.encode(request.ext_fields);
+    request.body = g_fixture->send_body;
+    g_sink += remoting::encode_frame(request, remoting::SerializeType::Json).size();
+  }
+}
+__attribute__((noinline)) void bench_loop_send_answer(long iterations) {
+  for (long i = 0; i < iterations; ++i) {
+    auto command = remoting::decode_frame_payload(g_fixture->send_answer);
+    auto header = protocol::SendMessageResponseHeader::decode(command.ext_fields);
+    g_sink += header.msg_id.size() + static_cast<std::size_t>(header.queue_offset);
   }
 }
 __attribute__((noinline)) void bench_loop_filter_star(long iterations) {
@@ -178,6 +228,8 @@ int main(int argc, char** argv) {
       {"frame_binary", bench_loop_frame_binary, kMessages, fixture.frame_binary.size()},
       {"decode_32", bench_loop_decode_32, kMessages, fixture.body.size()},
       {"pull_path", bench_loop_pull_path, kMessages, fixture.frame_json.size()},
+      {"send_encode", bench_loop_send_encode, 1, 0},
+      {"send_answer", bench_loop_send_answer, 1, fixture.send_answer.size()},
       {"filter_star", bench_loop_filter_star, kMessages, 0},
       {"filter_tags", bench_loop_filter_tags, kMessages, 0},
   };

@@ -20,7 +20,7 @@ void AclRpcHook::before_request(const std::string& /*address*/, remoting::Remoti
   request.ext_fields[kSignature] = sign(request.ext_fields, request.body, credentials_.secret_key);
 }
 
-std::string AclRpcHook::sign(const std::map<std::string, std::string>& fields, const std::string& body,
+std::string AclRpcHook::sign(const protocol::ExtFields& fields, const std::string& body,
                              const std::string& secret_key) {
   // std::map orders keys bytewise, which for the ASCII field names of the protocol is the order of
   // Java's TreeMap<String, String>. Strings are UTF-8 on both sides.

@@ -1,8 +1,8 @@
 #pragma once
 
-#include <map>
 #include <string>
 
+#include "protocol/ext_fields.h"
 #include "remoting/rpc_hook.h"
 
 namespace rocketmq::client {
@@ -32,7 +32,7 @@ class AclRpcHook : public remoting::RpcHook {
   void before_request(const std::string& address, remoting::RemotingCommand& request) override;
 
   // The signature of `fields` (a "Signature" field among them is skipped) and `body`.
-  static std::string sign(const std::map<std::string, std::string>& fields, const std::string& body,
+  static std::string sign(const protocol::ExtFields& fields, const std::string& body,
                           const std::string& secret_key);
 
  private:

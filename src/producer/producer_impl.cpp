@@ -703,10 +703,13 @@ int ProducerImpl::pending_async_sends() const {
 
 void ProducerImpl::acquire_async_slot() {
   std::unique_lock<std::mutex> lock(pending_mutex_);
-  if (!t_on_callback_thread) {
-    pending_changed_.wait(lock, [this] {
-      return pending_async_ < option_.max_pending_async_sends() || state_.load() != State::Running;
-    });
+  const auto may_go = [this] {
+    return pending_async_ < option_.max_pending_async_sends() || state_.load() != State::Running;
+  };
+  if (!t_on_callback_thread && !may_go()) {
+    ++async_slot_waiters_;
+    pending_changed_.wait(lock, may_go);
+    --async_slot_waiters_;
   }
   if (state_.load() != State::Running) throw ClientError("the producer is shut down: no more sends after shutdown()");
   ++pending_async_;
@@ -715,7 +718,15 @@ void ProducerImpl::acquire_async_slot() {
 void ProducerImpl::release_async_slot() {
   std::lock_guard<std::mutex> lock(pending_mutex_);
   --pending_async_;
-  pending_changed_.notify_all();
+  // One slot came free: one blocked sender may take it. Waking them all (4 sending threads at the
+  // limit) made three of them wake and sleep again for every answer. A shutdown waits on the same
+  // condition for the count to reach zero and hears every release. Notified under the lock: once
+  // the count is zero the shutdown may return and the producer go away.
+  if (state_.load() != State::Running) {
+    pending_changed_.notify_all();
+  } else if (async_slot_waiters_ > 0) {
+    pending_changed_.notify_one();
+  }
 }
 
 bool ProducerImpl::run_on_executor(std::function<void()> task) {

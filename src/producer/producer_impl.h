@@ -165,6 +165,7 @@ class ProducerImpl : public client::ProducerInner, public std::enable_shared_fro
   mutable std::mutex pending_mutex_;
   std::condition_variable pending_changed_;
   int pending_async_ = 0;
+  int async_slot_waiters_ = 0;  // senders blocked in acquire_async_slot (under pending_mutex_)
 };
 
 }  // namespace rocketmq::producer

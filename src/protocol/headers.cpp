@@ -37,6 +37,24 @@ class ExtFieldsWriter {
   ExtFields& ext_fields_;
 };
 
+// How many fields a header lists, so that encode reserves room for exactly those: a header's
+// fields in one allocation, kept within the sizes glibc serves from its per-thread cache.
+struct FieldCounter {
+  std::size_t count = 0;
+  template <typename T>
+  void required(const char*, const T&) {
+    ++count;
+  }
+  template <typename T>
+  void primitive(const char*, const T&) {
+    ++count;
+  }
+  template <typename T>
+  void optional(const char*, const std::optional<T>& value) {
+    if (value) ++count;
+  }
+};
+
 class ExtFieldsReader {
  public:
   ExtFieldsReader(const ExtFields& ext_fields, const char* header_name)
@@ -102,6 +120,9 @@ class ExtFieldsReader {
 
 #define ROCKETMQ_DEFINE_HEADER_CODEC(Type)                  \
   void Type::encode(ExtFields& ext_fields) const {          \
+    FieldCounter counter;                                   \
+    fields(*this, counter);                                 \
+    ext_fields.reserve(ext_fields.size() + counter.count);  \
     ExtFieldsWriter writer(ext_fields);                     \
     fields(*this, writer);                                  \
   }                                                         \

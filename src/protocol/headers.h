@@ -1,15 +1,13 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 
+#include "protocol/ext_fields.h"
+
 namespace rocketmq {
 namespace protocol {
-
-// The "custom header" of a RemotingCommand (docs/protocol.md §3): every header field as a string.
-using ExtFields = std::map<std::string, std::string>;
 
 // Typed request/response headers (docs/protocol.md §4). Each struct lists its wire fields once in
 // `fields()`, which drives both `encode` and `decode` (see headers.cpp):

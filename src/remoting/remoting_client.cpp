@@ -21,8 +21,11 @@
 
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <future>
 #include <mutex>
+#include <optional>
+#include <queue>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -185,7 +188,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
         socket_(strand_),
         resolver_(strand_),
         connect_timer_(strand_),
-        idle_timer_(strand_) {
+        idle_timer_(strand_),
+        deadline_timer_(strand_) {
     if (client_->tls_context_) tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *client_->tls_context_);
   }
 
@@ -201,7 +205,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     asio::post(strand_, [self = shared_from_this()] { self->resolve(); });
   }
 
-  // Registers the pending request, arms its timer and queues the frame.
+  // Registers the pending request with its deadline and queues the frame.
   void send_request(std::int32_t opaque, std::string frame, std::chrono::milliseconds timeout,
                     RemotingCommand request_for_hook, ResponseCallback callback) {
     asio::post(strand_, [self = shared_from_this(), opaque, frame = std::move(frame), timeout,
@@ -214,36 +218,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
         }
         return;
       }
-      auto timer = std::make_unique<asio::steady_timer>(self->strand_, timeout);
-      timer->async_wait([self, opaque, timeout](const boost::system::error_code& error) {
-        if (error) return;  // cancelled: answered or failed already
-        auto it = self->pending_.find(opaque);
-        if (it == self->pending_.end()) return;
-        auto callback = std::move(it->second.callback);
-        self->pending_.erase(it);
-        self->client_->timeouts_.fetch_add(1, std::memory_order_relaxed);
-        // Only a connection that stayed silent the whole time is given up: one that answered other
-        // requests meanwhile has a live, merely slow peer, and closing it would fail every request
-        // in flight on it (a burst of asynchronous sends failed that way when a probe with a short
-        // timeout met a broker slowed down by load).
-        const bool silent = self->last_read_ <= std::chrono::steady_clock::now() - timeout;
-        if (self->client_->options_.close_on_timeout && silent) {
-          // No answer may mean no peer: the other requests on this connection would wait out their
-          // own (longer) timeouts in vain. They fail now, and the connection is forgotten before
-          // the caller hears of the timeout, so its next request connects afresh.
-          self->client_->closed_after_timeout_.fetch_add(1, std::memory_order_relaxed);
-          const std::string message = "connection to " + self->address_ + " closed after a request timed out (" +
-                                      std::to_string(timeout.count()) + " ms without an answer)";
-          LOG_WARN(message);
-          self->close(CloseReason{CloseReason::Kind::Connect, message, true});
-        }
-        // Made in a statement of its own: the temporary error (whose message string it shares by
-        // reference count) is gone before the caller, woken by complete(), reads and drops it.
-        auto timed_out = std::make_exception_ptr(TimeoutError("request to " + self->address_ + " timed out after " +
-                                                              std::to_string(timeout.count()) + " ms"));
-        self->complete(std::move(callback), InvokeResult{std::nullopt, std::move(timed_out)});
-      });
-      self->pending_.emplace(opaque, Pending{std::move(callback), std::move(timer), std::move(request)});
+      const auto deadline = std::chrono::steady_clock::now() + timeout;
+      self->pending_.emplace(opaque, Pending{std::move(callback), timeout, std::move(request)});
+      self->deadlines_.push(Deadline{deadline, opaque});
+      if (!self->deadline_armed_for_ || deadline < *self->deadline_armed_for_) self->arm_deadline_timer(deadline);
       self->queue_frame(std::move(frame), false);
     });
   }
@@ -266,6 +244,60 @@ class Connection : public std::enable_shared_from_this<Connection> {
     });
   }
 
+  void arm_deadline_timer(std::chrono::steady_clock::time_point at) {
+    deadline_armed_for_ = at;
+    deadline_timer_.expires_at(at);
+    deadline_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
+      if (error) return;  // re-armed for an earlier deadline, or the connection closed
+      self->deadline_armed_for_.reset();
+      self->expire_requests();
+    });
+  }
+
+  // Fails every request whose deadline has passed, then arms the timer for the next one.
+  void expire_requests() {
+    const auto now = std::chrono::steady_clock::now();
+    while (state_ != State::Closed && !deadlines_.empty()) {
+      const Deadline next = deadlines_.top();
+      auto it = pending_.find(next.opaque);
+      if (it == pending_.end()) {  // answered meanwhile
+        deadlines_.pop();
+        continue;
+      }
+      if (next.at > now) break;
+      deadlines_.pop();
+      auto callback = std::move(it->second.callback);
+      const auto timeout = it->second.timeout;
+      pending_.erase(it);
+      time_out(std::move(callback), timeout);
+    }
+    if (state_ != State::Closed && !deadlines_.empty()) arm_deadline_timer(deadlines_.top().at);
+  }
+
+  void time_out(ResponseCallback callback, std::chrono::milliseconds timeout) {
+    client_->timeouts_.fetch_add(1, std::memory_order_relaxed);
+    // Only a connection that stayed silent the whole time is given up: one that answered other
+    // requests meanwhile has a live, merely slow peer, and closing it would fail every request
+    // in flight on it (a burst of asynchronous sends failed that way when a probe with a short
+    // timeout met a broker slowed down by load).
+    const bool silent = last_read_ <= std::chrono::steady_clock::now() - timeout;
+    if (client_->options_.close_on_timeout && silent) {
+      // No answer may mean no peer: the other requests on this connection would wait out their
+      // own (longer) timeouts in vain. They fail now, and the connection is forgotten before
+      // the caller hears of the timeout, so its next request connects afresh.
+      client_->closed_after_timeout_.fetch_add(1, std::memory_order_relaxed);
+      const std::string message = "connection to " + address_ + " closed after a request timed out (" +
+                                  std::to_string(timeout.count()) + " ms without an answer)";
+      LOG_WARN(message);
+      close(CloseReason{CloseReason::Kind::Connect, message, true});
+    }
+    // Made in a statement of its own: the temporary error (whose message string it shares by
+    // reference count) is gone before the caller, woken by complete(), reads and drops it.
+    auto timed_out = std::make_exception_ptr(
+        TimeoutError("request to " + address_ + " timed out after " + std::to_string(timeout.count()) + " ms"));
+    complete(std::move(callback), InvokeResult{std::nullopt, std::move(timed_out)});
+  }
+
   void close_async(CloseReason reason) {
     asio::post(strand_, [self = shared_from_this(), reason = std::move(reason)] { self->close(reason); });
   }
@@ -283,8 +315,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   struct Pending {
     ResponseCallback callback;
-    std::unique_ptr<asio::steady_timer> timer;
+    std::chrono::milliseconds timeout;
     RemotingCommand request;  // kept only when a hook wants to see it with the response
+  };
+
+  // When a request times out. One timer per connection serves them all, armed for the earliest
+  // deadline: a timer per request cost an allocation, two timer-queue updates and a cancelled
+  // handler run on the strand for every message sent. Entries of answered requests stay in the
+  // heap until their deadline comes up and are skipped then.
+  struct Deadline {
+    std::chrono::steady_clock::time_point at;
+    std::int32_t opaque;
+    bool operator>(const Deadline& other) const noexcept { return at > other.at; }
   };
 
   struct OutgoingFrame {
@@ -622,7 +664,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
       }
       Pending pending = std::move(it->second);
       pending_.erase(it);
-      pending.timer->cancel();
       if (auto hook = current_hook()) {
         try {
           hook->after_response(address_, pending.request, command);
@@ -688,6 +729,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     boost::system::error_code ignored;
     connect_timer_.cancel();
     idle_timer_.cancel();
+    deadline_timer_.cancel();
+    deadlines_ = {};
+    deadline_armed_for_.reset();
     resolver_.cancel();
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
@@ -701,7 +745,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
     auto pending = std::move(pending_);
     pending_.clear();
     for (auto& [opaque, request] : pending) {
-      request.timer->cancel();
       complete(std::move(request.callback), InvokeResult{std::nullopt, reason.make()});
     }
   }
@@ -723,6 +766,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   State state_ = State::Connecting;
   CloseReason close_reason_;
   std::unordered_map<std::int32_t, Pending> pending_;
+  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
+  asio::steady_timer deadline_timer_;
+  std::optional<std::chrono::steady_clock::time_point> deadline_armed_for_;  // the timer's expiry if waiting
   std::deque<OutgoingFrame> write_queue_;
   bool writing_ = false;
   std::vector<char> read_buffer_;
@@ -834,8 +880,10 @@ void RemotingClient::invoke_async(const std::string& address, RemotingCommand re
     if (hook) hook->before_request(address, request);
     frame = encode_frame(request, impl_->options_.serialize_type);
     if (!hook) {
-      request.ext_fields.clear();
-      request.body.clear();
+      // Freed here, on the thread that allocated them, rather than on the I/O thread when the
+      // answer comes: glibc serves a thread's frees back to it from a cache of its own.
+      request.ext_fields = protocol::ExtFields();
+      request.body = std::string();
     }
   } catch (...) {
     impl_->pending_async_.fetch_sub(1);

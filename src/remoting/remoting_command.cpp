@@ -5,6 +5,8 @@
 #include <rapidjson/writer.h>
 
 #include <array>
+#include <charconv>
+#include <cstring>
 #include <limits>
 
 #include "common/byte_buffer.h"
@@ -26,13 +28,28 @@ void require_short(std::int32_t value, const char* field) {
   }
 }
 
-std::string json_value_to_string(const rapidjson::Value& value) {
+// The parsed header: its values in a buffer on the decoding thread's stack, and the parser's own
+// stacks in a second one. A default Document mallocs a 64 KiB chunk per parse, which on the I/O
+// thread made glibc consolidate its fast bins for every frame (malloc_consolidate was ~4 % of a
+// drain's I/O thread), and a heap block for its stack. A header beyond the buffers still parses;
+// RapidJSON then adds heap chunks.
+using HeaderAllocator = rapidjson::MemoryPoolAllocator<>;
+using HeaderDocument = rapidjson::GenericDocument<rapidjson::UTF8<>, HeaderAllocator, HeaderAllocator>;
+
+// Iterative parsing keeps the parser's recursion off the call stack: a header that nests without end
+// costs heap memory (bounded by the frame size), not the I/O thread's stack. Only writing a nested
+// value back out as text recurses, which is why that path checks the depth first.
+constexpr unsigned kHeaderParseFlags = rapidjson::kParseIterativeFlag;
+
+std::string json_value_to_string(const rapidjson::Value& value, std::string_view header) {
   if (value.IsString()) return std::string(value.GetString(), value.GetStringLength());
   if (value.IsBool()) return value.GetBool() ? "true" : "false";
   if (value.IsInt64()) return std::to_string(value.GetInt64());
   if (value.IsUint64()) return std::to_string(value.GetUint64());
   if (value.IsDouble()) return std::to_string(value.GetDouble());
   if (value.IsNull()) return std::string();
+  // An object or array where Java sends a string: written out recursively, after the nesting check.
+  protocol::require_json_depth(header, "header");
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   value.Accept(writer);
@@ -61,16 +78,24 @@ std::int32_t json_int(const rapidjson::Value& object, const char* name, bool req
 }
 
 RemotingCommand decode_json_header(std::string_view header) {
-  // Before RapidJSON recurses into a remark or ext field that nests without end.
-  protocol::require_json_depth(header, "header");
-  // The document's values start in a buffer on this stack: a default Document mallocs a 64 KiB
-  // chunk per parse, which on the I/O thread made glibc consolidate its fast bins for every frame
-  // (malloc_consolidate was ~4 % of a drain's I/O thread). A header beyond the buffer still
-  // parses; RapidJSON then adds heap chunks. (The parse stack stays a small heap block.)
   char value_buffer[4096];
-  rapidjson::MemoryPoolAllocator<> value_allocator(value_buffer, sizeof(value_buffer));
-  rapidjson::Document document(&value_allocator);
-  document.Parse(header.data(), header.size());
+  char stack_buffer[3072];
+  HeaderAllocator value_allocator(value_buffer, sizeof(value_buffer));
+  HeaderAllocator stack_allocator(stack_buffer, sizeof(stack_buffer));
+  // The document's stack starts at 1 KiB within stack_buffer; the parser's own (256 B) beside it.
+  HeaderDocument document(&value_allocator, 1024, &stack_allocator);
+  // Parsed in place (strings unescaped where they are) in a copy that ends in the NUL the in-situ
+  // parser stops at; a NUL within the header ends it early, as it does RapidJSON's other parsers.
+  char text_buffer[1024];
+  std::string text_heap;
+  char* text = text_buffer;
+  if (header.size() >= sizeof(text_buffer)) {
+    text_heap.resize(header.size() + 1);
+    text = text_heap.data();
+  }
+  std::memcpy(text, header.data(), header.size());
+  text[header.size()] = '\0';
+  document.ParseInsitu<kHeaderParseFlags>(text);
   if (document.HasParseError()) {
     throw ProtocolError("malformed JSON header: parse error at offset " + std::to_string(document.GetErrorOffset()));
   }
@@ -91,14 +116,15 @@ RemotingCommand decode_json_header(std::string_view header) {
     }
   }
   if (auto it = document.FindMember("remark"); it != document.MemberEnd() && !it->value.IsNull()) {
-    command.remark = json_value_to_string(it->value);
+    command.remark = json_value_to_string(it->value, header);
   }
   if (auto it = document.FindMember("extFields"); it != document.MemberEnd() && !it->value.IsNull()) {
     if (!it->value.IsObject()) throw ProtocolError("malformed JSON header: \"extFields\" is not an object");
+    command.ext_fields.reserve(it->value.MemberCount());
     for (const auto& member : it->value.GetObject()) {
       if (member.value.IsNull()) continue;
       command.ext_fields.emplace(std::string(member.name.GetString(), member.name.GetStringLength()),
-                                 json_value_to_string(member.value));
+                                 json_value_to_string(member.value, header));
     }
   }
   return command;
@@ -159,44 +185,94 @@ RemotingCommand RemotingCommand::response_to(const RemotingCommand& request, std
   return response;
 }
 
-std::string encode_json_header(const RemotingCommand& command) {
-  // Keys in fastjson's sorted order, so our frames look like a Java peer's (docs/protocol.md §2.1).
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  writer.StartObject();
-  writer.Key("code");
-  writer.Int(command.code);
-  if (!command.ext_fields.empty()) {
-    writer.Key("extFields");
-    writer.StartObject();
-    for (const auto& [key, value] : command.ext_fields) {
-      writer.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-      writer.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-    }
-    writer.EndObject();
-  }
-  writer.Key("flag");
-  writer.Int(command.flag);
-  writer.Key("language");
-  writer.String(language_name(command.language));
-  writer.Key("opaque");
-  writer.Int(command.opaque);
-  if (command.remark) {
-    writer.Key("remark");
-    writer.String(command.remark->data(), static_cast<rapidjson::SizeType>(command.remark->size()));
-  }
-  writer.Key("serializeTypeCurrentRPC");
-  writer.String("JSON");
-  writer.Key("version");
-  writer.Int(command.version);
-  writer.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+namespace {
+
+// Bytes enough for either header encoding of `command` unless its texts need JSON escapes.
+std::size_t header_size_hint(const RemotingCommand& command) {
+  std::size_t size = 128 + (command.remark ? command.remark->size() : 0);
+  for (const auto& [key, value] : command.ext_fields) size += key.size() + value.size() + 8;
+  return size;
 }
 
-std::string encode_binary_header(const RemotingCommand& command) {
+// Bytes a JSON string cannot hold as they are: the control characters, '"' and '\\'.
+constexpr std::array<bool, 256> kNeedsEscape = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 0x20; ++c) table[static_cast<std::size_t>(c)] = true;
+  table['"'] = true;
+  table['\\'] = true;
+  return table;
+}();
+
+// A JSON string: '"', '\\' and the control characters escaped (\b \t \n \f \r by letter, the others
+// as \u00XX), everything else, UTF-8 included, as it is. By hand rather than through a JSON writer
+// because every message's request comes through here: a run of plain bytes is one append.
+void append_json_string(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  out.push_back('"');
+  std::size_t plain = 0;  // start of the run not yet appended
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (!kNeedsEscape[c]) continue;
+    out.append(text.data() + plain, i - plain);
+    plain = i + 1;
+    switch (c) {
+      case '"': out.append("\\\"", 2); break;
+      case '\\': out.append("\\\\", 2); break;
+      case '\b': out.append("\\b", 2); break;
+      case '\t': out.append("\\t", 2); break;
+      case '\n': out.append("\\n", 2); break;
+      case '\f': out.append("\\f", 2); break;
+      case '\r': out.append("\\r", 2); break;
+      default: {
+        const char escaped[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        out.append(escaped, sizeof(escaped));
+      }
+    }
+  }
+  out.append(text.data() + plain, text.size() - plain);
+  out.push_back('"');
+}
+
+void append_json_int(std::string& out, std::int32_t value) {
+  char digits[12];
+  const auto result = std::to_chars(digits, digits + sizeof(digits), value);
+  out.append(digits, static_cast<std::size_t>(result.ptr - digits));
+}
+
+void append_json_header(const RemotingCommand& command, std::string& out) {
+  // Keys in fastjson's sorted order, so our frames look like a Java peer's (docs/protocol.md §2.1).
+  out.append(R"({"code":)");
+  append_json_int(out, command.code);
+  if (!command.ext_fields.empty()) {
+    out.append(R"(,"extFields":{)");
+    bool first = true;
+    for (const auto& [key, value] : command.ext_fields) {
+      if (!first) out.push_back(',');
+      first = false;
+      append_json_string(out, key);
+      out.push_back(':');
+      append_json_string(out, value);
+    }
+    out.push_back('}');
+  }
+  out.append(R"(,"flag":)");
+  append_json_int(out, command.flag);
+  out.append(R"(,"language":)");
+  append_json_string(out, language_name(command.language));
+  out.append(R"(,"opaque":)");
+  append_json_int(out, command.opaque);
+  if (command.remark) {
+    out.append(R"(,"remark":)");
+    append_json_string(out, *command.remark);
+  }
+  out.append(R"(,"serializeTypeCurrentRPC":"JSON","version":)");
+  append_json_int(out, command.version);
+  out.push_back('}');
+}
+
+void append_binary_header(const RemotingCommand& command, std::string& out) {
   require_short(command.code, "code");
   require_short(command.version, "version");
-  std::string out;
   common::ByteWriter writer(out);
   writer.write_i16(static_cast<std::int16_t>(command.code));
   writer.write_i8(static_cast<std::int8_t>(command.language));
@@ -221,24 +297,43 @@ std::string encode_binary_header(const RemotingCommand& command) {
     writer.write_bytes(value);
   }
   writer.patch_i32(ext_length_position, static_cast<std::int32_t>(writer.size() - ext_length_position - 4));
+}
+
+}  // namespace
+
+std::string encode_json_header(const RemotingCommand& command) {
+  std::string out;
+  out.reserve(header_size_hint(command));
+  append_json_header(command, out);
+  return out;
+}
+
+std::string encode_binary_header(const RemotingCommand& command) {
+  std::string out;
+  out.reserve(header_size_hint(command));
+  append_binary_header(command, out);
   return out;
 }
 
 std::string encode_frame(const RemotingCommand& command, SerializeType type) {
-  const std::string header =
-      type == SerializeType::Json ? encode_json_header(command) : encode_binary_header(command);
-  const std::size_t length = 4 + header.size() + command.body.size();
+  constexpr std::size_t kPrefix = 8;  // length, header mark
+  std::string frame;
+  frame.reserve(kPrefix + header_size_hint(command) + command.body.size());
+  frame.resize(kPrefix);
+  if (type == SerializeType::Json) {
+    append_json_header(command, frame);
+  } else {
+    append_binary_header(command, frame);
+  }
+  const std::size_t header_size = frame.size() - kPrefix;  // < 16 MiB (24 bits) if the frame passes
+  const std::size_t length = 4 + header_size + command.body.size();
   if (length + 4 > kDefaultMaxFrameSize) {
     throw ClientError("request of " + std::to_string(length + 4) + " bytes exceeds the 16 MiB frame limit");
   }
-  std::string frame;
-  frame.reserve(length + 4);
   common::ByteWriter writer(frame);
-  writer.write_i32(static_cast<std::int32_t>(length));
-  writer.write_i32(static_cast<std::int32_t>((static_cast<std::uint32_t>(type) << 24) |
-                                             (header.size() & 0x00FFFFFFu)));
-  writer.write_bytes(header);
   writer.write_bytes(command.body);
+  writer.patch_i32(0, static_cast<std::int32_t>(length));
+  writer.patch_i32(4, static_cast<std::int32_t>((static_cast<std::uint32_t>(type) << 24) | header_size));
   return frame;
 }
 

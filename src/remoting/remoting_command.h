@@ -1,10 +1,11 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "protocol/ext_fields.h"
 
 namespace rocketmq::remoting {
 
@@ -44,7 +45,7 @@ struct RemotingCommand {
   std::int32_t opaque = 0;
   std::int32_t flag = 0;
   std::optional<std::string> remark;
-  std::map<std::string, std::string> ext_fields;
+  protocol::ExtFields ext_fields;
   std::string body;
 
   static RemotingCommand request(std::int32_t code) {
@@ -62,7 +63,7 @@ struct RemotingCommand {
   void mark_oneway() noexcept { flag |= kOnewayFlag; }
 
   // A field of the custom header, or nullptr.
-  const std::string* ext_field(const std::string& name) const {
+  const std::string* ext_field(std::string_view name) const {
     auto it = ext_fields.find(name);
     return it == ext_fields.end() ? nullptr : &it->second;
   }

@@ -144,6 +144,34 @@ TEST_CASE("a peer that never answers: the timeout fires and the callback runs ex
   CHECK(client.stats().pending_async == 0);
 }
 
+TEST_CASE("requests time out by their own deadlines, whatever order they were sent in", "[remoting][fault]") {
+  // One timer serves a connection's requests: a short timeout sent after a long one must not wait
+  // for the long one's deadline, and the long one must not fire with the short one.
+  Outcome long_wait;
+  Outcome short_wait;
+  Outcome second_short;
+  FakePeer peer([](PeerConnection&, RemotingCommand&) {});
+  RemotingClientOptions options;
+  options.close_on_timeout = false;  // the long request must outlive the short one's timeout
+  RemotingClient client(options);
+  client.invoke_async(peer.address(), ping("long"), 60s, [&](InvokeResult&& result) { long_wait.record(std::move(result)); });
+  const auto sent = std::chrono::steady_clock::now();
+  client.invoke_async(peer.address(), ping("short"), 100ms, [&](InvokeResult&& result) { short_wait.record(std::move(result)); });
+  REQUIRE(wait_until([&] { return short_wait.calls.load() == 1; }, 10s));
+  CHECK(std::chrono::steady_clock::now() - sent < 10s);
+  CHECK_THAT(error_text(short_wait.error), Catch::Matchers::Contains("timed out after 100 ms"));
+  CHECK(long_wait.calls == 0);
+  // The timer is armed again for the next deadline.
+  client.invoke_async(peer.address(), ping("again"), 100ms, [&](InvokeResult&& result) { second_short.record(std::move(result)); });
+  REQUIRE(wait_until([&] { return second_short.calls.load() == 1; }, 10s));
+  CHECK(long_wait.calls == 0);
+  CHECK(client.stats().timeouts == 2);
+  client.shutdown();  // fails the long one, once, as a shutdown and not a timeout
+  CHECK(long_wait.calls == 1);
+  CHECK_THAT(error_text(long_wait.error), !Catch::Matchers::Contains("timed out"));
+  CHECK(client.stats().timeouts == 2);
+}
+
 TEST_CASE("an answer that arrives after its timeout is dropped", "[remoting][fault]") {
   Outcome outcome;
   std::mutex mutex;
@@ -209,6 +237,7 @@ TEST_CASE("10,000 concurrent async requests all complete exactly once", "[remoti
   CHECK(answered == kRequests - kRequests / 10);
   CHECK(failed == kRequests / 10);
   CHECK(wrong == 0);
+  CHECK(client.stats().timeouts == kRequests / 10);  // exactly the silent peer's, none answered
   CHECK(client.stats().pending_async == 0);
   CHECK(client.stats().connections_opened == 2);
 }

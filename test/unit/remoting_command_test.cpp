@@ -134,3 +134,36 @@ TEST_CASE("codes above 16 bits cannot use the binary header", "[remoting]") {
   CHECK_THROWS_AS(encode_frame(pop, SerializeType::RocketMQ), rocketmq::ClientError);
   CHECK_NOTHROW(encode_frame(pop, SerializeType::Json));
 }
+
+TEST_CASE("JSON headers escape texts exactly as a JSON writer does, and decode back", "[remoting]") {
+  // Every byte value in a field, and the escapes a JSON writer must produce: quote, backslash, the
+  // control characters (by letter where JSON has one), everything else (UTF-8 too) as it is.
+  std::string every_byte;
+  for (int c = 1; c < 256; ++c) every_byte.push_back(static_cast<char>(c));
+  auto command = RemotingCommand::request(310);
+  command.opaque = 77;
+  command.ext_fields["i"] = "UNIQ_KEY\x01" "ABC\x02WAIT\x01true\x02";
+  command.ext_fields["bytes"] = every_byte;
+  command.ext_fields["quote\"key"] = "back\\slash \b\t\n\f\r \xe2\x82\xac";
+  command.remark = "tab\there \x1f";
+
+  const std::string frame = encode_frame(command, SerializeType::Json);
+  const std::string json = frame.substr(8);
+  CHECK(json.find(R"("i":"UNIQ_KEY\u0001ABC\u0002WAIT\u0001true\u0002")") != std::string::npos);
+  CHECK(json.find(R"("quote\"key":"back\\slash \b\t\n\f\r )" "\xe2\x82\xac\"") != std::string::npos);
+  CHECK(json.find(R"("remark":"tab\there \u001F")") != std::string::npos);
+  CHECK(json.find(R"(\u0000)") == std::string::npos);
+
+  const auto decoded = decode_frame_payload(payload_of(frame));
+  CHECK(decoded.ext_fields == command.ext_fields);
+  CHECK(decoded.remark == command.remark);
+  CHECK(decoded.opaque == 77);
+}
+
+TEST_CASE("a JSON header longer than the parser's stack buffer decodes the same", "[remoting]") {
+  auto command = RemotingCommand::request(105);
+  for (int i = 0; i < 400; ++i) command.ext_fields["field" + std::to_string(i)] = std::string(40, 'x');
+  const std::string frame = encode_frame(command, SerializeType::Json);
+  REQUIRE(frame.size() > 16 * 1024);
+  CHECK(decode_frame_payload(payload_of(frame)).ext_fields == command.ext_fields);
+}
