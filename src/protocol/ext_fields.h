@@ -26,7 +26,41 @@ class ExtFields {
   using iterator = std::vector<value_type>::iterator;
   using const_iterator = std::vector<value_type>::const_iterator;
 
+  // Which of several fields of one name a decoded header keeps: a JSON object's first (as a map's
+  // emplace keeps it), a binary header's last (as Java's HashMap.put leaves it).
+  enum class Repeated { KeepFirst, KeepLast };
+
   ExtFields() = default;
+
+  // A decoded header's fields in the order they came: sorted once, so that a header listing
+  // thousands of names in reverse order costs n log n, not the n^2 of inserting one by one.
+  static ExtFields from_unsorted(std::vector<value_type> fields, Repeated repeated) {
+    const auto by_name = [](const value_type& a, const value_type& b) { return a.first < b.first; };
+    if (!std::is_sorted(fields.begin(), fields.end(), by_name)) {
+      if (fields.size() <= 32) {
+        // Insertion sort: stable, and without the buffer std::stable_sort allocates.
+        for (auto it = fields.begin() + 1; it != fields.end(); ++it) {
+          for (auto at = it; at != fields.begin() && by_name(*at, *(at - 1)); --at) std::iter_swap(at, at - 1);
+        }
+      } else {
+        std::stable_sort(fields.begin(), fields.end(), by_name);
+      }
+    }
+    ExtFields result;
+    result.entries_ = std::move(fields);
+    auto& entries = result.entries_;
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      if (kept > 0 && entries[kept - 1].first == entries[i].first) {
+        if (repeated == Repeated::KeepLast) entries[kept - 1].second = std::move(entries[i].second);
+        continue;
+      }
+      if (kept != i) entries[kept] = std::move(entries[i]);
+      ++kept;
+    }
+    entries.resize(kept);
+    return result;
+  }
   // Like a map's: of repeated names the first is kept.
   ExtFields(std::initializer_list<value_type> fields) {
     entries_.reserve(fields.size());

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include "common/byte_buffer.h"
 #include "protocol/json_limits.h"
@@ -36,20 +37,60 @@ void require_short(std::int32_t value, const char* field) {
 using HeaderAllocator = rapidjson::MemoryPoolAllocator<>;
 using HeaderDocument = rapidjson::GenericDocument<rapidjson::UTF8<>, HeaderAllocator, HeaderAllocator>;
 
-// Iterative parsing keeps the parser's recursion off the call stack: a header that nests without end
-// costs heap memory (bounded by the frame size), not the I/O thread's stack. Only writing a nested
-// value back out as text recurses, which is why that path checks the depth first.
-constexpr unsigned kHeaderParseFlags = rapidjson::kParseIterativeFlag;
+// Builds the document from the parser's events, refusing to nest deeper than kMaxJsonDepth as the
+// parser goes: neither RapidJSON's recursion (one call frame per level, enough for a header of
+// '[' to overflow the I/O thread's stack) nor its parse stacks (a gigabyte for 16 MiB of '[')
+// ever see more than that many levels, and no text is scanned twice for it.
+class DepthLimitedHandler {
+ public:
+  explicit DepthLimitedHandler(HeaderDocument& document) noexcept : document_(document) {}
 
-std::string json_value_to_string(const rapidjson::Value& value, std::string_view header) {
+  bool too_deep() const noexcept { return too_deep_; }
+
+  bool Null() { return document_.Null(); }
+  bool Bool(bool value) { return document_.Bool(value); }
+  bool Int(int value) { return document_.Int(value); }
+  bool Uint(unsigned value) { return document_.Uint(value); }
+  bool Int64(std::int64_t value) { return document_.Int64(value); }
+  bool Uint64(std::uint64_t value) { return document_.Uint64(value); }
+  bool Double(double value) { return document_.Double(value); }
+  bool RawNumber(const char* text, rapidjson::SizeType length, bool copy) {
+    return document_.RawNumber(text, length, copy);
+  }
+  bool String(const char* text, rapidjson::SizeType length, bool copy) { return document_.String(text, length, copy); }
+  bool Key(const char* text, rapidjson::SizeType length, bool copy) { return document_.Key(text, length, copy); }
+  bool StartObject() { return enter() && document_.StartObject(); }
+  bool EndObject(rapidjson::SizeType members) {
+    --depth_;
+    return document_.EndObject(members);
+  }
+  bool StartArray() { return enter() && document_.StartArray(); }
+  bool EndArray(rapidjson::SizeType elements) {
+    --depth_;
+    return document_.EndArray(elements);
+  }
+
+ private:
+  bool enter() noexcept {
+    if (++depth_ <= protocol::kMaxJsonDepth) return true;
+    too_deep_ = true;
+    return false;
+  }
+
+  HeaderDocument& document_;
+  std::size_t depth_ = 0;
+  bool too_deep_ = false;
+};
+
+std::string json_value_to_string(const rapidjson::Value& value) {
   if (value.IsString()) return std::string(value.GetString(), value.GetStringLength());
   if (value.IsBool()) return value.GetBool() ? "true" : "false";
   if (value.IsInt64()) return std::to_string(value.GetInt64());
   if (value.IsUint64()) return std::to_string(value.GetUint64());
   if (value.IsDouble()) return std::to_string(value.GetDouble());
   if (value.IsNull()) return std::string();
-  // An object or array where Java sends a string: written out recursively, after the nesting check.
-  protocol::require_json_depth(header, "header");
+  // An object or array where Java sends a string: written out (recursively, at most kMaxJsonDepth
+  // levels, which the parse enforced).
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   value.Accept(writer);
@@ -78,14 +119,9 @@ std::int32_t json_int(const rapidjson::Value& object, const char* name, bool req
 }
 
 RemotingCommand decode_json_header(std::string_view header) {
-  char value_buffer[4096];
-  char stack_buffer[3072];
-  HeaderAllocator value_allocator(value_buffer, sizeof(value_buffer));
-  HeaderAllocator stack_allocator(stack_buffer, sizeof(stack_buffer));
-  // The document's stack starts at 1 KiB within stack_buffer; the parser's own (256 B) beside it.
-  HeaderDocument document(&value_allocator, 1024, &stack_allocator);
   // Parsed in place (strings unescaped where they are) in a copy that ends in the NUL the in-situ
   // parser stops at; a NUL within the header ends it early, as it does RapidJSON's other parsers.
+  // Declared before the document, whose strings point into it.
   char text_buffer[1024];
   std::string text_heap;
   char* text = text_buffer;
@@ -95,9 +131,30 @@ RemotingCommand decode_json_header(std::string_view header) {
   }
   std::memcpy(text, header.data(), header.size());
   text[header.size()] = '\0';
-  document.ParseInsitu<kHeaderParseFlags>(text);
-  if (document.HasParseError()) {
-    throw ProtocolError("malformed JSON header: parse error at offset " + std::to_string(document.GetErrorOffset()));
+  // The allocators put their chunk headers (of size_t) at the start of these buffers.
+  alignas(std::max_align_t) char value_buffer[4096];
+  alignas(std::max_align_t) char stack_buffer[3072];
+  HeaderAllocator value_allocator(value_buffer, sizeof(value_buffer));
+  HeaderAllocator stack_allocator(stack_buffer, sizeof(stack_buffer));
+  // The document's stack starts at 1 KiB within stack_buffer; the parser's own (256 B) beside it.
+  HeaderDocument document(&value_allocator, 1024, &stack_allocator);
+  rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>, HeaderAllocator> reader(&stack_allocator);
+  rapidjson::GenericInsituStringStream<rapidjson::UTF8<>> stream(text);
+  bool too_deep = false;
+  rapidjson::ParseResult parsed;
+  auto parse = [&](HeaderDocument& target) {
+    DepthLimitedHandler handler(target);
+    parsed = reader.Parse<rapidjson::kParseInsituFlag>(stream, handler);
+    too_deep = handler.too_deep();
+    return !parsed.IsError();
+  };
+  document.Populate(parse);
+  if (too_deep) {
+    throw ProtocolError("malformed JSON header: nested deeper than " + std::to_string(protocol::kMaxJsonDepth) +
+                        " levels at offset " + std::to_string(parsed.Offset()));
+  }
+  if (parsed.IsError()) {
+    throw ProtocolError("malformed JSON header: parse error at offset " + std::to_string(parsed.Offset()));
   }
   if (!document.IsObject()) throw ProtocolError("malformed JSON header: not an object");
   RemotingCommand command;
@@ -116,16 +173,18 @@ RemotingCommand decode_json_header(std::string_view header) {
     }
   }
   if (auto it = document.FindMember("remark"); it != document.MemberEnd() && !it->value.IsNull()) {
-    command.remark = json_value_to_string(it->value, header);
+    command.remark = json_value_to_string(it->value);
   }
   if (auto it = document.FindMember("extFields"); it != document.MemberEnd() && !it->value.IsNull()) {
     if (!it->value.IsObject()) throw ProtocolError("malformed JSON header: \"extFields\" is not an object");
-    command.ext_fields.reserve(it->value.MemberCount());
+    std::vector<protocol::ExtFields::value_type> fields;
+    fields.reserve(it->value.MemberCount());
     for (const auto& member : it->value.GetObject()) {
       if (member.value.IsNull()) continue;
-      command.ext_fields.emplace(std::string(member.name.GetString(), member.name.GetStringLength()),
-                                 json_value_to_string(member.value, header));
+      fields.emplace_back(std::string(member.name.GetString(), member.name.GetStringLength()),
+                          json_value_to_string(member.value));
     }
+    command.ext_fields = protocol::ExtFields::from_unsorted(std::move(fields), protocol::ExtFields::Repeated::KeepFirst);
   }
   return command;
 }
@@ -147,14 +206,16 @@ RemotingCommand decode_binary_header(std::string_view header) {
   const std::int32_t ext_length = reader.read_i32("binary header extFields length");
   if (ext_length < 0) throw ProtocolError("malformed binary header: negative extFields length");
   common::ByteReader ext(reader.read_view(static_cast<std::size_t>(ext_length), "binary header extFields"));
+  std::vector<protocol::ExtFields::value_type> fields;
   while (!ext.empty()) {
     const auto key_length = static_cast<std::uint16_t>(ext.read_i16("extFields key length"));
     std::string key(ext.read_view(key_length, "extFields key"));
     const std::int32_t value_length = ext.read_i32("extFields value length");
     if (value_length < 0) throw ProtocolError("malformed binary header: negative extFields value length");
-    command.ext_fields[std::move(key)] = std::string(ext.read_view(static_cast<std::size_t>(value_length),
-                                                                   "extFields value"));
+    fields.emplace_back(std::move(key),
+                        std::string(ext.read_view(static_cast<std::size_t>(value_length), "extFields value")));
   }
+  command.ext_fields = protocol::ExtFields::from_unsorted(std::move(fields), protocol::ExtFields::Repeated::KeepLast);
   if (!reader.empty()) {
     throw ProtocolError("malformed binary header: " + std::to_string(reader.remaining()) + " trailing bytes");
   }

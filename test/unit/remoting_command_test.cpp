@@ -1,6 +1,13 @@
 #include <catch2/catch.hpp>
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
 #include <string>
+#include <vector>
 
 #include "remoting/remoting_command.h"
 #include "rocketmq/error.h"
@@ -166,4 +173,118 @@ TEST_CASE("a JSON header longer than the parser's stack buffer decodes the same"
   const std::string frame = encode_frame(command, SerializeType::Json);
   REQUIRE(frame.size() > 16 * 1024);
   CHECK(decode_frame_payload(payload_of(frame)).ext_fields == command.ext_fields);
+}
+
+TEST_CASE("JSON headers are byte for byte what RapidJSON's writer makes of them, for every byte value",
+          "[remoting]") {
+  std::string every_byte;
+  for (int c = 0; c < 256; ++c) every_byte.push_back(static_cast<char>(c));
+  auto command = RemotingCommand::request(310);
+  command.opaque = -2147483647 - 1;
+  command.version = 475;
+  command.ext_fields["v"] = every_byte;
+  command.remark = every_byte;
+
+  rapidjson::StringBuffer expected;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(expected);
+  writer.StartObject();
+  writer.Key("code");
+  writer.Int(310);
+  writer.Key("extFields");
+  writer.StartObject();
+  writer.Key("v");
+  writer.String(every_byte.data(), static_cast<rapidjson::SizeType>(every_byte.size()));
+  writer.EndObject();
+  writer.Key("flag");
+  writer.Int(0);
+  writer.Key("language");
+  writer.String("CPP");
+  writer.Key("opaque");
+  writer.Int(command.opaque);
+  writer.Key("remark");
+  writer.String(every_byte.data(), static_cast<rapidjson::SizeType>(every_byte.size()));
+  writer.Key("serializeTypeCurrentRPC");
+  writer.String("JSON");
+  writer.Key("version");
+  writer.Int(475);
+  writer.EndObject();
+  CHECK(rocketmq::remoting::encode_json_header(command) == std::string(expected.GetString(), expected.GetSize()));
+  const auto decoded = decode_frame_payload(payload_of(encode_frame(command, SerializeType::Json)));
+  CHECK(decoded.ext_fields.at("v") == every_byte);
+  CHECK(decoded.remark == every_byte);
+}
+
+namespace {
+
+std::string json_payload(const std::string& header) {
+  std::string payload(4, '\0');
+  const auto length = static_cast<std::uint32_t>(header.size());
+  payload[1] = static_cast<char>((length >> 16) & 0xFF);
+  payload[2] = static_cast<char>((length >> 8) & 0xFF);
+  payload[3] = static_cast<char>(length & 0xFF);
+  return payload + header;
+}
+
+}  // namespace
+
+TEST_CASE("hostile JSON headers cost the decoder time and memory in proportion to their size", "[remoting][fuzz]") {
+  using Catch::Matchers::Contains;
+  // Nesting is refused while parsing, wherever it is, even in a member nobody reads.
+  const std::string deep = R"({"code":0,"unknown":)" + std::string(1000000, '[') + std::string(1000000, ']') + "}";
+  CHECK_THROWS_WITH(decode_frame_payload(json_payload(deep)),
+                    Contains("malformed JSON header") && Contains("nested deeper than 100 levels"));
+  // Many object values (written back out as text): each is converted once, no rescans of the header.
+  std::string repeated = R"({"code":0,"extFields":{)";
+  for (int i = 0; i < 50000; ++i) repeated += std::string(i == 0 ? "" : ",") + R"("a":[[1]])";
+  repeated += "}}";
+  const auto decoded = decode_frame_payload(json_payload(repeated));
+  CHECK(decoded.ext_fields.size() == 1);
+  CHECK(decoded.ext_fields.at("a") == "[[1]]");
+  // Many names in reverse order: sorted once, not inserted one by one into the middle.
+  std::string reversed = R"({"code":0,"extFields":{)";
+  std::vector<std::string> names;
+  for (int i = 99999; i >= 0; --i) {
+    char name[16];
+    std::snprintf(name, sizeof(name), "k%06d", i);
+    names.push_back(name);
+    reversed += std::string(i == 99999 ? "" : ",") + "\"" + name + "\":\"" + std::to_string(i) + "\"";
+  }
+  reversed += R"(,"k000007":"repeated"}})";
+  const auto many = decode_frame_payload(json_payload(reversed));
+  REQUIRE(many.ext_fields.size() == 100000);
+  CHECK(many.ext_fields.begin()->first == "k000000");
+  CHECK(many.ext_fields.at("k000007") == "7");  // a JSON object's first of a repeated name
+  CHECK(std::is_sorted(many.ext_fields.begin(), many.ext_fields.end()));
+}
+
+TEST_CASE("a binary header with names in reverse order decodes sorted, the last of a repeated name kept",
+          "[remoting][fuzz]") {
+  auto command = RemotingCommand::request(105);
+  for (int i = 0; i < 100000; ++i) command.ext_fields["k" + std::to_string(1000000 + i)] = std::to_string(i);
+  const std::string frame = encode_frame(command, SerializeType::RocketMQ);
+  // Reverse the encoded fields: rebuild the extFields block by hand, names descending, plus a repeat.
+  std::string fields;
+  auto append_field = [&](const std::string& name, const std::string& text) {
+    fields.push_back(static_cast<char>(name.size() >> 8));
+    fields.push_back(static_cast<char>(name.size() & 0xFF));
+    fields += name;
+    for (int shift = 24; shift >= 0; shift -= 8) fields.push_back(static_cast<char>((text.size() >> shift) & 0xFF));
+    fields += text;
+  };
+  for (auto it = command.ext_fields.end(); it != command.ext_fields.begin();) {
+    --it;
+    append_field(it->first, it->second);
+  }
+  append_field("k1000007", "last");
+  std::string header = frame.substr(8, 2 + 1 + 2 + 4 + 4 + 4);  // code .. remark length (no remark)
+  for (int shift = 24; shift >= 0; shift -= 8) header.push_back(static_cast<char>((fields.size() >> shift) & 0xFF));
+  header += fields;
+  std::string payload(4, '\0');
+  payload[0] = 1;  // ROCKETMQ
+  for (int i = 1; i <= 3; ++i) payload[static_cast<std::size_t>(i)] = static_cast<char>((header.size() >> (8 * (3 - i))) & 0xFF);
+  const auto decoded = decode_frame_payload(payload + header);
+  REQUIRE(decoded.ext_fields.size() == 100000);
+  CHECK(std::is_sorted(decoded.ext_fields.begin(), decoded.ext_fields.end()));
+  CHECK(decoded.ext_fields.at("k1000007") == "last");
+  CHECK(decoded.ext_fields.at("k1099999") == "99999");
 }
