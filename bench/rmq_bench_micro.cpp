@@ -75,6 +75,17 @@ protocol::StoredMessage sample_message(std::int64_t offset, const std::string& t
   return m;
 }
 
+// A broker's successful answer (a Java peer's header fields), its custom header left to the caller.
+remoting::RemotingCommand broker_answer(std::int32_t version) {
+  remoting::RemotingCommand answer;
+  answer.code = 0;
+  answer.language = remoting::LanguageCode::Java;
+  answer.version = version;
+  answer.opaque = 424242;
+  answer.flag = remoting::RemotingCommand::kResponseFlag;
+  return answer;
+}
+
 struct Fixture {
   std::vector<protocol::StoredMessage> messages;      // decoded sample (for filters)
   std::vector<protocol::StoredMessage> sql_messages;  // with the properties the SQL92 selector reads
@@ -95,12 +106,7 @@ struct Fixture {
     for (int i = 0; i < kMessages; ++i) body += protocol::encode_stored_message(sample_message(1000 + i, "TagA"));
     messages = protocol::decode_messages(body);
     for (int i = 0; i < kMessages; ++i) sql_messages.push_back(sample_message(1000 + i, "TagA", true));
-    remoting::RemotingCommand response;
-    response.code = 0;
-    response.language = remoting::LanguageCode::Java;
-    response.version = 475;
-    response.opaque = 424242;
-    response.flag = remoting::RemotingCommand::kResponseFlag;
+    auto response = broker_answer(475);
     protocol::PullMessageResponseHeader header;
     header.suggest_which_broker_id = 0;
     header.next_begin_offset = 1032;
@@ -134,12 +140,7 @@ struct Fixture {
     send_header.unit_mode = false;
     send_header.batch = false;
     send_header.broker_name = "broker-a";
-    remoting::RemotingCommand answer;
-    answer.code = 0;
-    answer.language = remoting::LanguageCode::Java;
-    answer.version = 479;
-    answer.opaque = 424242;
-    answer.flag = remoting::RemotingCommand::kResponseFlag;
+    auto answer = broker_answer(479);
     answer.ext_fields = {{"msgId", "7F00000100002A9F0000000001E2B3C4"},
                          {"queueId", "5"},
                          {"queueOffset", "123456"},

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/byte_buffer.h"
 #include "remoting/remoting_command.h"
 #include "rocketmq/error.h"
 
@@ -216,12 +217,10 @@ TEST_CASE("JSON headers are byte for byte what RapidJSON's writer makes of them,
 
 namespace {
 
+// Header mark (JSON, length) and header: what follows a frame's 4-byte length.
 std::string json_payload(const std::string& header) {
-  std::string payload(4, '\0');
-  const auto length = static_cast<std::uint32_t>(header.size());
-  payload[1] = static_cast<char>((length >> 16) & 0xFF);
-  payload[2] = static_cast<char>((length >> 8) & 0xFF);
-  payload[3] = static_cast<char>(length & 0xFF);
+  std::string payload;
+  rocketmq::common::ByteWriter(payload).write_i32(static_cast<std::int32_t>(header.size()));
   return payload + header;
 }
 
@@ -264,12 +263,12 @@ TEST_CASE("a binary header with names in reverse order decodes sorted, the last 
   const std::string frame = encode_frame(command, SerializeType::RocketMQ);
   // Reverse the encoded fields: rebuild the extFields block by hand, names descending, plus a repeat.
   std::string fields;
+  rocketmq::common::ByteWriter field_writer(fields);
   auto append_field = [&](const std::string& name, const std::string& text) {
-    fields.push_back(static_cast<char>(name.size() >> 8));
-    fields.push_back(static_cast<char>(name.size() & 0xFF));
-    fields += name;
-    for (int shift = 24; shift >= 0; shift -= 8) fields.push_back(static_cast<char>((text.size() >> shift) & 0xFF));
-    fields += text;
+    field_writer.write_i16(static_cast<std::int16_t>(name.size()));
+    field_writer.write_bytes(name);
+    field_writer.write_i32(static_cast<std::int32_t>(text.size()));
+    field_writer.write_bytes(text);
   };
   for (auto it = command.ext_fields.end(); it != command.ext_fields.begin();) {
     --it;
@@ -277,11 +276,10 @@ TEST_CASE("a binary header with names in reverse order decodes sorted, the last 
   }
   append_field("k1000007", "last");
   std::string header = frame.substr(8, 2 + 1 + 2 + 4 + 4 + 4);  // code .. remark length (no remark)
-  for (int shift = 24; shift >= 0; shift -= 8) header.push_back(static_cast<char>((fields.size() >> shift) & 0xFF));
+  rocketmq::common::ByteWriter(header).write_i32(static_cast<std::int32_t>(fields.size()));
   header += fields;
-  std::string payload(4, '\0');
-  payload[0] = 1;  // ROCKETMQ
-  for (int i = 1; i <= 3; ++i) payload[static_cast<std::size_t>(i)] = static_cast<char>((header.size() >> (8 * (3 - i))) & 0xFF);
+  std::string payload;  // header mark: ROCKETMQ (1) in the top byte, the header's length below
+  rocketmq::common::ByteWriter(payload).write_i32(static_cast<std::int32_t>((1u << 24) | header.size()));
   const auto decoded = decode_frame_payload(payload + header);
   REQUIRE(decoded.ext_fields.size() == 100000);
   CHECK(std::is_sorted(decoded.ext_fields.begin(), decoded.ext_fields.end()));
