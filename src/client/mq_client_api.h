@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "protocol/bodies/cluster_info.h"
@@ -59,6 +60,13 @@ class MQClientAPI {
 
   // ---- name server (the client rotates through the configured addresses on failure)
   virtual protocol::TopicRouteData get_topic_route(const std::string& topic) = 0;
+  // A second opinion: the route of `topic` as each other configured name server (not the one
+  // get_topic_route asks now, nor one that failed recently) has it, with its address. Name servers
+  // learn of a broker independently (a restarted broker registers with each in turn, seconds
+  // apart), so one may not list a master another already does. A server that fails or does not
+  // know the topic is left out; never throws. Empty with a single name server.
+  virtual std::vector<std::pair<std::string, protocol::TopicRouteData>> get_topic_route_from_other_name_servers(
+      const std::string& topic) = 0;
   virtual protocol::ClusterInfo get_broker_cluster_info() = 0;
 
   // ---- broker admin

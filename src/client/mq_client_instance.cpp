@@ -1,5 +1,7 @@
 #include "client/mq_client_instance.h"
 
+#include <algorithm>
+#include <set>
 #include <system_error>
 #include <thread>
 
@@ -252,6 +254,12 @@ protocol::TopicRouteData MQClientInstance::update_topic_route(const std::string&
     asked = ++route_sequence_;
   }
   auto route = api_->get_topic_route(topic);
+  std::vector<std::string> missing;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    missing = masters_missing_locked(topic, route);
+  }
+  if (!missing.empty()) keep_masters_other_name_servers_list(topic, missing, route);
   bool recheck = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -332,6 +340,63 @@ bool MQClientInstance::watch_lost_brokers_locked(const std::string& topic, const
     return false;
   }
   return true;
+}
+
+std::vector<std::string> MQClientInstance::masters_missing_locked(const std::string& topic,
+                                                                 const protocol::TopicRouteData& current) const {
+  std::vector<std::string> missing;
+  auto stored = routes_.find(topic);
+  if (stored == routes_.end()) return missing;
+  std::set<std::string> present;
+  for (const auto& broker : current.broker_datas) {
+    if (broker.master_address()) present.insert(broker.broker_name);
+  }
+  for (const auto& broker : stored->second.broker_datas) {
+    if (broker.master_address() && present.count(broker.broker_name) == 0) missing.push_back(broker.broker_name);
+  }
+  return missing;
+}
+
+// A restarted broker registers with one name server after another, seconds apart, and a client
+// asking one that has not heard from it yet would forget a master that is up (and that it may have
+// just found answering): its queues read from a slave, or not at all, and its writes gone, until
+// the next route refresh finds it again. A master that died is gone from every name server at once
+// (each sees the broker's connection close), so the second opinion costs one route query per other
+// name server, only when a master leaves a route. A master one name server still lists although it
+// is gone (one cut off from the broker keeps it until its registration expires, 120 s) stays in
+// use that long; its pulls and sends fail and are retried meanwhile.
+void MQClientInstance::keep_masters_other_name_servers_list(const std::string& topic,
+                                                            const std::vector<std::string>& missing,
+                                                            protocol::TopicRouteData& route) {
+  const auto answers = api_->get_topic_route_from_other_name_servers(topic);
+  for (const auto& name : missing) {
+    for (const auto& [name_server, other] : answers) {
+      auto broker = std::find_if(other.broker_datas.begin(), other.broker_datas.end(), [&](const auto& data) {
+        return data.broker_name == name && data.master_address();
+      });
+      if (broker == other.broker_datas.end()) continue;
+      LOG_INFO("the route of " << topic << " lacks the master of broker " << name << ", which name server "
+                               << name_server << " still lists (" << *broker->master_address() << "): kept");
+      // In place where the route has the broker (its slave), so the order of brokers stays.
+      const auto same_name = [&](const auto& data) { return data.broker_name == name; };
+      auto kept = std::find_if(route.broker_datas.begin(), route.broker_datas.end(), same_name);
+      if (kept != route.broker_datas.end()) {
+        *kept = *broker;
+      } else {
+        route.broker_datas.push_back(*broker);
+      }
+      auto queues = std::find_if(other.queue_datas.begin(), other.queue_datas.end(), same_name);
+      if (queues != other.queue_datas.end()) {
+        auto queues_kept = std::find_if(route.queue_datas.begin(), route.queue_datas.end(), same_name);
+        if (queues_kept != route.queue_datas.end()) {
+          *queues_kept = *queues;
+        } else {
+          route.queue_datas.push_back(*queues);
+        }
+      }
+      break;
+    }
+  }
 }
 
 void MQClientInstance::refresh_route_later(const std::string& topic, std::chrono::milliseconds delay) {

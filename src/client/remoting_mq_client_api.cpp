@@ -184,6 +184,32 @@ protocol::TopicRouteData RemotingMQClientAPI::get_topic_route(const std::string&
   return protocol::TopicRouteData::decode(response.body);
 }
 
+std::vector<std::pair<std::string, protocol::TopicRouteData>> RemotingMQClientAPI::get_topic_route_from_other_name_servers(
+    const std::string& topic) {
+  std::vector<std::string> others;
+  {
+    std::lock_guard<std::mutex> lock(name_server_mutex_);
+    const auto now = Clock::now();
+    for (std::size_t index = 0; index < name_servers_.size(); ++index) {
+      const bool recently_failed = failed_at_[index] != Clock::time_point{} && now - failed_at_[index] < 3 * rotate_interval_;
+      if (index != current_name_server_ && !recently_failed) others.push_back(name_servers_[index]);
+    }
+  }
+  std::vector<std::pair<std::string, protocol::TopicRouteData>> routes;
+  protocol::GetRouteInfoRequestHeader header;
+  header.topic = topic;
+  header.accept_standard_json_only = true;
+  for (const auto& address : others) {
+    try {
+      auto response = remoting_.invoke_sync(address, make_request(RequestCode::kGetRouteInfoByTopic, header), timeout_);
+      if (is(response, ResponseCode::kSuccess)) routes.emplace_back(address, protocol::TopicRouteData::decode(response.body));
+    } catch (const std::exception& error) {
+      LOG_DEBUG("second route query for " << topic << " at name server " << address << " failed: " << error.what());
+    }
+  }
+  return routes;
+}
+
 protocol::ClusterInfo RemotingMQClientAPI::get_broker_cluster_info() {
   auto response = invoke_name_server(make_request(RequestCode::kGetBrokerClusterInfo));
   if (!is(response, ResponseCode::kSuccess)) throw_broker_error(response, "name server", "cluster info query");

@@ -26,6 +26,8 @@ class RemotingMQClientAPI : public MQClientAPI {
                       std::chrono::milliseconds rotate_interval = std::chrono::minutes(5));
 
   protocol::TopicRouteData get_topic_route(const std::string& topic) override;
+  std::vector<std::pair<std::string, protocol::TopicRouteData>> get_topic_route_from_other_name_servers(
+      const std::string& topic) override;
   protocol::ClusterInfo get_broker_cluster_info() override;
 
   void create_topic(const std::string& broker_addr, const protocol::CreateTopicRequestHeader& header) override;

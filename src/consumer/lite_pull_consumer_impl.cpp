@@ -590,7 +590,7 @@ void consumer::LitePullConsumerImpl::pull(const Loop& loop) {
     pull_later(loop, kPullRetryDelay);
     return;
   }
-  auto header = pull_api_->build_request(queue, offset, 0, subscription);
+  auto header = pull_api_->build_request(queue, *address, offset, 0, subscription);
   const bool lite = lite_pull_for(*address);
   if (lite) header.sys_flag |= PullAPIWrapper::kFlagLitePull;
   (lite ? lite_requests_ : classic_requests_).fetch_add(1, std::memory_order_relaxed);

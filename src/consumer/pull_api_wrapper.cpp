@@ -12,7 +12,8 @@ namespace rocketmq::consumer {
 PullAPIWrapper::PullAPIWrapper(client::MQClientInstance& instance, Settings settings)
     : instance_(instance), settings_(std::move(settings)), retry_topic_("%RETRY%" + settings_.group) {}
 
-protocol::PullMessageRequestHeader PullAPIWrapper::build_request(const MessageQueue& queue, std::int64_t offset,
+protocol::PullMessageRequestHeader PullAPIWrapper::build_request(const MessageQueue& queue,
+                                                                 const std::string& address, std::int64_t offset,
                                                                  std::int64_t committed,
                                                                  const protocol::SubscriptionData& subscription) const {
   protocol::PullMessageRequestHeader header;
@@ -27,7 +28,9 @@ protocol::PullMessageRequestHeader PullAPIWrapper::build_request(const MessageQu
     header.sys_flag |= kFlagCommitOffset;
     header.commit_offset = committed;
   }
-  header.suspend_timeout_millis = settings_.broker_suspend_millis;
+  const auto master = instance_.master_address(queue.broker_name);
+  header.suspend_timeout_millis =
+      master && *master == address ? settings_.broker_suspend_millis : settings_.replica_suspend_millis;
   header.subscription = subscription.sub_string;
   header.sub_version = subscription.sub_version;
   header.expression_type = subscription.expression_type;

@@ -43,6 +43,8 @@ class PullAPIWrapper {
     bool clustering = true;  // commit offsets with each pull
     std::chrono::milliseconds timeout{30000};
     std::int64_t broker_suspend_millis = 15000;  // long polling at the broker, shorter than `timeout`
+    // Long polling at a slave (any address but the broker's master in the route); see build_request.
+    std::int64_t replica_suspend_millis = 3000;
   };
 
   static constexpr std::int32_t kFlagCommitOffset = 0x1;
@@ -52,10 +54,14 @@ class PullAPIWrapper {
 
   PullAPIWrapper(client::MQClientInstance& instance, Settings settings);
 
-  // The header of a pull of `queue` from `offset`; `committed` (clustering, when positive) is
-  // committed by the same request.
-  protocol::PullMessageRequestHeader build_request(const MessageQueue& queue, std::int64_t offset,
-                                                   std::int64_t committed,
+  // The header of a pull of `queue` from `offset`, to be sent to `address` (pull_address);
+  // `committed` (clustering, when positive) is committed by the same request. A pull sent to a
+  // slave is held there for replica_suspend_millis at most instead of broker_suspend_millis: a
+  // consumer reads from a slave while the master is gone (or under load), and a long poll held by
+  // the slave would keep the queue there for up to 15 s after the master is back (a slave that
+  // gets nothing new, its master being down, wakes the poll only at its expiry).
+  protocol::PullMessageRequestHeader build_request(const MessageQueue& queue, const std::string& address,
+                                                   std::int64_t offset, std::int64_t committed,
                                                    const protocol::SubscriptionData& subscription) const;
 
   // Where the next pull of `queue` goes; nullopt when the route knows no address for its broker.

@@ -996,7 +996,8 @@ void consumer::PushConsumerImpl::pull(std::shared_ptr<PullRequest> request) {
       option_.message_model() == MessageModel::Clustering && !orderly_listener_
           ? offset_store_->read_offset(request->queue, consumer::ReadOffsetType::Memory).value_or_minus_one()
           : 0;
-  const auto header = pull_api_->build_request(request->queue, request->next_offset, committed, subscription);
+  const auto header = pull_api_->build_request(request->queue, *address, request->next_offset, committed,
+                                               subscription);
   auto weak = weak_from_this();
   request->sent_at = std::chrono::steady_clock::now();
   if (answered != std::chrono::steady_clock::time_point{}) {

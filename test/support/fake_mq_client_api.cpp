@@ -163,6 +163,29 @@ protocol::TopicRouteData FakeMQClientAPI::get_topic_route(const std::string& top
   return it->second;
 }
 
+std::vector<std::pair<std::string, protocol::TopicRouteData>> FakeMQClientAPI::get_topic_route_from_other_name_servers(
+    const std::string& topic) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++other_name_server_queries_;
+  std::vector<std::pair<std::string, protocol::TopicRouteData>> answers;
+  for (const auto& [name_server, routes] : other_name_server_routes_) {
+    auto it = routes.find(topic);
+    if (it != routes.end()) answers.emplace_back(name_server, it->second);
+  }
+  return answers;
+}
+
+void FakeMQClientAPI::set_other_name_server_route(const std::string& name_server, const std::string& topic,
+                                                  protocol::TopicRouteData route) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  other_name_server_routes_[name_server][topic] = std::move(route);
+}
+
+int FakeMQClientAPI::other_name_server_queries() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return other_name_server_queries_;
+}
+
 protocol::ClusterInfo FakeMQClientAPI::get_broker_cluster_info() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (auto failure = begin_call("get_broker_cluster_info")) std::rethrow_exception(failure);

@@ -91,6 +91,8 @@ class FakeMQClientAPI : public client::MQClientAPI {
 
   // ---- MQClientAPI
   protocol::TopicRouteData get_topic_route(const std::string& topic) override;
+  std::vector<std::pair<std::string, protocol::TopicRouteData>> get_topic_route_from_other_name_servers(
+      const std::string& topic) override;
   protocol::ClusterInfo get_broker_cluster_info() override;
   void create_topic(const std::string& broker_addr,
                     const protocol::CreateTopicRequestHeader& header) override;
@@ -139,6 +141,11 @@ class FakeMQClientAPI : public client::MQClientAPI {
   // get_topic_route of a topic without a route fails like the name server: TOPIC_NOT_EXIST (17).
   void set_topic_route(const std::string& topic, protocol::TopicRouteData route);
   void remove_topic_route(const std::string& topic);
+  // What get_topic_route_from_other_name_servers answers: the routes set here per name server
+  // address (none by default, as with a single name server); each call is counted.
+  void set_other_name_server_route(const std::string& name_server, const std::string& topic,
+                                   protocol::TopicRouteData route);
+  int other_name_server_queries() const;
   void set_cluster_info(protocol::ClusterInfo info);
   void set_broker_name(const std::string& broker_addr, const std::string& broker_name);
   // Committed offsets per group. query_consumer_offset of an unknown one answers QUERY_NOT_FOUND (22)
@@ -224,6 +231,8 @@ class FakeMQClientAPI : public client::MQClientAPI {
 
   mutable std::mutex mutex_;
   std::map<std::string, protocol::TopicRouteData> routes_;
+  std::map<std::string, std::map<std::string, protocol::TopicRouteData>> other_name_server_routes_;
+  int other_name_server_queries_ = 0;
   protocol::ClusterInfo cluster_info_;
   std::map<std::string, std::string> broker_names_;  // address → name
   std::map<std::pair<std::string, MessageQueue>, std::int64_t> committed_offsets_;

@@ -92,6 +92,33 @@ TEST_CASE("a master that leaves the route is forgotten and lookups fall back to 
   CHECK(f.instance->master_address("broker-a") == std::optional<std::string>("10.0.0.9:10911"));
 }
 
+TEST_CASE("a master one name server lacks while another lists it is kept, and one no name server lists is forgotten",
+          "[client][broker-address]") {
+  Fixture f;
+  f.name_server_says("T", route({{0, kMasterA}, {1, kSlaveA}}));
+  f.name_server_says("T", route({{0, kMasterA}, {1, kSlaveA}}));
+  CHECK(f.api->other_name_server_queries() == 0);  // nothing left the route: no second opinion
+
+  // A restarted broker-a registered with the second name server and not yet with the first.
+  f.api->set_other_name_server_route("127.0.0.1:9877", "T", route({{0, kMasterA}, {1, kSlaveA}}));
+  f.name_server_says("T", route({{1, kSlaveA}}));
+  CHECK(f.api->other_name_server_queries() == 1);
+  CHECK(f.instance->master_address("broker-a") == std::optional<std::string>(kMasterA));
+  CHECK(f.instance->broker_address("broker-a", 1, true) == std::optional<std::string>(kSlaveA));
+  const auto kept = f.instance->cached_route("T");
+  REQUIRE(kept);
+  REQUIRE(kept->broker_datas.size() == 2);
+  CHECK(kept->broker_datas[0].broker_name == "broker-a");  // in its place, not moved behind broker-b
+  CHECK(kept->broker_datas[0].master_address() == std::optional<std::string>(kMasterA));
+
+  // Killed: every name server drops it.
+  f.api->set_other_name_server_route("127.0.0.1:9877", "T", route({{1, kSlaveA}}));
+  f.name_server_says("T", route({{1, kSlaveA}}));
+  CHECK(f.api->other_name_server_queries() == 2);
+  CHECK(f.instance->master_address("broker-a") == none());
+  CHECK(f.instance->broker_address("broker-a") == std::optional<std::string>(kSlaveA));
+}
+
 TEST_CASE("a slave that leaves the route is forgotten: a pull suggested to it goes to the master",
           "[client][broker-address]") {
   Fixture f;

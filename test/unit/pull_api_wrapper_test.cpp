@@ -62,6 +62,7 @@ struct Fixture {
     settings.clustering = clustering;
     settings.timeout = std::chrono::milliseconds(4000);
     settings.broker_suspend_millis = 1500;
+    settings.replica_suspend_millis = 700;
     wrapper = std::make_unique<PullAPIWrapper>(*instance, settings);
   }
   ~Fixture() {
@@ -88,7 +89,7 @@ TEST_CASE("pull requests carry the queue, the subscription and the right flags",
 
   SECTION("clustering with a committed offset: commit, suspend and subscription flags") {
     Fixture fixture;
-    const auto header = fixture.wrapper->build_request(queue, 42, 40, subscription);
+    const auto header = fixture.wrapper->build_request(queue, kMaster, 42, 40, subscription);
     CHECK(header.consumer_group == "G");
     CHECK(header.topic == "T");
     CHECK(header.queue_id == 3);
@@ -103,15 +104,22 @@ TEST_CASE("pull requests carry the queue, the subscription and the right flags",
     CHECK(header.expression_type == subscription.expression_type);
     CHECK(header.broker_name == std::optional<std::string>("broker-a"));
   }
+  SECTION("a pull sent to a slave is held there for the shorter replica suspend") {
+    // Reading from the slave while the master is gone: a long poll at the slave would hold the
+    // queue there for the whole broker suspend after the master is back.
+    Fixture fixture;
+    CHECK(fixture.wrapper->build_request(queue, kSlave, 42, 40, subscription).suspend_timeout_millis == 700);
+    CHECK(fixture.wrapper->build_request(queue, kMaster, 42, 40, subscription).suspend_timeout_millis == 1500);
+  }
   SECTION("nothing committed yet: no commit flag") {
     Fixture fixture;
-    const auto header = fixture.wrapper->build_request(queue, 0, 0, subscription);
+    const auto header = fixture.wrapper->build_request(queue, kMaster, 0, 0, subscription);
     CHECK((header.sys_flag & PullAPIWrapper::kFlagCommitOffset) == 0);
     CHECK(header.commit_offset == 0);
   }
   SECTION("broadcasting never commits through pulls") {
     Fixture fixture(false);
-    const auto header = fixture.wrapper->build_request(queue, 9, 8, subscription);
+    const auto header = fixture.wrapper->build_request(queue, kMaster, 9, 8, subscription);
     CHECK((header.sys_flag & PullAPIWrapper::kFlagCommitOffset) == 0);
   }
 }
@@ -253,7 +261,7 @@ TEST_CASE("a pull is sent to the chosen broker with the configured timeout", "[p
   answer.next_begin_offset = 12;
   fixture.api->push_pull_result(queue, answer);
   std::promise<std::int64_t> next;
-  const auto header = fixture.wrapper->build_request(queue, 12, 0, subscription);
+  const auto header = fixture.wrapper->build_request(queue, kMaster, 12, 0, subscription);
   fixture.wrapper->send(*fixture.wrapper->pull_address(queue), header,
                         [&next](rocketmq::client::PullResult&& result, std::exception_ptr error) {
                           next.set_value(error ? -1 : result.next_begin_offset);
