@@ -33,6 +33,8 @@ namespace {
 constexpr std::chrono::milliseconds kPullTimeout{30000};
 constexpr std::int64_t kBrokerSuspendMillis = 15000;
 constexpr std::chrono::milliseconds kPullRetryDelay{3000};
+// A group reset a 4.x broker refused for want of a committed offset is asked again this often.
+constexpr std::chrono::milliseconds kResetRetryDelay{1000};
 // Silent connections. A broker holds a pull up to kBrokerSuspendMillis when nothing is new, and
 // sends nothing meanwhile; a black-holed or half-open connection is silent too, and its pulls
 // would wait out kPullTimeout before failing. So every kSilentProbePeriod each broker that has held
@@ -1326,15 +1328,10 @@ void consumer::PushConsumerImpl::reset_group(const std::string& topic, const std
     const auto now = std::chrono::steady_clock::now();
     for (const auto& [queue, offset] : applied) recent_seeks_[queue] = {offset, now};
   }
+  const int retries = static_cast<int>(2 * option_.persist_offset_interval() / kResetRetryDelay) + 1;
+  const std::uint64_t generation = seek_generation_.fetch_add(1) + 1;
   const auto ask = [&](const std::string& broker, const protocol::ResetOffsetRequestHeader& header) {
-    auto address = broker_address(broker);
-    if (!address) return;
-    try {
-      instance_->api().reset_group_offset(*address, header);
-    } catch (const std::exception& error) {
-      LOG_WARN("seek of " << topic << ": broker " << broker << " could not move the other members of group "
-                          << option_.group_name() << ": " << error.what());
-    }
+    reset_group_at(broker, header, retries, generation);
   };
   protocol::ResetOffsetRequestHeader header;
   header.topic = topic;
@@ -1358,6 +1355,42 @@ void consumer::PushConsumerImpl::reset_group(const std::string& topic, const std
     header.queue_id = queue.queue_id;
     header.offset = offset;
     ask(queue.broker_name, header);
+  }
+}
+
+void consumer::PushConsumerImpl::reset_group_at(const std::string& broker, const protocol::ResetOffsetRequestHeader& header,
+                                                int attempts_left, std::uint64_t generation) {
+  if (seek_generation_.load() != generation) return;  // a later seek decides
+  auto address = broker_address(broker);
+  if (!address) return;
+  try {
+    instance_->api().reset_group_offset(*address, header);
+    return;
+  } catch (const BrokerError& error) {
+    // A 4.x broker moves a group's members by telling them its committed offsets, and refuses
+    // while any queue of the topic there has none yet ("THe consumer group <g> not exist"): right
+    // after the group consumed a queue the member owning it commits at its next persist (every
+    // persist_offset_interval), so the request is asked again until then.
+    // (SYSTEM_ERROR with that remark: the remark is what tells.)
+    const bool uncommitted = error.remark().find("not exist") != std::string::npos;
+    if (uncommitted && attempts_left > 0) {
+      LOG_INFO("seek of " << header.topic << ": broker " << broker << " knows no committed offset of group "
+                          << header.group << " for some queue yet (" << error.remark() << "); asking again in "
+                          << kResetRetryDelay.count() << " ms");
+      auto weak = weak_from_this();
+      instance_->scheduler().schedule(kResetRetryDelay, [weak, broker, header, attempts_left, generation] {
+        auto self = weak.lock();
+        if (self && self->state_.load() == State::Running) {
+          self->reset_group_at(broker, header, attempts_left - 1, generation);
+        }
+      });
+      return;
+    }
+    LOG_WARN("seek of " << header.topic << ": broker " << broker << " could not move the other members of group "
+                        << header.group << ": " << error.what());
+  } catch (const std::exception& error) {
+    LOG_WARN("seek of " << header.topic << ": broker " << broker << " could not move the other members of group "
+                        << header.group << ": " << error.what());
   }
 }
 

@@ -152,6 +152,11 @@ class PushConsumerImpl : public client::ConsumerInner,
   // Remembers `applied`, so that the broker's echo of it to this client is skipped.
   void reset_group(const std::string& topic, const std::map<MessageQueue, std::int64_t>& applied,
                    std::optional<std::int64_t> epoch_millis);
+  // One such request to `broker`; a 4.x broker's refusal for a queue without a committed offset is
+  // asked again on the scheduler (`attempts_left` more times, see kResetRetryDelay), unless a later
+  // seek (a newer `generation`) came meanwhile.
+  void reset_group_at(const std::string& broker, const protocol::ResetOffsetRequestHeader& header, int attempts_left,
+                      std::uint64_t generation);
   // `ask(address, queue)` for every queue at its broker's current address; throws ClientError naming
   // `what` for a broker without one.
   std::map<MessageQueue, std::int64_t> offsets_from_brokers(
@@ -195,6 +200,7 @@ class PushConsumerImpl : public client::ConsumerInner,
   // Pull and consume rates per topic (stats().topics, running info), sampled every 10 s.
   const std::shared_ptr<consumer::TopicStats> topic_stats_ = std::make_shared<consumer::TopicStats>();
   std::mutex seek_mutex_;  // guards recent_seeks_
+  std::atomic<std::uint64_t> seek_generation_{0};  // reset_group calls so far
   std::map<MessageQueue, std::pair<std::int64_t, std::chrono::steady_clock::time_point>> recent_seeks_;
   mutable std::mutex mutex_;  // guards pending_subscriptions_, denied_subscriptions_, lifecycle transitions
   std::mutex shutdown_mutex_;  // a second shutdown() waits until the first one is done

@@ -6,9 +6,10 @@
 // through the proxy. Started once per process, on first use; each test first relaunches whatever
 // an earlier one left killed. Store: /dev/shm/rmq-it-fault.
 //
-// The SDK's own log (thousands of "cannot connect" warnings while a broker is down) goes to
-// fault-sdk.log in the working directory (ROCKETMQ_FAULT_SDK_LOG names another file), so that what
-// the tests print on stderr stays short enough to read: the "[fault]" figures and Catch2's failures.
+// The SDK's own log, from Info up (thousands of "cannot connect" warnings while a broker is down),
+// goes to fault-sdk.log in the working directory (ROCKETMQ_FAULT_SDK_LOG names another file), so
+// that what the tests print on stderr stays short enough to read: the "[fault]" figures and
+// Catch2's failures.
 
 #include "fault/fault_cluster.h"
 
@@ -51,6 +52,8 @@ void route_sdk_log_to_file() {
   std::error_code ignored;
   const auto shown = std::filesystem::absolute(path, ignored);
   std::fprintf(stderr, "[fault] the SDK's log goes to %s\n", (ignored ? path : shown.string()).c_str());
+  // Info: the route changes and replica moves a failure's timeline is read from.
+  rocketmq::set_log_level(rocketmq::LogLevel::Info);
   rocketmq::set_log_handler([sink](rocketmq::LogLevel level, std::string_view message) {
     static constexpr const char* kNames[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF"};
     const auto now = std::chrono::system_clock::now();
