@@ -65,8 +65,8 @@ class MQClientAPI {
   // learn of a broker independently (a restarted broker registers with each in turn, seconds
   // apart), so one may not list a master another already does. A server that fails or does not
   // know the topic is left out; never throws. Empty with a single name server.
-  virtual std::vector<std::pair<std::string, protocol::TopicRouteData>> get_topic_route_from_other_name_servers(
-      const std::string& topic) = 0;
+  virtual std::vector<std::pair<std::string, protocol::TopicRouteData>>
+  get_topic_route_from_other_name_servers(const std::string& topic) = 0;
   virtual protocol::ClusterInfo get_broker_cluster_info() = 0;
 
   // ---- broker admin

@@ -253,19 +253,22 @@ protocol::TopicRouteData MQClientInstance::update_topic_route(const std::string&
     std::lock_guard<std::mutex> lock(mutex_);
     asked = ++route_sequence_;
   }
-  auto route = api_->get_topic_route(topic);
+  const auto answer = api_->get_topic_route(topic);
+  auto route = answer;
   std::vector<std::string> missing;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    missing = masters_missing_locked(topic, route);
+    missing = masters_missing_locked(topic, answer);
   }
-  if (!missing.empty()) keep_masters_other_name_servers_list(topic, missing, route);
+  if (!missing.empty()) keep_masters_listed_elsewhere(topic, missing, route);
   bool recheck = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto& version = route_versions_[topic];
     if (version > asked) return routes_[topic];  // a later query answered first: its route stands
-    recheck = watch_lost_brokers_locked(topic, routes_[topic], route);
+    // Watched by what this name server says: a master kept from another one is asked for again
+    // every recheck period until this one lists it too (or the other no longer does).
+    recheck = watch_lost_brokers_locked(topic, routes_[topic], answer);
     routes_[topic] = route;
     version = asked;
     rebuild_broker_addresses();
@@ -342,32 +345,43 @@ bool MQClientInstance::watch_lost_brokers_locked(const std::string& topic, const
   return true;
 }
 
-std::vector<std::string> MQClientInstance::masters_missing_locked(const std::string& topic,
-                                                                 const protocol::TopicRouteData& current) const {
-  std::vector<std::string> missing;
-  auto stored = routes_.find(topic);
-  if (stored == routes_.end()) return missing;
+std::vector<std::string> MQClientInstance::masters_missing_locked(
+    const std::string& topic, const protocol::TopicRouteData& current) const {
   std::set<std::string> present;
   for (const auto& broker : current.broker_datas) {
     if (broker.master_address()) present.insert(broker.broker_name);
   }
-  for (const auto& broker : stored->second.broker_datas) {
-    if (broker.master_address() && present.count(broker.broker_name) == 0) missing.push_back(broker.broker_name);
+  std::set<std::string> missing;
+  auto stored = routes_.find(topic);
+  if (stored != routes_.end()) {
+    for (const auto& broker : stored->second.broker_datas) {
+      if (broker.master_address() && present.count(broker.broker_name) == 0) {
+        missing.insert(broker.broker_name);
+      }
+    }
   }
-  return missing;
+  auto watched = lost_brokers_.find(topic);
+  if (watched != lost_brokers_.end()) {
+    for (const auto& name : watched->second.missing) {
+      if (present.count(name) == 0) missing.insert(name);
+    }
+  }
+  return {missing.begin(), missing.end()};
 }
 
-// A restarted broker registers with one name server after another, seconds apart, and a client
-// asking one that has not heard from it yet would forget a master that is up (and that it may have
-// just found answering): its queues read from a slave, or not at all, and its writes gone, until
-// the next route refresh finds it again. A master that died is gone from every name server at once
-// (each sees the broker's connection close), so the second opinion costs one route query per other
-// name server, only when a master leaves a route. A master one name server still lists although it
-// is gone (one cut off from the broker keeps it until its registration expires, 120 s) stays in
-// use that long; its pulls and sends fail and are retried meanwhile.
-void MQClientInstance::keep_masters_other_name_servers_list(const std::string& topic,
-                                                            const std::vector<std::string>& missing,
-                                                            protocol::TopicRouteData& route) {
+// Name servers learn of a broker independently: a restarted one registered with one of them
+// (after its banner, one run saw the second name server without it for over 4 s), a
+// registration lost or expired at one. A client asking only the one that has not heard from it
+// would forget a master that is up (one it may have just found answering), or not see it back:
+// its queues read from a slave, or not at all, and no writes, until a refresh finds it. A master
+// that died is gone from every name server at once (each sees the broker's connection close), so
+// the second opinion costs a route query per other name server when a master leaves a route, and
+// every recheck period while a lost master is watched (watch_lost_brokers_locked). A master that
+// one name server still lists although it is gone (one cut off from the broker keeps it until its
+// registration expires, 120 s) stays in use that long; its pulls and sends fail and are retried.
+void MQClientInstance::keep_masters_listed_elsewhere(const std::string& topic,
+                                                     const std::vector<std::string>& missing,
+                                                     protocol::TopicRouteData& route) {
   const auto answers = api_->get_topic_route_from_other_name_servers(topic);
   for (const auto& name : missing) {
     for (const auto& [name_server, other] : answers) {

@@ -101,14 +101,15 @@ class MQClientInstance : public std::enable_shared_from_this<MQClientInstance> {
   void refresh_all_routes();
   bool watch_lost_brokers_locked(const std::string& topic, const protocol::TopicRouteData& previous,
                                  const protocol::TopicRouteData& current);
-  // Brokers of `topic` whose master the stored route lists and `current` does not. Requires mutex_.
+  // Brokers of `topic` whose master `current` lacks although the stored route lists it, or whose
+  // lost master is watched. Requires mutex_.
   std::vector<std::string> masters_missing_locked(const std::string& topic,
                                                   const protocol::TopicRouteData& current) const;
-  // Before a master is forgotten: the other name servers' routes (see
-  // MQClientAPI::get_topic_route_from_other_name_servers); the broker (its replicas and queues) is
-  // taken from the first that still lists its master.
-  void keep_masters_other_name_servers_list(const std::string& topic, const std::vector<std::string>& missing,
-                                            protocol::TopicRouteData& route);
+  // Before a master is forgotten, and while a lost one is watched: the other name servers' routes
+  // (MQClientAPI::get_topic_route_from_other_name_servers); the broker (its replicas and queues)
+  // is taken into `route` from the first one that lists its master.
+  void keep_masters_listed_elsewhere(const std::string& topic, const std::vector<std::string>& missing,
+                                     protocol::TopicRouteData& route);
   // update_topic_route(topic) on the scheduler after `delay`, once however often it is asked.
   void refresh_route_later(const std::string& topic, std::chrono::milliseconds delay);
   // Hands a background failure to every client it concerns: those of `topic`, or all of them.

@@ -1,5 +1,7 @@
 #include "client/remoting_mq_client_api.h"
 
+#include <future>
+#include <memory>
 #include <random>
 
 #include "common/log.h"
@@ -101,13 +103,15 @@ std::string RemotingMQClientAPI::current_name_server() const {
   return name_servers_[current_name_server_];
 }
 
+bool RemotingMQClientAPI::recently_failed_locked(std::size_t index, Clock::time_point now) const {
+  // Three periods: a rotation does not go back to a server that failed since the last one.
+  return failed_at_[index] != Clock::time_point{} && now - failed_at_[index] < 3 * rotate_interval_;
+}
+
 std::vector<std::size_t> RemotingMQClientAPI::name_server_order() {
   std::lock_guard<std::mutex> lock(name_server_mutex_);
   const auto now = Clock::now();
-  const auto recently_failed = [&](std::size_t index) {
-    // Three periods: a rotation does not go back to a server that failed since the last one.
-    return failed_at_[index] != Clock::time_point{} && now - failed_at_[index] < 3 * rotate_interval_;
-  };
+  const auto recently_failed = [&](std::size_t index) { return recently_failed_locked(index, now); };
   const std::size_t count = name_servers_.size();
   if (count > 1 && rotate_interval_.count() > 0 && now - last_rotation_ >= rotate_interval_) {
     last_rotation_ = now;
@@ -175,37 +179,65 @@ RemotingCommand RemotingMQClientAPI::invoke_name_server(RemotingCommand request)
   throw ConnectError("no name server answered (" + list + "): " + failures);
 }
 
-protocol::TopicRouteData RemotingMQClientAPI::get_topic_route(const std::string& topic) {
+RemotingCommand RemotingMQClientAPI::route_request(const std::string& topic) {
   protocol::GetRouteInfoRequestHeader header;
   header.topic = topic;
   header.accept_standard_json_only = true;
-  auto response = invoke_name_server(make_request(RequestCode::kGetRouteInfoByTopic, header));
+  return make_request(RequestCode::kGetRouteInfoByTopic, header);
+}
+
+protocol::TopicRouteData RemotingMQClientAPI::get_topic_route(const std::string& topic) {
+  auto response = invoke_name_server(route_request(topic));
   if (!is(response, ResponseCode::kSuccess)) throw_broker_error(response, "name server", "route query for " + topic);
   return protocol::TopicRouteData::decode(response.body);
 }
 
-std::vector<std::pair<std::string, protocol::TopicRouteData>> RemotingMQClientAPI::get_topic_route_from_other_name_servers(
-    const std::string& topic) {
-  std::vector<std::string> others;
+std::vector<std::pair<std::string, protocol::TopicRouteData>>
+RemotingMQClientAPI::get_topic_route_from_other_name_servers(const std::string& topic) {
+  std::vector<std::size_t> others;
   {
     std::lock_guard<std::mutex> lock(name_server_mutex_);
     const auto now = Clock::now();
     for (std::size_t index = 0; index < name_servers_.size(); ++index) {
-      const bool recently_failed = failed_at_[index] != Clock::time_point{} && now - failed_at_[index] < 3 * rotate_interval_;
-      if (index != current_name_server_ && !recently_failed) others.push_back(name_servers_[index]);
+      if (index != current_name_server_ && !recently_failed_locked(index, now)) others.push_back(index);
     }
   }
-  std::vector<std::pair<std::string, protocol::TopicRouteData>> routes;
-  protocol::GetRouteInfoRequestHeader header;
-  header.topic = topic;
-  header.accept_standard_json_only = true;
-  for (const auto& address : others) {
+  // All at once, so that one unreachable server costs one timeout whatever the list's length (this
+  // runs on the scheduler thread, inside a route refresh); a server that fails is recorded as
+  // failed and left out of second opinions and rotations for a while, as in invoke_name_server.
+  std::vector<std::pair<std::size_t, std::future<remoting::InvokeResult>>> pending;
+  for (const std::size_t index : others) {
+    auto promise = std::make_shared<std::promise<remoting::InvokeResult>>();
+    auto future = promise->get_future();
     try {
-      auto response = remoting_.invoke_sync(address, make_request(RequestCode::kGetRouteInfoByTopic, header), timeout_);
-      if (is(response, ResponseCode::kSuccess)) routes.emplace_back(address, protocol::TopicRouteData::decode(response.body));
-    } catch (const std::exception& error) {
-      LOG_DEBUG("second route query for " << topic << " at name server " << address << " failed: " << error.what());
+      remoting_.invoke_async(
+          name_servers_[index], route_request(topic), timeout_,
+          [promise](remoting::InvokeResult&& result) { promise->set_value(std::move(result)); });
+    } catch (...) {
+      promise->set_value(remoting::InvokeResult{std::nullopt, std::current_exception()});
     }
+    pending.emplace_back(index, std::move(future));
+  }
+  std::vector<std::pair<std::string, protocol::TopicRouteData>> routes;
+  for (auto& [index, future] : pending) {
+    const std::string& address = name_servers_[index];
+    auto result = future.get();
+    std::string failure;
+    try {
+      if (result.error) std::rethrow_exception(result.error);
+      const auto& response = *result.response;
+      if (is(response, ResponseCode::kSuccess)) {
+        routes.emplace_back(address, protocol::TopicRouteData::decode(response.body));
+        continue;
+      }
+      // TOPIC_NOT_EXIST and the like: an answer, only not a route.
+      if (!is(response, ResponseCode::kSystemError) && !is(response, ResponseCode::kSystemBusy)) continue;
+      failure = protocol::response_code_name(response.code);
+    } catch (const std::exception& error) {
+      failure = error.what();
+    }
+    LOG_WARN("name server " << address << " failed a second route query for " << topic << ": " << failure);
+    name_server_failed(index);
   }
   return routes;
 }

@@ -76,8 +76,11 @@ class RemotingMQClientAPI : public MQClientAPI {
   std::vector<std::size_t> name_server_order();
   void name_server_answered(std::size_t index);
   void name_server_failed(std::size_t index);
-
   using Clock = std::chrono::steady_clock;
+  // Failed within the last three rotate_intervals. Requires name_server_mutex_.
+  bool recently_failed_locked(std::size_t index, Clock::time_point now) const;
+  static remoting::RemotingCommand route_request(const std::string& topic);
+
   remoting::RemotingClient& remoting_;
   const std::vector<std::string> name_servers_;
   const std::chrono::milliseconds timeout_;

@@ -23,6 +23,8 @@ namespace {
 // (a resume or a poll is seen that fast without a wake-up path into the loops).
 constexpr std::chrono::milliseconds kPullTimeout{30000};
 constexpr std::int64_t kBrokerSuspendMillis = 20000;
+// A pull sent to a slave is held there this long at most (see PullAPIWrapper::build_request).
+constexpr std::int64_t kReplicaSuspendMillis = 3000;
 constexpr std::chrono::milliseconds kPullRetryDelay{1000};
 constexpr std::chrono::milliseconds kWaitDelay{50};
 constexpr std::chrono::milliseconds kOffsetRetryDelay{1000};
@@ -143,6 +145,7 @@ void consumer::LitePullConsumerImpl::start() {
   pull_settings.clustering = false;  // lite pulls never commit offsets: commits are the application's
   pull_settings.timeout = kPullTimeout;
   pull_settings.broker_suspend_millis = kBrokerSuspendMillis;
+  pull_settings.replica_suspend_millis = kReplicaSuspendMillis;
   pull_api_ = std::make_unique<PullAPIWrapper>(*instance_, pull_settings);
   rebalance_ = std::make_unique<RebalanceImpl>(option_.group_name(), instance_->client_id(), option_.message_model(),
                                                option_.allocate_strategy(), *this);

@@ -12,10 +12,9 @@ namespace rocketmq::consumer {
 PullAPIWrapper::PullAPIWrapper(client::MQClientInstance& instance, Settings settings)
     : instance_(instance), settings_(std::move(settings)), retry_topic_("%RETRY%" + settings_.group) {}
 
-protocol::PullMessageRequestHeader PullAPIWrapper::build_request(const MessageQueue& queue,
-                                                                 const std::string& address, std::int64_t offset,
-                                                                 std::int64_t committed,
-                                                                 const protocol::SubscriptionData& subscription) const {
+protocol::PullMessageRequestHeader PullAPIWrapper::build_request(
+    const MessageQueue& queue, const std::string& address, std::int64_t offset, std::int64_t committed,
+    const protocol::SubscriptionData& subscription) const {
   protocol::PullMessageRequestHeader header;
   header.consumer_group = settings_.group;
   header.topic = queue.topic;

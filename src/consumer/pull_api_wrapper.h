@@ -59,7 +59,8 @@ class PullAPIWrapper {
   // slave is held there for replica_suspend_millis at most instead of broker_suspend_millis: a
   // consumer reads from a slave while the master is gone (or under load), and a long poll held by
   // the slave would keep the queue there for up to 15 s after the master is back (a slave that
-  // gets nothing new, its master being down, wakes the poll only at its expiry).
+  // gets nothing new, its master being down, wakes the poll only at its expiry; a broker checks
+  // held pulls every 5 s, so a 3 s hold returns within 3-8 s).
   protocol::PullMessageRequestHeader build_request(const MessageQueue& queue, const std::string& address,
                                                    std::int64_t offset, std::int64_t committed,
                                                    const protocol::SubscriptionData& subscription) const;

@@ -32,6 +32,8 @@ namespace {
 
 constexpr std::chrono::milliseconds kPullTimeout{30000};
 constexpr std::int64_t kBrokerSuspendMillis = 15000;
+// A pull sent to a slave is held there this long at most (see PullAPIWrapper::build_request).
+constexpr std::int64_t kReplicaSuspendMillis = 3000;
 constexpr std::chrono::milliseconds kPullRetryDelay{3000};
 // A group reset a 4.x broker refused for want of a committed offset is asked again this often.
 constexpr std::chrono::milliseconds kResetRetryDelay{1000};
@@ -204,6 +206,7 @@ void consumer::PushConsumerImpl::start() {
   pull_settings.clustering = !broadcasting;
   pull_settings.timeout = kPullTimeout;
   pull_settings.broker_suspend_millis = kBrokerSuspendMillis;
+  pull_settings.replica_suspend_millis = kReplicaSuspendMillis;
   pull_api_ = std::make_unique<consumer::PullAPIWrapper>(*instance_, pull_settings);
   rebalance_ = std::make_unique<consumer::RebalanceImpl>(option_.group_name(), instance_->client_id(),
                                                          option_.message_model(), option_.allocate_strategy(), *this);
@@ -1328,70 +1331,95 @@ void consumer::PushConsumerImpl::reset_group(const std::string& topic, const std
     const auto now = std::chrono::steady_clock::now();
     for (const auto& [queue, offset] : applied) recent_seeks_[queue] = {offset, now};
   }
-  const int retries = static_cast<int>(2 * option_.persist_offset_interval() / kResetRetryDelay) + 1;
-  const std::uint64_t generation = seek_generation_.fetch_add(1) + 1;
-  const auto ask = [&](const std::string& broker, const protocol::ResetOffsetRequestHeader& header) {
-    reset_group_at(broker, header, retries, generation);
-  };
-  protocol::ResetOffsetRequestHeader header;
-  header.topic = topic;
-  header.group = option_.group_name();
+  GroupReset reset;
+  reset.attempts_left = static_cast<int>(2 * option_.persist_offset_interval() / kResetRetryDelay) + 1;
+  {
+    std::lock_guard<std::mutex> lock(seek_mutex_);
+    reset.generation = ++seek_generations_[topic];
+  }
+  reset.header.topic = topic;
+  reset.header.group = option_.group_name();
   if (epoch_millis) {
     // One request per broker moves every queue of the topic there to the time.
-    header.timestamp = *epoch_millis;
-    header.is_force = true;
+    reset.header.timestamp = *epoch_millis;
+    reset.header.is_force = true;
     std::set<std::string> brokers;
     for (const auto& entry : applied) brokers.insert(entry.first.broker_name);
-    for (const auto& broker : brokers) ask(broker, header);
+    for (const auto& broker : brokers) {
+      reset.broker = broker;
+      reset_group_at(reset);
+    }
     return;
   }
   // One request per queue with its offset. A broker resetting on the server side (5.x, the default)
   // hands the offset to the queue's owner as PULL_OFFSET_MOVED on its next pull. One resetting on the
   // client side (4.9) ignores queue and offset; timestamp -1 without force makes it tell every member
-  // the committed offsets, which step 2 of apply_offsets has just set for these queues.
-  header.timestamp = -1;
-  header.is_force = false;
+  // the committed offsets, which step 2 of apply_offsets has just set for these queues. Such a
+  // broker's refusal is retried once for the whole topic there, not once per queue.
+  reset.header.timestamp = -1;
+  reset.header.is_force = false;
+  std::set<std::string> retrying;
   for (const auto& [queue, offset] : applied) {
-    header.queue_id = queue.queue_id;
-    header.offset = offset;
-    ask(queue.broker_name, header);
+    if (retrying.count(queue.broker_name) != 0) continue;
+    reset.broker = queue.broker_name;
+    reset.header.queue_id = queue.queue_id;
+    reset.header.offset = offset;
+    reset.recommit.clear();
+    for (const auto& entry : applied) {
+      if (entry.first.broker_name == queue.broker_name) reset.recommit.insert(entry);
+    }
+    if (reset_group_at(reset)) retrying.insert(queue.broker_name);
   }
 }
 
-void consumer::PushConsumerImpl::reset_group_at(const std::string& broker, const protocol::ResetOffsetRequestHeader& header,
-                                                int attempts_left, std::uint64_t generation) {
-  if (seek_generation_.load() != generation) return;  // a later seek decides
-  auto address = broker_address(broker);
-  if (!address) return;
+bool consumer::PushConsumerImpl::reset_group_at(const GroupReset& reset) {
+  {
+    std::lock_guard<std::mutex> lock(seek_mutex_);
+    if (seek_generations_[reset.header.topic] != reset.generation) return false;  // a later seek decides
+  }
+  auto address = broker_address(reset.broker);
+  if (!address) return false;
+  const auto& header = reset.header;
   try {
     instance_->api().reset_group_offset(*address, header);
-    return;
+    return false;
   } catch (const BrokerError& error) {
-    // A 4.x broker moves a group's members by telling them its committed offsets, and refuses
-    // while any queue of the topic there has none yet ("THe consumer group <g> not exist"): right
-    // after the group consumed a queue the member owning it commits at its next persist (every
-    // persist_offset_interval), so the request is asked again until then.
-    // (SYSTEM_ERROR with that remark: the remark is what tells.)
-    const bool uncommitted = error.remark().find("not exist") != std::string::npos;
-    if (uncommitted && attempts_left > 0) {
-      LOG_INFO("seek of " << header.topic << ": broker " << broker << " knows no committed offset of group "
-                          << header.group << " for some queue yet (" << error.remark() << "); asking again in "
-                          << kResetRetryDelay.count() << " ms");
+    // A 4.x broker moves a group's members by telling them its committed offsets, and refuses with
+    // SYSTEM_ERROR "THe consumer group <g> not exist" while any queue of the topic there has none
+    // yet: right after the group consumed a queue, the member owning it commits at its next persist
+    // (every persist_offset_interval). So the request is asked again until then. (A 5.x broker's
+    // TOPIC_NOT_EXIST or SUBSCRIPTION_GROUP_NOT_EXIST is final.)
+    constexpr int kSystemError = static_cast<int>(protocol::ResponseCode::kSystemError);
+    const bool uncommitted =
+        error.response_code() == kSystemError && error.remark().find("> not exist") != std::string::npos;
+    if (uncommitted && reset.attempts_left > 0) {
+      LOG_INFO("seek of " << header.topic << ": broker " << reset.broker << " knows no committed offset of "
+                          << header.group << " for some queue yet (" << error.remark()
+                          << "); asking again in " << kResetRetryDelay.count() << " ms");
+      auto retry = reset;
+      --retry.attempts_left;
       auto weak = weak_from_this();
-      instance_->scheduler().schedule(kResetRetryDelay, [weak, broker, header, attempts_left, generation] {
+      instance_->scheduler().schedule(kResetRetryDelay, [weak, retry = std::move(retry)] {
         auto self = weak.lock();
-        if (self && self->state_.load() == State::Running) {
-          self->reset_group_at(broker, header, attempts_left - 1, generation);
+        if (!self || self->state_.load() != State::Running) return;
+        // Meanwhile the owners of the moved queues went on committing their old positions, which
+        // the broker would tell them back: the seek's offsets are committed again first.
+        for (const auto& [queue, offset] : retry.recommit) {
+          if (self->rebalance_->process_queue(queue)) continue;  // owned here: moved already
+          self->offset_store_->update_offset(queue, offset, false);
+          self->offset_store_->persist(queue);
         }
+        self->reset_group_at(retry);
       });
-      return;
+      return true;
     }
-    LOG_WARN("seek of " << header.topic << ": broker " << broker << " could not move the other members of group "
-                        << header.group << ": " << error.what());
+    LOG_WARN("seek of " << header.topic << ": broker " << reset.broker << " could not move the other "
+                        << "members of " << header.group << ": " << error.what());
   } catch (const std::exception& error) {
-    LOG_WARN("seek of " << header.topic << ": broker " << broker << " could not move the other members of group "
-                        << header.group << ": " << error.what());
+    LOG_WARN("seek of " << header.topic << ": broker " << reset.broker << " could not move the other "
+                        << "members of " << header.group << ": " << error.what());
   }
+  return false;
 }
 
 std::map<MessageQueue, std::int64_t> consumer::PushConsumerImpl::offsets_from_brokers(

@@ -152,11 +152,18 @@ class PushConsumerImpl : public client::ConsumerInner,
   // Remembers `applied`, so that the broker's echo of it to this client is skipped.
   void reset_group(const std::string& topic, const std::map<MessageQueue, std::int64_t>& applied,
                    std::optional<std::int64_t> epoch_millis);
-  // One such request to `broker`; a 4.x broker's refusal for a queue without a committed offset is
-  // asked again on the scheduler (`attempts_left` more times, see kResetRetryDelay), unless a later
-  // seek (a newer `generation`) came meanwhile.
-  void reset_group_at(const std::string& broker, const protocol::ResetOffsetRequestHeader& header, int attempts_left,
-                      std::uint64_t generation);
+  // One request of reset_group to one broker, and what its retries need.
+  struct GroupReset {
+    std::string broker;
+    protocol::ResetOffsetRequestHeader header;
+    std::map<MessageQueue, std::int64_t> recommit;  // the seek's offsets there (by offset only)
+    std::uint64_t generation = 0;                   // of the topic's seeks (seek_generations_)
+    int attempts_left = 0;
+  };
+  // Sends it; a 4.x broker's refusal for a queue without a committed offset is asked again on the
+  // scheduler (attempts_left more times, every kResetRetryDelay) unless a later seek of the topic
+  // came meanwhile. True when a retry is scheduled.
+  bool reset_group_at(const GroupReset& reset);
   // `ask(address, queue)` for every queue at its broker's current address; throws ClientError naming
   // `what` for a broker without one.
   std::map<MessageQueue, std::int64_t> offsets_from_brokers(
@@ -199,8 +206,8 @@ class PushConsumerImpl : public client::ConsumerInner,
   std::mutex commit_mutex_;
   // Pull and consume rates per topic (stats().topics, running info), sampled every 10 s.
   const std::shared_ptr<consumer::TopicStats> topic_stats_ = std::make_shared<consumer::TopicStats>();
-  std::mutex seek_mutex_;  // guards recent_seeks_
-  std::atomic<std::uint64_t> seek_generation_{0};  // reset_group calls so far
+  std::mutex seek_mutex_;  // guards recent_seeks_ and seek_generations_
+  std::map<std::string, std::uint64_t> seek_generations_;  // reset_group calls so far per topic
   std::map<MessageQueue, std::pair<std::int64_t, std::chrono::steady_clock::time_point>> recent_seeks_;
   mutable std::mutex mutex_;  // guards pending_subscriptions_, denied_subscriptions_, lifecycle transitions
   std::mutex shutdown_mutex_;  // a second shutdown() waits until the first one is done

@@ -52,8 +52,10 @@ void route_sdk_log_to_file() {
   std::error_code ignored;
   const auto shown = std::filesystem::absolute(path, ignored);
   std::fprintf(stderr, "[fault] the SDK's log goes to %s\n", (ignored ? path : shown.string()).c_str());
-  // Info: the route changes and replica moves a failure's timeline is read from.
-  rocketmq::set_log_level(rocketmq::LogLevel::Info);
+  // Info: the route changes and replica moves a failure's timeline is read from (unless
+  // ROCKETMQ_LOG_LEVEL says otherwise).
+  const char* level = std::getenv("ROCKETMQ_LOG_LEVEL");
+  if (level == nullptr || *level == '\0') rocketmq::set_log_level(rocketmq::LogLevel::Info);
   rocketmq::set_log_handler([sink](rocketmq::LogLevel level, std::string_view message) {
     static constexpr const char* kNames[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF"};
     const auto now = std::chrono::system_clock::now();

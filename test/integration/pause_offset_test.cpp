@@ -163,10 +163,12 @@ class SteadyProducer {
   std::map<MessageQueue, std::int64_t> sent_per_queue_;
 };
 
-rocketmq::ConsumerOption pause_option(const std::string& group) {
+rocketmq::ConsumerOption pause_option(const std::string& group,
+                                      std::optional<std::chrono::milliseconds> persist = std::nullopt) {
   auto option = rocketmq::test::consumer_option(group, unique_name("pause"));
   option.set_consume_thread_min(4);
   option.set_consume_thread_max(4);
+  if (persist) option.set_persist_offset_interval(*persist);
   return option;
 }
 
@@ -579,8 +581,10 @@ TEST_CASE("bad seek arguments are clear ClientErrors and the consumer keeps runn
 
 // Two consumers of one group on `topic`, each with a TimedListener.
 struct GroupOfTwo {
-  explicit GroupOfTwo(const std::string& topic, const std::string& group)
-      : first(pause_option(group)), second(pause_option(group)) {
+  // `persist`: both members' persist_offset_interval (the test option's when not given).
+  GroupOfTwo(const std::string& topic, const std::string& group,
+             std::optional<std::chrono::milliseconds> persist = std::nullopt)
+      : first(pause_option(group, persist)), second(pause_option(group, persist)) {
     auto first_owned = std::make_unique<TimedListener>();
     auto second_owned = std::make_unique<TimedListener>();
     first_listener = first_owned.get();
@@ -756,6 +760,56 @@ std::int64_t now_millis() {
 }
 
 }  // namespace
+
+// A 4.9 broker refuses to reset a group ("THe consumer group <g> not exist") while any queue of the
+// topic there has no committed offset of it, and a new group's empty queue gets one only at its
+// owner's first persist (a pull never commits offset 0). The seek asks again until then: here the
+// members persist every 20 s and one queue per broker stays empty, so the first request is refused.
+TEST_CASE("4.9: a seek before the group committed every queue still moves the member that owns it",
+          "[pause][cluster][reset]") {
+  if (!rocketmq::test::broker_is_4x()) {
+    ROCKETMQ_SKIP_ON_BROKER("5.x brokers reset offsets on the server side: no committed offset is needed");
+  }
+  const auto topic = unique_name("it_reset49_uncommitted");
+  const auto group = unique_name("it_reset49_uncommitted_g");
+  rocketmq::test::create_topic(topic, 4);
+  rocketmq::Producer producer(producer_option());
+  producer.start();
+  std::vector<MessageQueue> queues;
+  for (const auto& broker : {"broker-a", "broker-b"}) {
+    for (int queue_id = 0; queue_id < 3; ++queue_id) queues.push_back(MessageQueue{topic, broker, queue_id});
+  }
+  for (int i = 0; i < 300; ++i) {
+    const auto& queue = queues[static_cast<std::size_t>(i) % queues.size()];
+    producer.send(rocketmq::Message(topic, "m-" + std::to_string(i)), queue);
+  }
+  GroupOfTwo group_of_two(topic, group, std::chrono::seconds(20));
+  const auto started = Clock::now();
+  REQUIRE(wait_until([&] { return group_of_two.settled(4, 300); }, 90s));
+  std::optional<rocketmq::QueueLag> owned_by_second;
+  for (const auto& queue : group_of_two.second.lag().queues) {
+    if (queue.queue.topic == topic && queue.broker_max_offset > 0) owned_by_second = queue;
+  }
+  REQUIRE(owned_by_second);
+  const auto moved = owned_by_second->queue;
+  const auto length = owned_by_second->broker_max_offset;
+  const auto seek_done = Clock::now();
+  INFO("seek " << std::chrono::duration_cast<std::chrono::milliseconds>(seek_done - started).count()
+               << " ms after the group started; " << moved.to_string() << " holds " << length << " messages");
+  group_of_two.first.seek_to_offset(moved, 0);
+  const auto moved_again = [&] {
+    std::set<std::int64_t> offsets;
+    for (const auto& message : group_of_two.second_listener->delivered_after(seek_done)) {
+      if (MessageQueue{message.get_topic(), message.get_broker_name(), message.get_queue_id()} == moved) {
+        offsets.insert(message.get_queue_offset());
+      }
+    }
+    return static_cast<std::int64_t>(offsets.size()) == length;
+  };
+  // The members' first persist comes within 20 s of their start, the retries go on for 40 s.
+  CHECK(wait_until(moved_again, 60s));
+  producer.shutdown();
+}
 
 // A 4.9 broker resets offsets on the client side: a member's seek (INVOKE_BROKER_TO_RESET_OFFSET)
 // and `mqadmin resetOffsetByTime` both reach every member as RESET_CONSUMER_CLIENT_OFFSET, and the

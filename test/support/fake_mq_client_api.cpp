@@ -163,8 +163,8 @@ protocol::TopicRouteData FakeMQClientAPI::get_topic_route(const std::string& top
   return it->second;
 }
 
-std::vector<std::pair<std::string, protocol::TopicRouteData>> FakeMQClientAPI::get_topic_route_from_other_name_servers(
-    const std::string& topic) {
+std::vector<std::pair<std::string, protocol::TopicRouteData>>
+FakeMQClientAPI::get_topic_route_from_other_name_servers(const std::string& topic) {
   std::lock_guard<std::mutex> lock(mutex_);
   ++other_name_server_queries_;
   std::vector<std::pair<std::string, protocol::TopicRouteData>> answers;

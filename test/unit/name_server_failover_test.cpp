@@ -138,3 +138,38 @@ TEST_CASE("the client rotates to the next name server periodically, skipping one
   CHECK(api.current_name_server() == other);
   CHECK((first == a.address() ? a : b).queries == tried);  // not tried again so soon
 }
+
+TEST_CASE("a second opinion asks every other name server at once, and leaves out the current and failed ones",
+          "[name-server]") {
+  FakeNameServer first;
+  FakeNameServer second;
+  FakeNameServer third;
+  RemotingClient remoting;
+  RemotingMQClientAPI api(remoting, first.address() + ";" + second.address() + ";" + third.address(), 1500ms);
+  CHECK_NOTHROW(api.get_topic_route("T"));
+  const std::string current = api.current_name_server();
+  FakeNameServer* servers[] = {&first, &second, &third};
+  const auto queries = [&] { return first.queries + second.queries + third.queries; };
+
+  auto answers = api.get_topic_route_from_other_name_servers("T");
+  REQUIRE(answers.size() == 2);
+  for (const auto& [address, route] : answers) {
+    CHECK(address != current);
+    CHECK(route.broker_datas.empty());
+  }
+  CHECK(queries() == 3);
+
+  // Both others go silent: asked at once, they cost one timeout (1.5 s), not one each; and having
+  // failed, they are left out of the next second opinion.
+  for (auto* server : servers) server->silent = server->address() != current;
+  const auto started = std::chrono::steady_clock::now();
+  CHECK(api.get_topic_route_from_other_name_servers("T").empty());
+  CHECK(std::chrono::steady_clock::now() - started < 2900ms);
+  const int asked = queries();
+  CHECK(api.get_topic_route_from_other_name_servers("T").empty());
+  CHECK(queries() == asked);
+
+  // A single name server has nobody to ask.
+  RemotingMQClientAPI alone(remoting, first.address(), 1500ms);
+  CHECK(alone.get_topic_route_from_other_name_servers("T").empty());
+}

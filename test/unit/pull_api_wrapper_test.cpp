@@ -109,7 +109,15 @@ TEST_CASE("pull requests carry the queue, the subscription and the right flags",
     // queue there for the whole broker suspend after the master is back.
     Fixture fixture;
     CHECK(fixture.wrapper->build_request(queue, kSlave, 42, 40, subscription).suspend_timeout_millis == 700);
-    CHECK(fixture.wrapper->build_request(queue, kMaster, 42, 40, subscription).suspend_timeout_millis == 1500);
+    CHECK(fixture.wrapper->build_request(queue, kMaster, 42, 40, subscription).suspend_timeout_millis ==
+          1500);
+    // The master gone from the route: the slave is all there is, and still gets the short hold.
+    auto slave_only = route_with_slave();
+    slave_only.broker_datas[0].broker_addrs.erase(0);
+    fixture.api->set_topic_route("T", slave_only);
+    fixture.instance->update_topic_route("T");
+    CHECK(fixture.wrapper->pull_address(queue) == std::optional<std::string>(kSlave));
+    CHECK(fixture.wrapper->build_request(queue, kSlave, 42, 40, subscription).suspend_timeout_millis == 700);
   }
   SECTION("nothing committed yet: no commit flag") {
     Fixture fixture;
