@@ -326,9 +326,16 @@ bool MQClientInstance::watch_lost_brokers_locked(const std::string& topic, const
     if (broker.master_address()) present.insert(broker.broker_name);
   }
   auto& watch = lost_brokers_[topic];
+  // A watch that ran out is not started again until this name server lists the master once more
+  // (a master only another name server lists stays in the stored route: without this, each
+  // periodic refresh would start another five minutes of rechecks).
+  auto& expired = expired_watches_[topic];
+  for (auto it = expired.begin(); it != expired.end();) {
+    it = present.count(*it) != 0 ? expired.erase(it) : std::next(it);
+  }
   for (const auto& broker : previous.broker_datas) {
     if (broker.master_address() && present.count(broker.broker_name) == 0 &&
-        watch.missing.insert(broker.broker_name).second) {
+        expired.count(broker.broker_name) == 0 && watch.missing.insert(broker.broker_name).second) {
       watch.until = now + kLostBrokerRecheckFor;
       LOG_INFO("the master of broker " << broker.broker_name << " left the route of " << topic
                                        << "; asking for the route every " << kLostBrokerRecheckPeriod.count()
@@ -338,6 +345,10 @@ bool MQClientInstance::watch_lost_brokers_locked(const std::string& topic, const
   for (auto it = watch.missing.begin(); it != watch.missing.end();) {
     it = present.count(*it) != 0 ? watch.missing.erase(it) : std::next(it);
   }
+  if (!watch.missing.empty() && now >= watch.until) {
+    expired.insert(watch.missing.begin(), watch.missing.end());
+  }
+  if (expired.empty()) expired_watches_.erase(topic);
   if (watch.missing.empty() || now >= watch.until) {
     lost_brokers_.erase(topic);
     return false;
@@ -383,14 +394,26 @@ void MQClientInstance::keep_masters_listed_elsewhere(const std::string& topic,
                                                      const std::vector<std::string>& missing,
                                                      protocol::TopicRouteData& route) {
   const auto answers = api_->get_topic_route_from_other_name_servers(topic);
+  std::map<std::string, std::optional<std::string>> stored_masters;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto stored = routes_.find(topic);
+    if (stored != routes_.end()) {
+      for (const auto& broker : stored->second.broker_datas) {
+        stored_masters[broker.broker_name] = broker.master_address();
+      }
+    }
+  }
   for (const auto& name : missing) {
     for (const auto& [name_server, other] : answers) {
       auto broker = std::find_if(other.broker_datas.begin(), other.broker_datas.end(), [&](const auto& data) {
         return data.broker_name == name && data.master_address();
       });
       if (broker == other.broker_datas.end()) continue;
-      LOG_INFO("the route of " << topic << " lacks the master of broker " << name << ", which name server "
-                               << name_server << " still lists (" << *broker->master_address() << "): kept");
+      if (stored_masters[name] != broker->master_address()) {  // said once, not at every recheck
+        LOG_INFO("the route of " << topic << " lacks the master of broker " << name << ", which name server "
+                                 << name_server << " lists (" << *broker->master_address() << "): kept");
+      }
       // In place where the route has the broker (its slave), so the order of brokers stays.
       const auto same_name = [&](const auto& data) { return data.broker_name == name; };
       auto kept = std::find_if(route.broker_datas.begin(), route.broker_datas.end(), same_name);

@@ -155,6 +155,7 @@ class MQClientInstance : public std::enable_shared_from_this<MQClientInstance> {
     std::chrono::steady_clock::time_point until;
   };
   std::map<std::string, LostBrokers> lost_brokers_;
+  std::map<std::string, std::set<std::string>> expired_watches_;  // topic → brokers whose watch ran out
   std::set<std::string> route_recheck_pending_;
   std::map<std::string, int> broker_versions_;  // address → version ordinal of its last heartbeat answer
   // broker name → id → address, as the newest route naming that broker lists it.

@@ -194,6 +194,8 @@ protocol::TopicRouteData RemotingMQClientAPI::get_topic_route(const std::string&
 
 std::vector<std::pair<std::string, protocol::TopicRouteData>>
 RemotingMQClientAPI::get_topic_route_from_other_name_servers(const std::string& topic) {
+  // It waits for answers: never on an I/O thread, which would have to deliver them.
+  if (remoting_.in_io_thread()) return {};
   std::vector<std::size_t> others;
   {
     std::lock_guard<std::mutex> lock(name_server_mutex_);
@@ -203,8 +205,9 @@ RemotingMQClientAPI::get_topic_route_from_other_name_servers(const std::string& 
     }
   }
   // All at once, so that one unreachable server costs one timeout whatever the list's length (this
-  // runs on the scheduler thread, inside a route refresh); a server that fails is recorded as
-  // failed and left out of second opinions and rotations for a while, as in invoke_name_server.
+  // runs on the scheduler thread, inside a route refresh). A server that fails as invoke_name_server
+  // counts failures (no connection, no answer in time, a malformed or SYSTEM_ERROR/BUSY answer) is
+  // recorded as failed and left out of second opinions and rotations for a while.
   std::vector<std::pair<std::size_t, std::future<remoting::InvokeResult>>> pending;
   for (const std::size_t index : others) {
     auto promise = std::make_shared<std::promise<remoting::InvokeResult>>();
@@ -221,9 +224,14 @@ RemotingMQClientAPI::get_topic_route_from_other_name_servers(const std::string& 
   std::vector<std::pair<std::string, protocol::TopicRouteData>> routes;
   for (auto& [index, future] : pending) {
     const std::string& address = name_servers_[index];
-    auto result = future.get();
     std::string failure;
     try {
+      // The callback runs within the timeout; the margin covers a completion lost to a shutdown
+      // race, as invoke_sync's.
+      if (future.wait_for(timeout_ + std::chrono::seconds(5)) != std::future_status::ready) {
+        throw TimeoutError("no completion of the route query to " + address);
+      }
+      auto result = future.get();
       if (result.error) std::rethrow_exception(result.error);
       const auto& response = *result.response;
       if (is(response, ResponseCode::kSuccess)) {
@@ -233,8 +241,16 @@ RemotingMQClientAPI::get_topic_route_from_other_name_servers(const std::string& 
       // TOPIC_NOT_EXIST and the like: an answer, only not a route.
       if (!is(response, ResponseCode::kSystemError) && !is(response, ResponseCode::kSystemBusy)) continue;
       failure = protocol::response_code_name(response.code);
-    } catch (const std::exception& error) {
+    } catch (const ConnectError& error) {
       failure = error.what();
+    } catch (const TimeoutError& error) {
+      failure = error.what();
+    } catch (const ProtocolError& error) {
+      failure = error.what();
+    } catch (const std::exception& error) {
+      // A local refusal (shut down, too many requests outstanding): not the server's failing.
+      LOG_DEBUG("second route query for " << topic << " to " << address << " not made: " << error.what());
+      continue;
     }
     LOG_WARN("name server " << address << " failed a second route query for " << topic << ": " << failure);
     name_server_failed(index);

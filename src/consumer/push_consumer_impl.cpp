@@ -1297,11 +1297,19 @@ void consumer::PushConsumerImpl::apply_offsets(const std::string& topic, const s
     }
   }
   // 2. The new position, committed to the broker (or the local store) for every queue, owned or not,
-  //    so that whoever owns a queue next starts there.
-  for (const auto& [queue, offset] : offsets) {
-    if (queue.topic != topic) continue;
-    offset_store_->update_offset(queue, offset, false);
-    offset_store_->persist(queue);
+  //    so that whoever owns a queue next starts there. A retried group reset of an earlier seek of
+  //    this client stops here (a newer generation), before it could commit its older offsets again.
+  {
+    std::lock_guard<std::mutex> committing(seek_commit_mutex_);
+    if (before_retake) {  // this client's seek, not a broker's reset
+      std::lock_guard<std::mutex> lock(seek_mutex_);
+      ++topic_seeks_[topic].generation;
+    }
+    for (const auto& [queue, offset] : offsets) {
+      if (queue.topic != topic) continue;
+      offset_store_->update_offset(queue, offset, false);
+      offset_store_->persist(queue);
+    }
   }
   if (before_retake) before_retake();
   // 3. Give the stopped queues up (their release commits the new position once more) and take them
@@ -1333,20 +1341,24 @@ void consumer::PushConsumerImpl::reset_group(const std::string& topic, const std
   }
   GroupReset reset;
   reset.attempts_left = static_cast<int>(2 * option_.persist_offset_interval() / kResetRetryDelay) + 1;
-  {
-    std::lock_guard<std::mutex> lock(seek_mutex_);
-    reset.generation = ++seek_generations_[topic];
-  }
   reset.header.topic = topic;
   reset.header.group = option_.group_name();
+  std::map<std::string, std::map<MessageQueue, std::int64_t>> by_broker;
+  {
+    std::lock_guard<std::mutex> lock(seek_mutex_);
+    auto& seeks = topic_seeks_[topic];
+    reset.generation = seeks.generation;
+    // A time moves every queue of the topic: what earlier seeks left unsent is superseded.
+    if (epoch_millis) seeks.unsent.clear();
+    for (const auto& [queue, offset] : seeks.unsent) by_broker[queue.broker_name][queue] = offset;
+  }
+  for (const auto& [queue, offset] : applied) by_broker[queue.broker_name][queue] = offset;
   if (epoch_millis) {
     // One request per broker moves every queue of the topic there to the time.
     reset.header.timestamp = *epoch_millis;
     reset.header.is_force = true;
-    std::set<std::string> brokers;
-    for (const auto& entry : applied) brokers.insert(entry.first.broker_name);
-    for (const auto& broker : brokers) {
-      reset.broker = broker;
+    for (const auto& entry : by_broker) {
+      reset.broker = entry.first;
       reset_group_at(reset);
     }
     return;
@@ -1354,34 +1366,39 @@ void consumer::PushConsumerImpl::reset_group(const std::string& topic, const std
   // One request per queue with its offset. A broker resetting on the server side (5.x, the default)
   // hands the offset to the queue's owner as PULL_OFFSET_MOVED on its next pull. One resetting on the
   // client side (4.9) ignores queue and offset; timestamp -1 without force makes it tell every member
-  // the committed offsets, which step 2 of apply_offsets has just set for these queues. Such a
-  // broker's refusal is retried once for the whole topic there, not once per queue.
+  // the committed offsets, which step 2 of apply_offsets has just set for these queues (and a
+  // retry sets again, with those of earlier seeks still unsent). Such a broker's refusal is
+  // retried once for the whole topic there, not once per queue.
   reset.header.timestamp = -1;
   reset.header.is_force = false;
-  std::set<std::string> retrying;
-  for (const auto& [queue, offset] : applied) {
-    if (retrying.count(queue.broker_name) != 0) continue;
-    reset.broker = queue.broker_name;
-    reset.header.queue_id = queue.queue_id;
-    reset.header.offset = offset;
-    reset.recommit.clear();
-    for (const auto& entry : applied) {
-      if (entry.first.broker_name == queue.broker_name) reset.recommit.insert(entry);
+  for (const auto& [broker, offsets] : by_broker) {
+    reset.broker = broker;
+    reset.recommit = offsets;
+    // The queues of this seek, each; a broker with only earlier seeks' offsets, once.
+    std::vector<std::pair<MessageQueue, std::int64_t>> requests;
+    for (const auto& entry : offsets) {
+      if (applied.count(entry.first) != 0) requests.push_back(entry);
     }
-    if (reset_group_at(reset)) retrying.insert(queue.broker_name);
+    if (requests.empty()) requests.push_back(*offsets.begin());
+    for (const auto& [queue, offset] : requests) {
+      reset.header.queue_id = queue.queue_id;
+      reset.header.offset = offset;
+      if (reset_group_at(reset)) break;
+    }
   }
 }
 
 bool consumer::PushConsumerImpl::reset_group_at(const GroupReset& reset) {
   {
     std::lock_guard<std::mutex> lock(seek_mutex_);
-    if (seek_generations_[reset.header.topic] != reset.generation) return false;  // a later seek decides
+    if (topic_seeks_[reset.header.topic].generation != reset.generation) return false;  // a later seek decides
   }
   auto address = broker_address(reset.broker);
   if (!address) return false;
   const auto& header = reset.header;
   try {
     instance_->api().reset_group_offset(*address, header);
+    group_reset_done(reset);
     return false;
   } catch (const BrokerError& error) {
     // A 4.x broker moves a group's members by telling them its committed offsets, and refuses with
@@ -1393,23 +1410,21 @@ bool consumer::PushConsumerImpl::reset_group_at(const GroupReset& reset) {
     const bool uncommitted =
         error.response_code() == kSystemError && error.remark().find("> not exist") != std::string::npos;
     if (uncommitted && reset.attempts_left > 0) {
+      {
+        std::lock_guard<std::mutex> lock(seek_mutex_);
+        auto& seeks = topic_seeks_[header.topic];
+        if (seeks.generation != reset.generation) return false;
+        for (const auto& entry : reset.recommit) seeks.unsent[entry.first] = entry.second;
+      }
       LOG_INFO("seek of " << header.topic << ": broker " << reset.broker << " knows no committed offset of "
                           << header.group << " for some queue yet (" << error.remark()
                           << "); asking again in " << kResetRetryDelay.count() << " ms");
       auto retry = reset;
       --retry.attempts_left;
       auto weak = weak_from_this();
-      instance_->scheduler().schedule(kResetRetryDelay, [weak, retry = std::move(retry)] {
+      instance_->scheduler().schedule(kResetRetryDelay, [weak, retry = std::move(retry)]() mutable {
         auto self = weak.lock();
-        if (!self || self->state_.load() != State::Running) return;
-        // Meanwhile the owners of the moved queues went on committing their old positions, which
-        // the broker would tell them back: the seek's offsets are committed again first.
-        for (const auto& [queue, offset] : retry.recommit) {
-          if (self->rebalance_->process_queue(queue)) continue;  // owned here: moved already
-          self->offset_store_->update_offset(queue, offset, false);
-          self->offset_store_->persist(queue);
-        }
-        self->reset_group_at(retry);
+        if (self && self->state_.load() == State::Running) self->retry_group_reset(std::move(retry));
       });
       return true;
     }
@@ -1419,7 +1434,41 @@ bool consumer::PushConsumerImpl::reset_group_at(const GroupReset& reset) {
     LOG_WARN("seek of " << header.topic << ": broker " << reset.broker << " could not move the other "
                         << "members of " << header.group << ": " << error.what());
   }
+  group_reset_done(reset);
   return false;
+}
+
+void consumer::PushConsumerImpl::retry_group_reset(GroupReset reset) {
+  {
+    // Meanwhile the owners of the moved queues went on committing their old positions, which the
+    // broker would tell them back: the seeks' offsets are committed again first (not for a queue
+    // owned here, which was moved already and has gone on from there).
+    std::lock_guard<std::mutex> committing(seek_commit_mutex_);
+    {
+      std::lock_guard<std::mutex> lock(seek_mutex_);
+      const auto& seeks = topic_seeks_[reset.header.topic];
+      if (seeks.generation != reset.generation) return;  // a later seek carries the offsets on
+      reset.recommit.clear();
+      for (const auto& [queue, offset] : seeks.unsent) {
+        if (queue.broker_name == reset.broker) reset.recommit[queue] = offset;
+      }
+    }
+    for (const auto& [queue, offset] : reset.recommit) {
+      if (rebalance_->process_queue(queue)) continue;
+      offset_store_->update_offset(queue, offset, false);
+      offset_store_->persist(queue);
+    }
+  }
+  reset_group_at(reset);
+}
+
+void consumer::PushConsumerImpl::group_reset_done(const GroupReset& reset) {
+  std::lock_guard<std::mutex> lock(seek_mutex_);
+  auto& seeks = topic_seeks_[reset.header.topic];
+  if (seeks.generation != reset.generation) return;
+  for (auto it = seeks.unsent.begin(); it != seeks.unsent.end();) {
+    it = it->first.broker_name == reset.broker ? seeks.unsent.erase(it) : std::next(it);
+  }
 }
 
 std::map<MessageQueue, std::int64_t> consumer::PushConsumerImpl::offsets_from_brokers(

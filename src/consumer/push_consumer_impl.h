@@ -156,14 +156,19 @@ class PushConsumerImpl : public client::ConsumerInner,
   struct GroupReset {
     std::string broker;
     protocol::ResetOffsetRequestHeader header;
-    std::map<MessageQueue, std::int64_t> recommit;  // the seek's offsets there (by offset only)
-    std::uint64_t generation = 0;                   // of the topic's seeks (seek_generations_)
+    std::map<MessageQueue, std::int64_t> recommit;  // the seeks' offsets there (by offset only)
+    std::uint64_t generation = 0;                   // of the topic's seeks (TopicSeeks)
     int attempts_left = 0;
   };
   // Sends it; a 4.x broker's refusal for a queue without a committed offset is asked again on the
   // scheduler (attempts_left more times, every kResetRetryDelay) unless a later seek of the topic
-  // came meanwhile. True when a retry is scheduled.
+  // came meanwhile (that seek's requests carry this one's offsets on: TopicSeeks::unsent). True
+  // when a retry is scheduled.
   bool reset_group_at(const GroupReset& reset);
+  // The retry of `reset`: the offsets the broker will tell the members are committed again first.
+  void retry_group_reset(GroupReset reset);
+  // Drops `broker`'s unsent offsets of `reset`'s topic, unless a later seek took them over.
+  void group_reset_done(const GroupReset& reset);
   // `ask(address, queue)` for every queue at its broker's current address; throws ClientError naming
   // `what` for a broker without one.
   std::map<MessageQueue, std::int64_t> offsets_from_brokers(
@@ -206,8 +211,17 @@ class PushConsumerImpl : public client::ConsumerInner,
   std::mutex commit_mutex_;
   // Pull and consume rates per topic (stats().topics, running info), sampled every 10 s.
   const std::shared_ptr<consumer::TopicStats> topic_stats_ = std::make_shared<consumer::TopicStats>();
-  std::mutex seek_mutex_;  // guards recent_seeks_ and seek_generations_
-  std::map<std::string, std::uint64_t> seek_generations_;  // reset_group calls so far per topic
+  std::mutex seek_mutex_;  // guards recent_seeks_ and topic_seeks_
+  // Per topic: seeks applied so far (apply_offsets), and the offsets of seeks whose group reset a
+  // 4.x broker refused and that are retried (reset_group_at).
+  struct TopicSeeks {
+    std::uint64_t generation = 0;
+    std::map<MessageQueue, std::int64_t> unsent;
+  };
+  std::map<std::string, TopicSeeks> topic_seeks_;
+  // Held while a seek commits its offsets, and while a retry checks its generation and commits
+  // them again: an old retry never commits over a newer seek.
+  std::mutex seek_commit_mutex_;
   std::map<MessageQueue, std::pair<std::int64_t, std::chrono::steady_clock::time_point>> recent_seeks_;
   mutable std::mutex mutex_;  // guards pending_subscriptions_, denied_subscriptions_, lifecycle transitions
   std::mutex shutdown_mutex_;  // a second shutdown() waits until the first one is done
