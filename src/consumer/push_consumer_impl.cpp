@@ -1391,7 +1391,8 @@ void consumer::PushConsumerImpl::reset_group(const std::string& topic, const std
 bool consumer::PushConsumerImpl::reset_group_at(const GroupReset& reset) {
   {
     std::lock_guard<std::mutex> lock(seek_mutex_);
-    if (topic_seeks_[reset.header.topic].generation != reset.generation) return false;  // a later seek decides
+    // A later seek decides.
+    if (topic_seeks_[reset.header.topic].generation != reset.generation) return false;
   }
   auto address = broker_address(reset.broker);
   if (!address) return false;
