@@ -259,6 +259,15 @@ protocol::TopicRouteData MQClientInstance::update_topic_route(const std::string&
   {
     std::lock_guard<std::mutex> lock(mutex_);
     missing = masters_missing_locked(topic, answer);
+    // A master this name server lists again is no longer kept from another.
+    auto kept = kept_masters_.find(topic);
+    if (kept != kept_masters_.end()) {
+      for (auto it = kept->second.begin(); it != kept->second.end();) {
+        const bool still = std::find(missing.begin(), missing.end(), it->first) != missing.end();
+        it = still ? std::next(it) : kept->second.erase(it);
+      }
+      if (kept->second.empty()) kept_masters_.erase(kept);
+    }
   }
   if (!missing.empty()) keep_masters_listed_elsewhere(topic, missing, route);
   bool recheck = false;
@@ -394,25 +403,25 @@ void MQClientInstance::keep_masters_listed_elsewhere(const std::string& topic,
                                                      const std::vector<std::string>& missing,
                                                      protocol::TopicRouteData& route) {
   const auto answers = api_->get_topic_route_from_other_name_servers(topic);
-  std::map<std::string, std::optional<std::string>> stored_masters;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto stored = routes_.find(topic);
-    if (stored != routes_.end()) {
-      for (const auto& broker : stored->second.broker_datas) {
-        stored_masters[broker.broker_name] = broker.master_address();
-      }
-    }
-  }
   for (const auto& name : missing) {
+    bool found = false;
     for (const auto& [name_server, other] : answers) {
       auto broker = std::find_if(other.broker_datas.begin(), other.broker_datas.end(), [&](const auto& data) {
         return data.broker_name == name && data.master_address();
       });
       if (broker == other.broker_datas.end()) continue;
-      if (stored_masters[name] != broker->master_address()) {  // said once, not at every recheck
+      found = true;
+      const std::string master = *broker->master_address();
+      bool first_time = false;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto& logged = kept_masters_[topic][name];
+        first_time = logged != master;
+        logged = master;
+      }
+      if (first_time) {  // said once, not at every recheck
         LOG_INFO("the route of " << topic << " lacks the master of broker " << name << ", which name server "
-                                 << name_server << " lists (" << *broker->master_address() << "): kept");
+                                 << name_server << " lists (" << master << "): kept");
       }
       // In place where the route has the broker (its slave), so the order of brokers stays.
       const auto same_name = [&](const auto& data) { return data.broker_name == name; };
@@ -432,6 +441,13 @@ void MQClientInstance::keep_masters_listed_elsewhere(const std::string& topic,
         }
       }
       break;
+    }
+    if (!found) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto kept = kept_masters_.find(topic);
+      if (kept != kept_masters_.end() && kept->second.erase(name) != 0 && kept->second.empty()) {
+        kept_masters_.erase(kept);
+      }
     }
   }
 }

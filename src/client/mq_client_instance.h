@@ -156,6 +156,8 @@ class MQClientInstance : public std::enable_shared_from_this<MQClientInstance> {
   };
   std::map<std::string, LostBrokers> lost_brokers_;
   std::map<std::string, std::set<std::string>> expired_watches_;  // topic → brokers whose watch ran out
+  // topic → broker → the master address kept from another name server (logged once).
+  std::map<std::string, std::map<std::string, std::string>> kept_masters_;
   std::set<std::string> route_recheck_pending_;
   std::map<std::string, int> broker_versions_;  // address → version ordinal of its last heartbeat answer
   // broker name → id → address, as the newest route naming that broker lists it.

@@ -1283,6 +1283,10 @@ void consumer::PushConsumerImpl::skip_undecodable(const MessageQueue& queue, std
 
 void consumer::PushConsumerImpl::apply_offsets(const std::string& topic, const std::map<MessageQueue, std::int64_t>& offsets,
                                        const std::function<void()>& before_retake) {
+  // This client's seeks (those with a group reset) one at a time: each one's generation, commits
+  // and reset requests belong together (see reset_group_at).
+  std::unique_lock<std::mutex> one_seek(seek_call_mutex_, std::defer_lock);
+  if (before_retake) one_seek.lock();
   // 1. Stop the old loops: nothing they consumed or pulled may commit from now on.
   std::vector<std::shared_ptr<consumer::ProcessQueue>> stopped;
   {
@@ -1301,12 +1305,22 @@ void consumer::PushConsumerImpl::apply_offsets(const std::string& topic, const s
   //    this client stops here (a newer generation), before it could commit its older offsets again.
   {
     std::lock_guard<std::mutex> committing(seek_commit_mutex_);
-    if (before_retake) {  // this client's seek, not a broker's reset
+    std::map<MessageQueue, std::int64_t> carried;  // earlier seeks' offsets a 4.x broker refused
+    if (before_retake) {                           // this client's seek, not a broker's reset
       std::lock_guard<std::mutex> lock(seek_mutex_);
-      ++topic_seeks_[topic].generation;
+      auto& seeks = topic_seeks_[topic];
+      ++seeks.generation;
+      carried = seeks.unsent;
     }
     for (const auto& [queue, offset] : offsets) {
       if (queue.topic != topic) continue;
+      offset_store_->update_offset(queue, offset, false);
+      offset_store_->persist(queue);
+    }
+    // Their owners have committed over them meanwhile, and this seek's reset (which carries them
+    // on) would tell the owners those positions back: committed again first, as by a retry.
+    for (const auto& [queue, offset] : carried) {
+      if (offsets.count(queue) != 0 || rebalance_->process_queue(queue)) continue;
       offset_store_->update_offset(queue, offset, false);
       offset_store_->persist(queue);
     }
@@ -1394,9 +1408,19 @@ bool consumer::PushConsumerImpl::reset_group_at(const GroupReset& reset) {
     // A later seek decides.
     if (topic_seeks_[reset.header.topic].generation != reset.generation) return false;
   }
-  auto address = broker_address(reset.broker);
-  if (!address) return false;
   const auto& header = reset.header;
+  auto address = broker_address(reset.broker);
+  if (!address) {
+    // Its master gone meanwhile (a retry) or not known yet: asked again like a refusal.
+    if (reset.attempts_left > 0) {
+      schedule_group_reset_retry(reset);
+      return true;
+    }
+    LOG_WARN("seek of " << header.topic << ": no address for broker " << reset.broker
+                        << "; the other members of " << header.group << " were not moved there");
+    group_reset_done(reset);
+    return false;
+  }
   try {
     instance_->api().reset_group_offset(*address, header);
     group_reset_done(reset);
@@ -1420,13 +1444,7 @@ bool consumer::PushConsumerImpl::reset_group_at(const GroupReset& reset) {
       LOG_INFO("seek of " << header.topic << ": broker " << reset.broker << " knows no committed offset of "
                           << header.group << " for some queue yet (" << error.remark()
                           << "); asking again in " << kResetRetryDelay.count() << " ms");
-      auto retry = reset;
-      --retry.attempts_left;
-      auto weak = weak_from_this();
-      instance_->scheduler().schedule(kResetRetryDelay, [weak, retry = std::move(retry)]() mutable {
-        auto self = weak.lock();
-        if (self && self->state_.load() == State::Running) self->retry_group_reset(std::move(retry));
-      });
+      schedule_group_reset_retry(reset);
       return true;
     }
     LOG_WARN("seek of " << header.topic << ": broker " << reset.broker << " could not move the other "
@@ -1439,12 +1457,32 @@ bool consumer::PushConsumerImpl::reset_group_at(const GroupReset& reset) {
   return false;
 }
 
+void consumer::PushConsumerImpl::schedule_group_reset_retry(const GroupReset& reset) {
+  auto retry = reset;
+  --retry.attempts_left;
+  auto weak = weak_from_this();
+  instance_->scheduler().schedule(kResetRetryDelay, [weak, retry = std::move(retry)]() mutable {
+    auto self = weak.lock();
+    if (self && self->state_.load() == State::Running) self->retry_group_reset(std::move(retry));
+  });
+}
+
 void consumer::PushConsumerImpl::retry_group_reset(GroupReset reset) {
   {
     // Meanwhile the owners of the moved queues went on committing their old positions, which the
     // broker would tell them back: the seeks' offsets are committed again first (not for a queue
-    // owned here, which was moved already and has gone on from there).
-    std::lock_guard<std::mutex> committing(seek_commit_mutex_);
+    // owned here, which was moved already and has gone on from there). A seek committing now
+    // (the lock busy) makes this retry stale or carries its offsets on: not waited for on the
+    // scheduler thread.
+    std::unique_lock<std::mutex> committing(seek_commit_mutex_, std::try_to_lock);
+    if (!committing.owns_lock()) {
+      if (reset.attempts_left > 0) {
+        schedule_group_reset_retry(reset);
+      } else {
+        group_reset_done(reset);
+      }
+      return;
+    }
     {
       std::lock_guard<std::mutex> lock(seek_mutex_);
       const auto& seeks = topic_seeks_[reset.header.topic];

@@ -165,7 +165,9 @@ class PushConsumerImpl : public client::ConsumerInner,
   // came meanwhile (that seek's requests carry this one's offsets on: TopicSeeks::unsent). True
   // when a retry is scheduled.
   bool reset_group_at(const GroupReset& reset);
-  // The retry of `reset`: the offsets the broker will tell the members are committed again first.
+  // The retry of `reset` after kResetRetryDelay, on the scheduler: the offsets the broker will
+  // tell the members are committed again first.
+  void schedule_group_reset_retry(const GroupReset& reset);
   void retry_group_reset(GroupReset reset);
   // Drops `broker`'s unsent offsets of `reset`'s topic, unless a later seek took them over.
   void group_reset_done(const GroupReset& reset);
@@ -222,6 +224,7 @@ class PushConsumerImpl : public client::ConsumerInner,
   // Held while a seek commits its offsets, and while a retry checks its generation and commits
   // them again: an old retry never commits over a newer seek.
   std::mutex seek_commit_mutex_;
+  std::mutex seek_call_mutex_;  // this client's seeks one at a time (apply_offsets); user threads only
   std::map<MessageQueue, std::pair<std::int64_t, std::chrono::steady_clock::time_point>> recent_seeks_;
   mutable std::mutex mutex_;  // guards pending_subscriptions_, denied_subscriptions_, lifecycle transitions
   std::mutex shutdown_mutex_;  // a second shutdown() waits until the first one is done

@@ -826,7 +826,12 @@ TEST_CASE("4.9: a seek before the group committed every queue still moves the me
   };
   // The members' first persist comes within 30 s of their start, the retries go on for 61 s.
   CHECK(wait_until(moved_again, 75s));
-  CHECK(log.refusals > 0);
+  // A seek after the members' first persist (a very slow start) finds every queue committed.
+  if (seek_done - started < 25s) {
+    CHECK(log.refusals > 0);
+  } else {
+    WARN("the seek came after the members' first persist: nothing to refuse");
+  }
   producer.shutdown();
 }
 
