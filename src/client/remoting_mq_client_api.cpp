@@ -32,6 +32,18 @@ bool is(const RemotingCommand& response, ResponseCode code) {
   return response.code == static_cast<std::int32_t>(code);
 }
 
+// A name server answering SYSTEM_ERROR or SYSTEM_BUSY is failing or overloaded: another one may
+// answer (every other code is the name server's answer).
+bool is_failing_answer(const RemotingCommand& response) {
+  return is(response, ResponseCode::kSystemError) || is(response, ResponseCode::kSystemBusy);
+}
+
+// "<CODE_NAME> (<code>)[: <remark>]".
+std::string describe_answer(const RemotingCommand& response) {
+  return std::string(protocol::response_code_name(response.code)) + " (" + std::to_string(response.code) + ")" +
+         (response.remark ? ": " + *response.remark : "");
+}
+
 std::vector<std::string> split_name_servers(const std::string& addresses) {
   std::vector<std::string> result;
   std::size_t start = 0;
@@ -156,13 +168,12 @@ RemotingCommand RemotingMQClientAPI::invoke_name_server(RemotingCommand request)
     std::string failure;
     try {
       auto response = remoting_.invoke_sync(address, request, timeout_);
-      if (!is(response, ResponseCode::kSystemError) && !is(response, ResponseCode::kSystemBusy)) {
+      if (!is_failing_answer(response)) {
         name_server_answered(index);
         return response;
       }
       // An overloaded or failing name server; another one may answer.
-      failure = std::string(protocol::response_code_name(response.code)) + " (" + std::to_string(response.code) + ")" +
-                (response.remark ? ": " + *response.remark : "");
+      failure = describe_answer(response);
     } catch (const ConnectError& error) {
       failure = error.what();
     } catch (const TimeoutError& error) {
@@ -239,8 +250,8 @@ RemotingMQClientAPI::get_topic_route_from_other_name_servers(const std::string& 
         continue;
       }
       // TOPIC_NOT_EXIST and the like: an answer, only not a route.
-      if (!is(response, ResponseCode::kSystemError) && !is(response, ResponseCode::kSystemBusy)) continue;
-      failure = protocol::response_code_name(response.code);
+      if (!is_failing_answer(response)) continue;
+      failure = describe_answer(response);
     } catch (const ConnectError& error) {
       failure = error.what();
     } catch (const TimeoutError& error) {

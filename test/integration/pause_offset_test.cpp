@@ -608,6 +608,15 @@ struct GroupOfTwo {
            second.lag().total == 0;
   }
 
+  // A queue of `topic` the second member owns, with messages in it.
+  std::optional<rocketmq::QueueLag> filled_queue_of_second(const std::string& topic) {
+    std::optional<rocketmq::QueueLag> found;
+    for (const auto& queue : second.lag().queues) {
+      if (queue.queue.topic == topic && queue.broker_max_offset > 0) found = queue;
+    }
+    return found;
+  }
+
   rocketmq::PushConsumer first;
   rocketmq::PushConsumer second;
   TimedListener* first_listener = nullptr;
@@ -674,11 +683,7 @@ TEST_CASE("a seek of one queue by one member moves the member that owns it", "[p
 
   GroupOfTwo group_of_two(topic, group);
   REQUIRE(wait_until([&] { return group_of_two.settled(4, 400); }, 90s));
-  // A queue of the topic the second member owns, with messages in it.
-  std::optional<rocketmq::QueueLag> owned_by_second;
-  for (const auto& queue : group_of_two.second.lag().queues) {
-    if (queue.queue.topic == topic && queue.broker_max_offset > 0) owned_by_second = queue;
-  }
+  const auto owned_by_second = group_of_two.filled_queue_of_second(topic);
   REQUIRE(owned_by_second);
   const auto moved = owned_by_second->queue;
   const auto length = owned_by_second->broker_max_offset;
@@ -804,10 +809,7 @@ TEST_CASE("4.9: a seek before the group committed every queue still moves the me
   GroupOfTwo group_of_two(topic, group, std::chrono::seconds(30));
   const auto started = Clock::now();
   REQUIRE(wait_until([&] { return group_of_two.settled(4, 300); }, 90s));
-  std::optional<rocketmq::QueueLag> owned_by_second;
-  for (const auto& queue : group_of_two.second.lag().queues) {
-    if (queue.queue.topic == topic && queue.broker_max_offset > 0) owned_by_second = queue;
-  }
+  const auto owned_by_second = group_of_two.filled_queue_of_second(topic);
   REQUIRE(owned_by_second);
   const auto moved = owned_by_second->queue;
   const auto length = owned_by_second->broker_max_offset;
